@@ -1,0 +1,75 @@
+"""Resguardo's crypto core: reviewer keys, fingerprints and the envelope v1.
+
+Imports PyNaCl (libsodium) and the standard library only; no web framework,
+database or network code may be imported here. docs/FORMAT.md is the
+normative description of every byte this package writes.
+"""
+
+from .envelope import (
+    EnvelopeReader,
+    EnvelopeWriter,
+    Header,
+    envelope_size,
+    header_size,
+    open_envelope,
+    read_header,
+    seal,
+)
+from .errors import (
+    HeaderError,
+    KeyFileError,
+    KeysError,
+    NoMatchingKeyError,
+    PayloadError,
+    TrailingDataError,
+    TruncatedError,
+    UnsupportedVersionError,
+    WeakParametersError,
+    WrongPassphraseError,
+)
+from .fingerprint import Fingerprint
+from .keyfile import (
+    format_public_key,
+    format_secret_key,
+    is_private_mode,
+    parse_public_key,
+    parse_secret_key,
+    read_public_key_file,
+    read_secret_key_file,
+    write_public_key_file,
+    write_secret_key_file,
+)
+from .reviewer import PublicKey, SecretKey
+
+__all__ = [
+    "EnvelopeReader",
+    "EnvelopeWriter",
+    "Fingerprint",
+    "Header",
+    "HeaderError",
+    "KeyFileError",
+    "KeysError",
+    "NoMatchingKeyError",
+    "PayloadError",
+    "PublicKey",
+    "SecretKey",
+    "TrailingDataError",
+    "TruncatedError",
+    "UnsupportedVersionError",
+    "WeakParametersError",
+    "WrongPassphraseError",
+    "envelope_size",
+    "format_public_key",
+    "format_secret_key",
+    "header_size",
+    "is_private_mode",
+    "open_envelope",
+    "parse_public_key",
+    "parse_secret_key",
+    "read_header",
+    "read_public_key_file",
+    "read_secret_key_file",
+    "seal",
+    "write_public_key_file",
+    "write_secret_key_file",
+]

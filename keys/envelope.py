@@ -1,0 +1,271 @@
+"""Envelope v1: one item (a report or a file) sealed to every reviewer.
+
+Scheme (docs/FORMAT.md is normative; this is a summary)::
+
+    header  = "RESGUARD" || version=0x01 || chunk_log2=16 || count (u16 BE)
+              || count * ( fingerprint[32] || crypto_box_seal(content_key)[80] )
+              || secretstream_header[24]
+    ad      = BLAKE2b-256("resguardo/v1/header\\0" || header)
+    payload = padded secretstream chunks, each with ``ad`` (keys.stream)
+
+A random 32-byte content key per envelope (libsodium
+``crypto_secretstream_xchacha20poly1305_keygen``) is sealed with
+``crypto_box_seal`` (libsodium "Sealed boxes") to each recipient, who is
+named by key fingerprint. Hashing the whole header into every chunk's
+associated data binds stanzas to this payload: a stanza moved from another
+envelope, or an edited header, fails authentication. Envelopes are
+sender-anonymous: nothing in them says who wrote them.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from dataclasses import dataclass
+from typing import BinaryIO, Iterable, Iterator, Sequence
+
+import nacl.bindings as sodium
+import nacl.encoding
+import nacl.exceptions
+import nacl.hash
+import nacl.public
+
+from .errors import HeaderError, NoMatchingKeyError, UnsupportedVersionError
+from .fingerprint import Fingerprint
+from .reviewer import PublicKey, SecretKey
+from .stream import (
+    CHUNK_SIZE,
+    KEY_SIZE,
+    SEALED_CHUNK_SIZE,
+    STREAM_HEADER_SIZE,
+    StreamOpener,
+    StreamSealer,
+    _read_exactly,
+    chunk_count,
+)
+
+MAGIC = b"RESGUARD"
+VERSION = 1
+CHUNK_LOG2 = 16
+MAX_RECIPIENTS = 64
+HEADER_LABEL = b"resguardo/v1/header\x00"
+SEALED_KEY_SIZE = KEY_SIZE + sodium.crypto_box_SEALBYTES  # 80
+STANZA_SIZE = Fingerprint.SIZE + SEALED_KEY_SIZE  # 112
+_FIXED = struct.Struct(">8sBBH")  # magic, version, chunk_log2, stanza count
+
+
+@dataclass(frozen=True)
+class Stanza:
+    """One recipient stanza: who it is for, and the content key sealed to them."""
+
+    fingerprint: Fingerprint
+    sealed_key: bytes
+
+
+@dataclass(frozen=True)
+class Header:
+    """A parsed envelope header.
+
+    ``raw`` is the exact header bytes (what ``ad`` is computed over),
+    ``stream_header`` the 24-byte secretstream header.
+    """
+
+    version: int
+    stanzas: tuple[Stanza, ...]
+    stream_header: bytes
+    raw: bytes
+
+    @property
+    def recipients(self) -> tuple[Fingerprint, ...]:
+        """The fingerprints the envelope is sealed to, in stanza order."""
+        return tuple(stanza.fingerprint for stanza in self.stanzas)
+
+    @property
+    def ad(self) -> bytes:
+        """The 32-byte associated data bound to every payload chunk."""
+        return header_hash(self.raw)
+
+
+def header_hash(raw_header: bytes) -> bytes:
+    """``BLAKE2b-256(HEADER_LABEL || raw_header)``: 32 bytes."""
+    return nacl.hash.blake2b(
+        HEADER_LABEL + raw_header, digest_size=32, encoder=nacl.encoding.RawEncoder
+    )
+
+
+def header_size(recipient_count: int) -> int:
+    """Bytes of a header with ``recipient_count`` stanzas: ``12 + 112 n + 24``."""
+    return _FIXED.size + STANZA_SIZE * recipient_count + STREAM_HEADER_SIZE
+
+
+def envelope_size(content_size: int, recipient_count: int) -> int:
+    """Exact bytes of the envelope for ``content_size`` plaintext bytes."""
+    return header_size(recipient_count) + chunk_count(content_size) * SEALED_CHUNK_SIZE
+
+
+def _check_recipients(recipients: Sequence[PublicKey]) -> list[PublicKey]:
+    unique: list[PublicKey] = []
+    for key in recipients:
+        if not isinstance(key, PublicKey):
+            raise TypeError("recipients must be keys.PublicKey objects")
+        if key not in unique:
+            unique.append(key)
+    if not unique:
+        raise ValueError("an envelope needs at least one recipient")
+    if len(unique) > MAX_RECIPIENTS:
+        raise ValueError(f"at most {MAX_RECIPIENTS} recipients")
+    return unique
+
+
+class EnvelopeWriter:
+    """Streams one envelope to ``sink`` (any object with ``write(bytes)``).
+
+    The header is written on construction; then :meth:`write` content of any
+    size in pieces, and :meth:`close` once. Memory use is one 64 KiB chunk.
+    Duplicate recipients are sealed to once.
+
+    :raises ValueError: with no recipients or more than 64.
+    :raises TypeError: if a recipient is not a :class:`~keys.reviewer.PublicKey`.
+    """
+
+    def __init__(self, recipients: Sequence[PublicKey], sink: BinaryIO) -> None:
+        keys = _check_recipients(recipients)
+        content_key = sodium.crypto_secretstream_xchacha20poly1305_keygen()
+        sealer = StreamSealer(content_key)
+        fixed = _FIXED.pack(MAGIC, VERSION, CHUNK_LOG2, len(keys))
+        stanzas = b"".join(
+            key.fingerprint.raw + nacl.public.SealedBox(key.nacl).encrypt(content_key)
+            for key in keys
+        )
+        raw = fixed + stanzas + sealer.stream_header
+        sealer.start(header_hash(raw), sink)
+        sink.write(raw)
+        self._sealer = sealer
+        self._header_size = len(raw)
+        self._recipient_count = len(keys)
+        self._closed = False
+
+    def write(self, data: bytes) -> int:
+        """Add ``data`` to the content; return ``len(data)``."""
+        if self._closed:
+            raise ValueError("write to a closed envelope")
+        self._sealer.write(bytes(data))
+        return len(data)
+
+    @property
+    def content_size(self) -> int:
+        """Plaintext bytes written so far."""
+        return self._sealer.content_size
+
+    def close(self) -> int:
+        """Write the last chunks; return the envelope's total size in bytes."""
+        if self._closed:
+            raise ValueError("envelope already closed")
+        self._closed = True
+        chunks = self._sealer.finish()
+        return self._header_size + chunks * SEALED_CHUNK_SIZE
+
+    def __enter__(self) -> "EnvelopeWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None and not self._closed:
+            self.close()
+
+
+def read_header(source: BinaryIO) -> Header:
+    """Read and check an envelope header from ``source``, leaving it at the payload.
+
+    :raises UnsupportedVersionError: if the version byte is not 1.
+    :raises HeaderError: on a short read, wrong magic, chunk size other than
+        64 KiB, zero or more than 64 stanzas, or a repeated fingerprint.
+    """
+    fixed = _read_exactly(source, _FIXED.size)
+    if len(fixed) < _FIXED.size:
+        raise HeaderError("too short to be an envelope")
+    magic, version, chunk_log2, count = _FIXED.unpack(fixed)
+    if magic != MAGIC:
+        raise HeaderError("not a Resguardo envelope (wrong magic)")
+    if version != VERSION:
+        raise UnsupportedVersionError(f"envelope version {version} is not supported")
+    if chunk_log2 != CHUNK_LOG2 or (1 << chunk_log2) != CHUNK_SIZE:
+        raise HeaderError("unsupported chunk size")
+    if not 1 <= count <= MAX_RECIPIENTS:
+        raise HeaderError("the recipient count is out of range")
+    body = _read_exactly(source, STANZA_SIZE * count + STREAM_HEADER_SIZE)
+    if len(body) < STANZA_SIZE * count + STREAM_HEADER_SIZE:
+        raise HeaderError("the header is cut short")
+    stanzas = []
+    for index in range(count):
+        raw = body[index * STANZA_SIZE : (index + 1) * STANZA_SIZE]
+        stanzas.append(Stanza(Fingerprint(raw[: Fingerprint.SIZE]), raw[Fingerprint.SIZE :]))
+    if len({stanza.fingerprint for stanza in stanzas}) != count:
+        raise HeaderError("a recipient appears twice")
+    return Header(
+        version=version,
+        stanzas=tuple(stanzas),
+        stream_header=body[STANZA_SIZE * count :],
+        raw=fixed + body,
+    )
+
+
+def _unwrap(header: Header, identities: Iterable[SecretKey]) -> bytes:
+    by_fingerprint = {stanza.fingerprint: stanza for stanza in header.stanzas}
+    for identity in identities:
+        stanza = by_fingerprint.get(identity.fingerprint)
+        if stanza is None:
+            continue
+        try:
+            key = nacl.public.SealedBox(identity.nacl).decrypt(stanza.sealed_key)
+        except nacl.exceptions.CryptoError as exc:
+            raise HeaderError("the stanza addressed to this key is corrupt") from exc
+        if len(key) != KEY_SIZE:
+            raise HeaderError("the stanza addressed to this key is malformed")
+        return key
+    raise NoMatchingKeyError("none of these keys is a recipient of this envelope")
+
+
+class EnvelopeReader:
+    """Opens one envelope from ``source`` with the first matching identity.
+
+    Construction reads the header and unwraps the content key; iterate to get
+    content pieces (bytes), verified chunk by chunk. The end is verified only
+    when iteration finishes: a consumer that writes pieces out MUST discard
+    them if iteration raises.
+
+    :raises HeaderError, UnsupportedVersionError: for a bad header.
+    :raises NoMatchingKeyError: if no identity is a recipient.
+    Iteration raises :class:`~keys.errors.PayloadError` (tampered),
+    :class:`~keys.errors.TruncatedError` or :class:`~keys.errors.TrailingDataError`.
+    """
+
+    def __init__(self, source: BinaryIO, identities: Sequence[SecretKey]) -> None:
+        self.header = read_header(source)
+        content_key = _unwrap(self.header, identities)
+        self._opener = StreamOpener(content_key, self.header.ad, self.header.stream_header, source)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._opener)
+
+    def read_into(self, sink: BinaryIO) -> int:
+        """Write all content to ``sink``; return the number of content bytes."""
+        total = 0
+        for piece in self:
+            sink.write(piece)
+            total += len(piece)
+        return total
+
+
+def seal(content: bytes, recipients: Sequence[PublicKey]) -> bytes:
+    """Seal ``content`` in memory; return the whole envelope (see :class:`EnvelopeWriter`)."""
+    sink = io.BytesIO()
+    with EnvelopeWriter(recipients, sink) as writer:
+        writer.write(content)
+    return sink.getvalue()
+
+
+def open_envelope(envelope: bytes, identities: Sequence[SecretKey]) -> bytes:
+    """Open an in-memory envelope; return its content (see :class:`EnvelopeReader`)."""
+    sink = io.BytesIO()
+    EnvelopeReader(io.BytesIO(envelope), identities).read_into(sink)
+    return sink.getvalue()

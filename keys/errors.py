@@ -1,0 +1,46 @@
+"""Typed errors of the crypto core.
+
+Every failure a caller must tell apart has its own class under one root,
+:class:`KeysError`, in the manner of PyNaCl's ``nacl.exceptions``. Callers
+(and tests) match on the type, never on the message text.
+"""
+
+
+class KeysError(Exception):
+    """Root of every error raised by :mod:`keys`."""
+
+
+class HeaderError(KeysError):
+    """An envelope header is malformed: bad magic, bad lengths, short read."""
+
+
+class UnsupportedVersionError(HeaderError):
+    """An envelope or key file declares a format version this code does not read."""
+
+
+class NoMatchingKeyError(KeysError):
+    """None of the supplied secret keys opens any recipient stanza of an envelope."""
+
+
+class PayloadError(KeysError):
+    """The payload failed authentication or violates the chunk framing (tampered)."""
+
+
+class TruncatedError(PayloadError):
+    """The payload ended before its FINAL chunk: the envelope was cut short."""
+
+
+class TrailingDataError(PayloadError):
+    """Bytes follow the FINAL chunk: something was appended to the envelope."""
+
+
+class KeyFileError(KeysError):
+    """A public or secret key file is malformed, or its fingerprint line lies."""
+
+
+class WrongPassphraseError(KeysError):
+    """The passphrase does not unlock the secret key file."""
+
+
+class WeakParametersError(KeyFileError):
+    """A secret key file asks for Argon2id limits below the accepted minimum."""

@@ -1,0 +1,295 @@
+"""Public-key files and passphrase-protected secret-key files.
+
+Both are UTF-8 text of ``name: value`` lines; lines starting with ``#`` are
+comments. docs/FORMAT.md ("Key files") is normative.
+
+A **public-key file** is safe to publish and to copy to the intake server::
+
+    resguardo-public-key: 1
+    name: Ana Quispe
+    fingerprint: 3F2A 9C1B 0D4E 77A1 5B20 C8E3 1F0A 6D92 4B7C E015
+    public-key: <base64 of the 32 key bytes>
+
+A **secret-key file** never leaves the reviewer's air-gapped machine. The
+32-byte secret key is encrypted with ``crypto_secretbox`` (XSalsa20-Poly1305)
+under a key derived from the passphrase with Argon2id (libsodium
+``crypto_pwhash``, RFC 9106) at no less than libsodium's MODERATE limits
+(3 passes, 256 MiB). It is written with mode 0600 and never overwritten.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import unicodedata
+from pathlib import Path
+
+import nacl.exceptions
+import nacl.pwhash
+import nacl.secret
+import nacl.utils
+
+from .errors import KeyFileError, UnsupportedVersionError, WeakParametersError, WrongPassphraseError
+from .fingerprint import Fingerprint
+from .reviewer import PublicKey, SecretKey
+
+PUBLIC_MAGIC = "resguardo-public-key"
+SECRET_MAGIC = "resguardo-secret-key"
+FORMAT_VERSION = "1"
+
+OPSLIMIT_MIN = nacl.pwhash.argon2id.OPSLIMIT_MODERATE  # 3
+MEMLIMIT_MIN = nacl.pwhash.argon2id.MEMLIMIT_MODERATE  # 256 MiB
+OPSLIMIT_MAX = 16
+MEMLIMIT_MAX = 4 * 1024**3  # 4 GiB: anything above is a denial of service, not a key file
+MAX_FILE_BYTES = 16 * 1024
+MAX_NAME_CHARS = 200
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str, size: int, what: str) -> bytes:
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise KeyFileError(f"{what} is not valid base64") from exc
+    if len(raw) != size:
+        raise KeyFileError(f"{what} must be {size} bytes")
+    return raw
+
+
+def _clean_name(name: str) -> str:
+    name = unicodedata.normalize("NFC", name or "").strip()
+    if any(unicodedata.category(ch)[0] == "C" for ch in name):
+        raise ValueError("a key name may not contain control characters")
+    if len(name) > MAX_NAME_CHARS:
+        raise ValueError(f"a key name has at most {MAX_NAME_CHARS} characters")
+    return name
+
+
+def _parse_fields(text: str, magic: str) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    lines = [line.strip() for line in text.splitlines()]
+    lines = [line for line in lines if line and not line.startswith("#")]
+    if not lines:
+        raise KeyFileError("the key file is empty")
+    for line in lines:
+        name, sep, value = line.partition(":")
+        if not sep:
+            raise KeyFileError("a key file line has no ':'")
+        name = name.strip().lower()
+        if name in fields:
+            raise KeyFileError(f"the field {name!r} appears twice")
+        fields[name] = value.strip()
+    first = lines[0].partition(":")[0].strip().lower()
+    if first != magic:
+        raise KeyFileError(f"not a {magic} file")
+    if fields[magic] != FORMAT_VERSION:
+        raise UnsupportedVersionError(f"{magic} version {fields[magic]!r} is not supported")
+    return fields
+
+
+def _require(fields: dict[str, str], name: str) -> str:
+    if name not in fields:
+        raise KeyFileError(f"the key file has no {name!r} line")
+    return fields[name]
+
+
+def _read_text(path: str | os.PathLike) -> str:
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise KeyFileError("the file is far too large to be a key file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise KeyFileError("the key file is not UTF-8 text") from exc
+
+
+def _write_new(path: str | os.PathLike, text: str, mode: int) -> None:
+    """Create ``path`` exclusively with ``mode``, write, fsync. Never overwrites."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            fd = -1
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+    finally:
+        if fd != -1:
+            os.close(fd)
+
+
+# -- public keys ---------------------------------------------------------------
+
+
+def format_public_key(key: PublicKey) -> str:
+    """The text of a public-key file for ``key`` (ends with a newline)."""
+    lines = [
+        f"{PUBLIC_MAGIC}: {FORMAT_VERSION}",
+        f"name: {_clean_name(key.name)}",
+        f"fingerprint: {key.fingerprint.display()}",
+        f"public-key: {_b64(key.raw)}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def parse_public_key(text: str) -> PublicKey:
+    """Parse public-key file text.
+
+    The ``fingerprint`` line, if present, MUST match the key: a mismatch means
+    the file was mistyped or altered.
+
+    :raises KeyFileError: if malformed or the fingerprint line does not match.
+    :raises UnsupportedVersionError: for a version other than 1.
+    """
+    fields = _parse_fields(text, PUBLIC_MAGIC)
+    raw = _unb64(_require(fields, "public-key"), PublicKey.SIZE, "the public key")
+    try:
+        name = _clean_name(fields.get("name", ""))
+    except ValueError as exc:
+        raise KeyFileError(str(exc)) from exc
+    key = PublicKey.from_bytes(raw, name)
+    stated = fields.get("fingerprint")
+    if stated is not None and not key.fingerprint.matches_display(stated):
+        raise KeyFileError("the fingerprint line does not match the key")
+    return key
+
+
+def write_public_key_file(path: str | os.PathLike, key: PublicKey) -> None:
+    """Write a new public-key file (mode 0644).
+
+    :raises FileExistsError: if ``path`` exists.
+    """
+    _write_new(path, format_public_key(key), 0o644)
+
+
+def read_public_key_file(path: str | os.PathLike) -> PublicKey:
+    """Read a public-key file. Errors as :func:`parse_public_key`, plus ``OSError``."""
+    return parse_public_key(_read_text(path))
+
+
+# -- secret keys ---------------------------------------------------------------
+
+
+def _passphrase_bytes(passphrase: str | bytes) -> bytes:
+    if isinstance(passphrase, str):
+        passphrase = unicodedata.normalize("NFC", passphrase).encode("utf-8")
+    if not passphrase:
+        raise ValueError("the passphrase is empty")
+    return passphrase
+
+
+def _derive(passphrase: bytes, salt: bytes, opslimit: int, memlimit: int) -> bytes:
+    return nacl.pwhash.argon2id.kdf(
+        nacl.secret.SecretBox.KEY_SIZE, passphrase, salt, opslimit=opslimit, memlimit=memlimit
+    )
+
+
+def format_secret_key(
+    key: SecretKey,
+    passphrase: str | bytes,
+    *,
+    opslimit: int = OPSLIMIT_MIN,
+    memlimit: int = MEMLIMIT_MIN,
+) -> str:
+    """The text of a secret-key file: ``key`` encrypted under ``passphrase``.
+
+    A ``str`` passphrase is NFC-normalised and UTF-8 encoded first. Takes
+    about a second (Argon2id, 256 MiB).
+
+    :raises ValueError: if the passphrase is empty or the limits are below
+        MODERATE or above the accepted maximum.
+    """
+    if not (OPSLIMIT_MIN <= opslimit <= OPSLIMIT_MAX and MEMLIMIT_MIN <= memlimit <= MEMLIMIT_MAX):
+        raise ValueError("Argon2id limits must be between MODERATE and the maximum")
+    salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
+    box = nacl.secret.SecretBox(_derive(_passphrase_bytes(passphrase), salt, opslimit, memlimit))
+    nonce = nacl.utils.random(nacl.secret.SecretBox.NONCE_SIZE)
+    sealed = box.encrypt(key.raw, nonce).ciphertext
+    lines = [
+        f"{SECRET_MAGIC}: {FORMAT_VERSION}",
+        "# KEEP THIS FILE SECRET. It opens every report sealed to this key.",
+        f"name: {_clean_name(key.name)}",
+        f"fingerprint: {key.fingerprint.display()}",
+        "kdf: argon2id",
+        f"opslimit: {opslimit}",
+        f"memlimit: {memlimit}",
+        f"salt: {_b64(salt)}",
+        f"nonce: {_b64(nonce)}",
+        f"secret-key: {_b64(sealed)}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def parse_secret_key(text: str, passphrase: str | bytes) -> SecretKey:
+    """Decrypt secret-key file text with ``passphrase``.
+
+    :raises WrongPassphraseError: if the passphrase does not open the key.
+    :raises WeakParametersError: if the Argon2id limits are below MODERATE or
+        absurdly high (checked before any work is done).
+    :raises KeyFileError: if malformed, or the key does not match the
+        fingerprint line.
+    :raises UnsupportedVersionError: for a version other than 1.
+    """
+    fields = _parse_fields(text, SECRET_MAGIC)
+    if _require(fields, "kdf") != "argon2id":
+        raise KeyFileError("unknown key derivation (only argon2id is read)")
+    try:
+        opslimit = int(_require(fields, "opslimit"))
+        memlimit = int(_require(fields, "memlimit"))
+    except ValueError as exc:
+        raise KeyFileError("opslimit and memlimit must be whole numbers") from exc
+    if not (OPSLIMIT_MIN <= opslimit <= OPSLIMIT_MAX and MEMLIMIT_MIN <= memlimit <= MEMLIMIT_MAX):
+        raise WeakParametersError("the key file's Argon2id limits are out of the accepted range")
+    salt = _unb64(_require(fields, "salt"), nacl.pwhash.argon2id.SALTBYTES, "the salt")
+    nonce = _unb64(_require(fields, "nonce"), nacl.secret.SecretBox.NONCE_SIZE, "the nonce")
+    sealed = _unb64(
+        _require(fields, "secret-key"),
+        SecretKey.SIZE + nacl.secret.SecretBox.MACBYTES,
+        "the encrypted secret key",
+    )
+    try:
+        name = _clean_name(fields.get("name", ""))
+    except ValueError as exc:
+        raise KeyFileError(str(exc)) from exc
+    box = nacl.secret.SecretBox(_derive(_passphrase_bytes(passphrase), salt, opslimit, memlimit))
+    try:
+        raw = box.decrypt(sealed, nonce)
+    except nacl.exceptions.CryptoError as exc:
+        raise WrongPassphraseError("the passphrase does not open this key") from exc
+    key = SecretKey.from_bytes(raw, name)
+    stated = fields.get("fingerprint")
+    if stated is not None and not key.fingerprint.matches_display(stated):
+        raise KeyFileError("the fingerprint line does not match the key")
+    return key
+
+
+def write_secret_key_file(
+    path: str | os.PathLike,
+    key: SecretKey,
+    passphrase: str | bytes,
+    *,
+    opslimit: int = OPSLIMIT_MIN,
+    memlimit: int = MEMLIMIT_MIN,
+) -> None:
+    """Write a new secret-key file with mode 0600 (see :func:`format_secret_key`).
+
+    :raises FileExistsError: if ``path`` exists (a key is never overwritten).
+    :raises ValueError: as :func:`format_secret_key`.
+    """
+    text = format_secret_key(key, passphrase, opslimit=opslimit, memlimit=memlimit)
+    _write_new(path, text, 0o600)
+
+
+def read_secret_key_file(path: str | os.PathLike, passphrase: str | bytes) -> SecretKey:
+    """Read and decrypt a secret-key file. Errors as :func:`parse_secret_key`, plus ``OSError``."""
+    return parse_secret_key(_read_text(path), passphrase)
+
+
+def is_private_mode(path: str | os.PathLike) -> bool:
+    """True if ``path`` is readable by its owner only (no group or other bits)."""
+    return (Path(path).stat().st_mode & 0o077) == 0

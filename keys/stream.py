@@ -1,0 +1,212 @@
+"""The chunked payload: libsodium secretstream with fixed-size, padded chunks.
+
+Payload scheme (docs/FORMAT.md, "Payload"): the plaintext is cut into chunks
+that each carry exactly :data:`CHUNK_SIZE` bytes of chunk plaintext::
+
+    chunk plaintext = used (u32, big-endian) || data[used] || zero[CHUNK_SIZE - 4 - used]
+
+and each chunk is one ``crypto_secretstream_xchacha20poly1305_push`` message
+(libsodium docs, "Encrypted streams and file encryption") with the header
+hash as associated data. Every chunk but the last is tagged ``TAG_MESSAGE``;
+the last is tagged ``TAG_FINAL``. The number of chunks is Padmé-padded
+(:func:`keys.padding.padme`), so an envelope's length reveals only a rounded
+number of 64 KiB chunks. Memory use is one chunk whatever the size.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import BinaryIO, Iterator
+
+import nacl.bindings as sodium
+import nacl.exceptions
+
+from .errors import PayloadError, TrailingDataError, TruncatedError
+from .padding import padme
+
+CHUNK_SIZE = 65536
+"""Bytes of plaintext framing per chunk (before encryption)."""
+USED_SIZE = 4
+"""Bytes of the ``used`` length field at the start of each chunk plaintext."""
+DATA_PER_CHUNK = CHUNK_SIZE - USED_SIZE
+"""Content bytes one chunk can carry: 65532."""
+ABYTES = sodium.crypto_secretstream_xchacha20poly1305_ABYTES
+"""Bytes secretstream adds to each chunk (17)."""
+SEALED_CHUNK_SIZE = CHUNK_SIZE + ABYTES
+"""Bytes of one chunk on the wire: 65553."""
+KEY_SIZE = sodium.crypto_secretstream_xchacha20poly1305_KEYBYTES
+STREAM_HEADER_SIZE = sodium.crypto_secretstream_xchacha20poly1305_HEADERBYTES
+TAG_MESSAGE = sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
+TAG_FINAL = sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
+
+_ZEROS = bytes(CHUNK_SIZE)
+
+
+def chunk_count(content_size: int) -> int:
+    """Number of chunks an envelope of ``content_size`` plaintext bytes has.
+
+    ``padme(max(1, ceil(content_size / 65532)))``; e.g. 0 bytes -> 1 chunk.
+
+    :raises ValueError: if ``content_size`` is negative.
+    """
+    if content_size < 0:
+        raise ValueError("content_size must be >= 0")
+    needed = max(1, -(-content_size // DATA_PER_CHUNK))
+    return padme(needed)
+
+
+def _frame(data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + data + _ZEROS[: DATA_PER_CHUNK - len(data)]
+
+
+class StreamSealer:
+    """Encrypts content into padded secretstream chunks.
+
+    ``key`` is the 32-byte content key. Read :attr:`stream_header`, call
+    :meth:`start` with the associated data (the header hash) and the sink,
+    then :meth:`write` any number of times and :meth:`finish` once.
+
+    :raises ValueError: if ``key`` is not 32 bytes.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) != KEY_SIZE:
+            raise ValueError("the content key is exactly 32 bytes")
+        self._state = sodium.crypto_secretstream_xchacha20poly1305_state()
+        self.stream_header = sodium.crypto_secretstream_xchacha20poly1305_init_push(
+            self._state, key
+        )
+        """The 24-byte secretstream header, to be written before any chunk."""
+        self._ad = b""
+        self._sink: BinaryIO | None = None
+        self._pending = bytearray()
+        self._chunks_written = 0
+        self._content_size = 0
+        self._finished = False
+
+    def start(self, ad: bytes, sink: BinaryIO) -> None:
+        """Set the associated data bound to every chunk and where chunks go.
+
+        Must be called once, before :meth:`write`. The AD is fixed only now
+        because it hashes a header that contains :attr:`stream_header`.
+        """
+        if self._sink is not None:
+            raise ValueError("start called twice")
+        self._ad = ad
+        self._sink = sink
+
+    @property
+    def content_size(self) -> int:
+        """Plaintext bytes accepted so far."""
+        return self._content_size
+
+    def _push(self, framed: bytes, tag: int) -> None:
+        if self._sink is None:
+            raise ValueError("start must be called before writing")
+        sealed = sodium.crypto_secretstream_xchacha20poly1305_push(
+            self._state, framed, self._ad, tag
+        )
+        self._sink.write(sealed)
+        self._chunks_written += 1
+
+    def write(self, data: bytes) -> None:
+        """Add ``data`` (any length) to the content; full chunks are sealed at once.
+
+        A chunk is held back until the next byte arrives, because only then
+        is it known not to be the last one.
+        """
+        if self._finished:
+            raise ValueError("write after finish")
+        self._pending += data
+        self._content_size += len(data)
+        while len(self._pending) > DATA_PER_CHUNK:
+            piece = bytes(self._pending[:DATA_PER_CHUNK])
+            del self._pending[:DATA_PER_CHUNK]
+            self._push(_frame(piece), TAG_MESSAGE)
+
+    def finish(self) -> int:
+        """Seal the last data chunk and the padding chunks; return the chunk count."""
+        if self._finished:
+            raise ValueError("finish called twice")
+        self._finished = True
+        total = chunk_count(self._content_size)
+        last_data = _frame(bytes(self._pending))
+        self._pending = bytearray()
+        padding = total - self._chunks_written - 1
+        self._push(last_data, TAG_FINAL if padding == 0 else TAG_MESSAGE)
+        empty = _frame(b"")
+        for index in range(padding):
+            self._push(empty, TAG_FINAL if index == padding - 1 else TAG_MESSAGE)
+        return total
+
+
+class StreamOpener:
+    """Decrypts and checks the chunks :class:`StreamSealer` wrote.
+
+    Yields content piece by piece; a caller that writes pieces out MUST
+    discard them if iteration later raises (the end is only verified at the
+    end). Raises :class:`~keys.errors.PayloadError` for a chunk that fails
+    authentication or breaks the framing rules,
+    :class:`~keys.errors.TruncatedError` if the data ends before a FINAL
+    chunk, :class:`~keys.errors.TrailingDataError` if bytes follow it.
+    """
+
+    def __init__(self, key: bytes, ad: bytes, stream_header: bytes, source: BinaryIO) -> None:
+        self._state = sodium.crypto_secretstream_xchacha20poly1305_state()
+        try:
+            sodium.crypto_secretstream_xchacha20poly1305_init_pull(
+                self._state, stream_header, key
+            )
+        except (nacl.exceptions.CryptoError, nacl.exceptions.ValueError) as exc:
+            raise PayloadError("the stream header is invalid") from exc
+        self._ad = ad
+        self._source = source
+
+    def __iter__(self) -> Iterator[bytes]:
+        chunks = 0
+        content_size = 0
+        data_ended = False
+        while True:
+            sealed = _read_exactly(self._source, SEALED_CHUNK_SIZE)
+            if len(sealed) < SEALED_CHUNK_SIZE:
+                raise TruncatedError("the envelope ends before its final chunk")
+            try:
+                framed, tag = sodium.crypto_secretstream_xchacha20poly1305_pull(
+                    self._state, sealed, self._ad
+                )
+            except nacl.exceptions.RuntimeError as exc:
+                raise PayloadError(f"chunk {chunks} failed authentication") from exc
+            chunks += 1
+            if tag not in (TAG_MESSAGE, TAG_FINAL):
+                raise PayloadError(f"chunk {chunks - 1} carries an unexpected tag")
+            (used,) = struct.unpack(">I", framed[:USED_SIZE])
+            if used > DATA_PER_CHUNK:
+                raise PayloadError("a chunk claims more data than it can hold")
+            if data_ended and used:
+                raise PayloadError("data after a short chunk")
+            if framed[USED_SIZE + used :] != _ZEROS[: DATA_PER_CHUNK - used]:
+                raise PayloadError("non-zero padding in a chunk")
+            if used < DATA_PER_CHUNK:
+                data_ended = True
+            content_size += used
+            if used:
+                yield framed[USED_SIZE : USED_SIZE + used]
+            if tag == TAG_FINAL:
+                break
+        if self._source.read(1):
+            raise TrailingDataError("bytes follow the final chunk")
+        if chunks != chunk_count(content_size):
+            raise PayloadError("the chunk count does not match the content size")
+
+
+def _read_exactly(source: BinaryIO, size: int) -> bytes:
+    """Read ``size`` bytes, fewer only at end of data (handles short reads)."""
+    parts = []
+    remaining = size
+    while remaining:
+        piece = source.read(remaining)
+        if not piece:
+            break
+        parts.append(piece)
+        remaining -= len(piece)
+    return b"".join(parts)
