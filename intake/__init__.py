@@ -1,0 +1,65 @@
+"""Resguardo's intake: the Flask app that reporters reach as an onion service.
+
+:func:`create_app` stays short: configuration, extensions, blueprints. Each
+concern (database, sealing upload stream, security headers, languages, error
+pages) lives in its own module with an ``init_app``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+
+from . import config, db, errors, i18n, reviewers, sealing, security
+from .report.views import bp as report_bp
+
+csrf = CSRFProtect()
+
+
+class NotReadyError(config.ConfigError):
+    """The database is not initialised or holds no reviewer key."""
+
+
+class ResguardoFlask(Flask):
+    """Flask with exception logging that never records an exception's message."""
+
+    def log_exception(self, exc_info) -> None:  # noqa: D102 - see class docstring
+        errors.log_exception_safely(exc_info[1])
+
+
+def create_app(test_config: Mapping[str, Any] | None = None, *, require_reviewers: bool = True) -> Flask:
+    """Build the intake app.
+
+    :param test_config: Flask config values overriding the environment.
+    :param require_reviewers: refuse to start unless at least one reviewer
+        public key is registered (the operator CLI passes False).
+    :raises config.ConfigError: if the configuration is missing or unsafe.
+    :raises NotReadyError: if the database is not initialised, or has no
+        reviewer key while ``require_reviewers`` is true.
+    """
+    app = ResguardoFlask(__name__)
+    app.config.from_mapping(config.load(test_config))
+
+    db.init_app(app)
+    sealing.init_app(app)
+    csrf.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    security.init_app(app)
+    app.register_blueprint(report_bp)
+
+    if require_reviewers:
+        _check_ready(app)
+    return app
+
+
+def _check_ready(app: Flask) -> None:
+    if not db.is_migrated(app.extensions["resguardo.engine"]):
+        raise NotReadyError("the database is not initialised: run `resguardo init`")
+    with app.app_context():
+        if not reviewers.active_recipients():
+            raise NotReadyError(
+                "no reviewer public key is registered: run `resguardo reviewer add FILE`"
+            )

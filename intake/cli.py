@@ -1,0 +1,234 @@
+"""The operator's command line: ``resguardo COMMAND``.
+
+Commands work on the installation named by ``RESGUARDO_DATA_DIR`` (or
+``--data-dir``). Errors are one plain line on stderr and a non-zero exit
+code, never a traceback:
+
+====  =====================================================
+code  meaning
+====  =====================================================
+0     done
+1     the command ran but something needs attention (damaged items)
+2     configuration or usage problem (what to fix is printed)
+3     a key file could not be read or is invalid
+4     the reviewer key is already registered / not found
+====  =====================================================
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+import keys
+
+from . import config, db, reviewers
+from .models import Item
+
+EXIT_ATTENTION = 1
+EXIT_CONFIG = 2
+EXIT_KEYFILE = 3
+EXIT_REVIEWER = 4
+DEMO_NAME = "DEMO key - not for real reports"
+
+
+def fail(message: str, code: int) -> None:
+    """Print ``resguardo: error: message`` to stderr and exit with ``code``."""
+    click.echo(f"resguardo: error: {message}", err=True)
+    sys.exit(code)
+
+
+def _data_dir_option(func):
+    @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Data directory (default: $RESGUARDO_DATA_DIR).")
+    @functools.wraps(func)
+    def wrapper(*args, data_dir: Path | None = None, **kwargs):
+        if data_dir is not None:
+            os.environ["RESGUARDO_DATA_DIR"] = str(data_dir)
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _app():
+    from . import create_app
+
+    try:
+        app = create_app(require_reviewers=False)
+    except config.ConfigError as exc:
+        fail(str(exc), EXIT_CONFIG)
+    if not db.is_migrated(app.extensions["resguardo.engine"]):
+        fail("the database is not initialised: run `resguardo init`", EXIT_CONFIG)
+    return app
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Operate a Resguardo intake: keys, exports, maintenance."""
+
+
+@main.command()
+@_data_dir_option
+def init() -> None:
+    """Create the data directory, the secret key file and the database (safe to re-run)."""
+    raw = os.environ.get("RESGUARDO_DATA_DIR")
+    if not raw:
+        fail("set RESGUARDO_DATA_DIR or pass --data-dir", EXIT_CONFIG)
+    data_dir = Path(raw).resolve()
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    secret_file = Path(os.environ.get("RESGUARDO_SECRET_KEY_FILE") or data_dir / "secret_key")
+    if not secret_file.exists():
+        fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48) + "\n")
+        click.echo(f"created the app secret key in {secret_file}")
+    try:
+        settings = config.load()
+    except config.ConfigError as exc:
+        fail(str(exc), EXIT_CONFIG)
+    Path(settings["BLOB_DIR"]).mkdir(mode=0o700, parents=True, exist_ok=True)
+    db.upgrade(settings["DATABASE_URL"])
+    click.echo(f"database ready; data directory {data_dir}")
+
+
+@main.group()
+def reviewer() -> None:
+    """Add, list or remove the reviewer public keys reports are sealed to."""
+
+
+@reviewer.command("add")
+@_data_dir_option
+@click.argument("public_key_file", type=click.Path(dir_okay=False, path_type=Path))
+def reviewer_add(public_key_file: Path) -> None:
+    """Register a reviewer's .public-key file. Compare the printed fingerprint with the reviewer aloud."""
+    try:
+        key = keys.read_public_key_file(public_key_file)
+    except (keys.KeysError, OSError) as exc:
+        fail(f"cannot use {public_key_file}: {exc}", EXIT_KEYFILE)
+    with _app().app_context():
+        try:
+            reviewers.add(key, demo=key.name.startswith(reviewers.DEMO_PREFIX))
+        except reviewers.ReviewerError as exc:
+            fail(str(exc), EXIT_REVIEWER)
+    click.echo(f"added reviewer key {key.name!r}")
+    click.echo(f"fingerprint: {key.fingerprint.display()}")
+    click.echo("check this fingerprint with the reviewer, by voice, before relying on it")
+
+
+@reviewer.command("list")
+@_data_dir_option
+def reviewer_list() -> None:
+    """Show every registered key with its fingerprint."""
+    with _app().app_context():
+        rows = reviewers.list_reviewers()
+        if not rows:
+            click.echo("no reviewer keys registered: reports cannot be accepted")
+            return
+        for row in rows:
+            display = keys.Fingerprint.from_hex(row.fingerprint).display()
+            label = " [DEMO]" if row.demo else ""
+            click.echo(f"{display}  {row.added_on.isoformat()}  {row.name}{label}")
+
+
+@reviewer.command("remove")
+@_data_dir_option
+@click.argument("fingerprint")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def reviewer_remove(fingerprint: str, yes: bool) -> None:
+    """Stop sealing new reports to a key (give at least its first 8 hex digits)."""
+    with _app().app_context():
+        try:
+            row = reviewers.find(fingerprint)
+        except reviewers.ReviewerError as exc:
+            fail(str(exc), EXIT_REVIEWER)
+        display = keys.Fingerprint.from_hex(row.fingerprint).display()
+        if len(reviewers.list_reviewers()) == 1:
+            click.echo("warning: this is the last key; the site will refuse reports until another is added", err=True)
+        if not yes and not click.confirm(f"remove {row.name!r} ({display})?"):
+            fail("nothing removed", EXIT_ATTENTION)
+        reviewers.remove(row)
+        click.echo(f"removed {display}")
+
+
+@main.command("demo-key")
+@_data_dir_option
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Where to write the demo keypair.")
+def demo_key(out_dir: Path) -> None:
+    """Create and register a clearly labelled DEMO reviewer keypair (local trials only).
+
+    Its secret key and passphrase are written next to each other: never use
+    it for real reports.
+    """
+    out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    secret_path = out_dir / "demo.secret-key"
+    public_path = out_dir / "demo.public-key"
+    passphrase_path = out_dir / "demo-passphrase.txt"
+    if secret_path.exists():
+        fail(f"{secret_path} already exists", EXIT_KEYFILE)
+    passphrase = "-".join(secrets.token_hex(3) for _ in range(5))
+    key = keys.SecretKey.generate(DEMO_NAME)
+    keys.write_secret_key_file(secret_path, key, passphrase)
+    keys.write_public_key_file(public_path, key.public_key)
+    fd = os.open(passphrase_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(passphrase + "\n")
+    with _app().app_context():
+        try:
+            reviewers.add(key.public_key, demo=True)
+        except reviewers.ReviewerError as exc:
+            fail(str(exc), EXIT_REVIEWER)
+    click.echo(f"demo reviewer key: {secret_path} (passphrase in {passphrase_path})")
+    click.echo(f"fingerprint: {key.fingerprint.display()}")
+
+
+@main.command()
+@_data_dir_option
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Directory for the bundle (e.g. the USB stick).")
+@click.option("--include-exported", is_flag=True, help="Also include submissions exported before.")
+def export(out_dir: Path, include_exported: bool) -> None:
+    """Write every new submission into one bundle file for the reviewers."""
+    from .export import export_bundle
+
+    app = _app()
+    with app.app_context():
+        try:
+            result = export_bundle(out_dir, app.extensions["resguardo.blobs"], include_exported=include_exported)
+        except OSError as exc:
+            fail(f"could not write the bundle: {exc.strerror or exc}", EXIT_CONFIG)
+    if result.path is None:
+        click.echo("nothing new to export")
+    else:
+        click.echo(f"bundle: {result.path}")
+        click.echo(f"{result.submissions} submissions, {result.items} items, {result.bytes} bytes")
+    for submission_id in result.damaged:
+        click.echo(f"resguardo: warning: submission {submission_id} has a missing or altered blob and was not exported", err=True)
+    if result.damaged:
+        sys.exit(EXIT_ATTENTION)
+
+
+@main.command()
+@_data_dir_option
+@click.option("--older-than", default=6 * 3600, show_default=True, type=click.IntRange(min=60), help="Seconds a leftover must be untouched before it is deleted.")
+def cleanup(older_than: int) -> None:
+    """Delete leftovers of interrupted uploads: temporary blobs, and blobs no row names."""
+    app = _app()
+    store = app.extensions["resguardo.blobs"]
+    removed = 0
+    for path in store.stale_incoming(older_than):
+        path.unlink(missing_ok=True)
+        removed += 1
+    with app.app_context():
+        known = set(db.session().scalars(select(Item.id)).all())
+        limit = time.time() - older_than
+        for blob_id in list(store.stored_ids()):
+            path = store.path(blob_id)
+            if blob_id not in known and path.stat().st_mtime < limit:
+                path.unlink(missing_ok=True)
+                removed += 1
+    click.echo(f"removed {removed} leftover files")

@@ -1,0 +1,124 @@
+"""Configuration: loaded and validated in one place.
+
+Every setting comes from the environment (``RESGUARDO_*``) or from
+``test_config``; secrets have no defaults. :func:`load` raises
+:class:`ConfigError` with an operator-readable message for anything wrong,
+and the app refuses to start.
+
+=============================  ==============================================
+environment variable           meaning (default)
+=============================  ==============================================
+RESGUARDO_DATA_DIR             data directory (required): database, blobs/
+RESGUARDO_SECRET_KEY_FILE      file with the Flask secret key
+                               (``DATA_DIR/secret_key``, made by
+                               ``resguardo init``; at least 32 bytes)
+RESGUARDO_DATABASE_URL         SQLAlchemy URL (``sqlite:///DATA_DIR/resguardo.db``)
+RESGUARDO_BLOB_DIR             ciphertext blob store (``DATA_DIR/blobs``)
+RESGUARDO_ENV                  ``production`` (default) or ``development``
+RESGUARDO_MAX_CONTENT_LENGTH   bytes per request (536870912 = 512 MiB)
+RESGUARDO_MAX_FORM_PARTS       multipart parts per request (64)
+RESGUARDO_MAX_FORM_MEMORY      bytes of one text field (1048576 = 1 MiB)
+RESGUARDO_MAX_ATTACHMENTS      files per submission (20)
+=============================  ==============================================
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+MIB = 1024 * 1024
+
+
+class ConfigError(Exception):
+    """The configuration is missing or unsafe; the message says what to fix."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}")
+    return value
+
+
+def _read_secret(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"no secret key file at {path}; run `resguardo init` first"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the secret key file {path}: {exc}") from None
+    if len(text) < 32:
+        raise ConfigError(f"the secret key in {path} is too short (need 32+ characters)")
+    return text
+
+
+def load(test_config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the app configuration from ``env`` (default ``os.environ``).
+
+    ``test_config`` values override what the environment gives, key by key
+    (Flask config names, e.g. ``DATA_DIR``, ``SECRET_KEY``).
+
+    :returns: a dict of Flask config keys.
+    :raises ConfigError: if the data directory or secret key is missing, a
+        number is malformed, or debug is on outside development.
+    """
+    env = os.environ if env is None else env
+    overrides = dict(test_config or {})
+
+    data_dir = overrides.get("DATA_DIR") or env.get("RESGUARDO_DATA_DIR")
+    if not data_dir:
+        raise ConfigError("RESGUARDO_DATA_DIR is not set: say where the data directory is")
+    data_dir = Path(data_dir).resolve()
+
+    mode = overrides.get("RESGUARDO_ENV") or env.get("RESGUARDO_ENV", "production")
+    if mode not in ("production", "development"):
+        raise ConfigError("RESGUARDO_ENV must be 'production' or 'development'")
+
+    config: dict[str, Any] = {
+        "DATA_DIR": data_dir,
+        "RESGUARDO_ENV": mode,
+        "DATABASE_URL": env.get("RESGUARDO_DATABASE_URL") or f"sqlite:///{data_dir / 'resguardo.db'}",
+        "BLOB_DIR": Path(env.get("RESGUARDO_BLOB_DIR") or data_dir / "blobs").resolve(),
+        "MAX_CONTENT_LENGTH": _int(env, "RESGUARDO_MAX_CONTENT_LENGTH", 512 * MIB, 1024),
+        "MAX_FORM_PARTS": _int(env, "RESGUARDO_MAX_FORM_PARTS", 64, 4),
+        "MAX_FORM_MEMORY_SIZE": _int(env, "RESGUARDO_MAX_FORM_MEMORY", MIB, 1024),
+        "MAX_ATTACHMENTS": _int(env, "RESGUARDO_MAX_ATTACHMENTS", 20, 1),
+        "SESSION_COOKIE_NAME": "resguardo_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Strict",
+        "SESSION_COOKIE_SECURE": False,  # onion services are served over http://
+        "SESSION_REFRESH_EACH_REQUEST": False,
+        # A reporter may take hours to write; the token lives as long as the
+        # browser session instead of expiring and losing their report.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": False,
+        "BABEL_DEFAULT_LOCALE": "es",
+        "LANGUAGES": ("es", "en"),
+        "DEBUG": False,
+        "TESTING": False,
+        "PROPAGATE_EXCEPTIONS": False,
+        "TRAP_HTTP_EXCEPTIONS": False,
+        "JSON_SORT_KEYS": False,
+    }
+    config.update(overrides)
+
+    if "SECRET_KEY" not in overrides:
+        secret_file = Path(env.get("RESGUARDO_SECRET_KEY_FILE") or data_dir / "secret_key")
+        config["SECRET_KEY"] = _read_secret(secret_file)
+    if not config.get("SECRET_KEY") or len(str(config["SECRET_KEY"])) < 32:
+        raise ConfigError("SECRET_KEY is missing or shorter than 32 characters")
+    if config.get("DEBUG") and config["RESGUARDO_ENV"] != "development":
+        raise ConfigError("debug mode is only allowed with RESGUARDO_ENV=development")
+    if config.get("WTF_CSRF_ENABLED") is False:
+        raise ConfigError("CSRF protection cannot be turned off")
+    return config

@@ -1,0 +1,1 @@
+"""The public submission site: the report form and its confirmation page."""

@@ -1,0 +1,136 @@
+"""Routes of the submission site: the form, the POST, the confirmation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_babel import get_locale
+
+import keys
+
+from .. import db
+from ..models import Item, Submission
+from ..reviewers import has_demo_key
+from ..sealing import SealedUpload, blob_store, mark_stored, request_recipients, track
+from ..storage import new_id
+from .forms import ReportForm
+
+bp = Blueprint("report", __name__)
+
+REPORT_FORMAT = "resguardo-report"
+REPORT_VERSION = 1
+TEXT_FIELDS = (
+    "description",
+    "date",
+    "region",
+    "affected",
+    "perpetrators",
+    "online_platforms",
+    "consent_aggregate_statistics",
+    "contact",
+)
+
+
+def _page(form: ReportForm, status: int = 200):
+    recipients = request_recipients()
+    return (
+        render_template(
+            "report/form.html",
+            form=form,
+            fingerprints=[key.fingerprint.display() for key in recipients],
+            demo=has_demo_key(),
+        ),
+        status,
+    )
+
+
+@bp.get("/")
+def form():
+    """The report form; works fully without JavaScript."""
+    return _page(ReportForm())
+
+
+def _attachments(form: ReportForm) -> list[SealedUpload]:
+    uploads = []
+    for storage in form.attachments.data or []:
+        stream = getattr(storage, "stream", None)
+        if isinstance(stream, SealedUpload) and not stream.is_empty_input:
+            uploads.append(stream)
+    return uploads
+
+
+def _clean(text: str) -> str:
+    """Make ``text`` encodable as UTF-8 (lone surrogates become U+FFFD)."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _report_document(form: ReportForm, submission_id: str, attachments: list[dict]) -> bytes:
+    fields = {name: _clean(getattr(form, name).data or "") for name in TEXT_FIELDS}
+    fields["incident_types"] = list(form.incident_types.data or [])
+    document = {
+        "format": REPORT_FORMAT,
+        "version": REPORT_VERSION,
+        "submission_id": submission_id,
+        "sealed_by": "server",
+        "language": str(get_locale() or ""),
+        "fields": fields,
+        "attachments": attachments,
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+@bp.post("/submit")
+def submit():
+    """Store one report: seal it, write blobs durably, then commit the row.
+
+    The file parts were already sealed while the body streamed in
+    (:mod:`intake.sealing`). Only after every blob is renamed into place and
+    the row has committed is the reporter sent to the confirmation page.
+    """
+    form = ReportForm()
+    if not form.validate():
+        return _page(form, 400)
+
+    submission_id = new_id()
+    items: list[tuple[str, object]] = []
+    attachment_meta = []
+    for upload in _attachments(form):
+        blob = upload.finish()
+        attachment_meta.append(
+            {
+                "item_id": blob.id,
+                "filename": _clean(upload.filename),
+                "content_type": _clean(upload.content_type),
+                "size": upload.size,
+                "sha256": upload.sha256,
+            }
+        )
+        items.append(("attachment", blob))
+
+    report_blob = track(blob_store().new())
+    with keys.EnvelopeWriter(request_recipients(), report_blob) as writer:
+        writer.write(_report_document(form, submission_id, attachment_meta))
+    items.insert(0, ("report", report_blob))
+
+    for _kind, blob in items:
+        blob.commit()
+    session = db.session()
+    submission = Submission(
+        id=submission_id, received_on=dt.datetime.now(dt.timezone.utc).date()
+    )
+    for position, (kind, blob) in enumerate(items):
+        submission.items.append(
+            Item(id=blob.id, kind=kind, position=position, size=blob.size, sha256=blob.sha256)
+        )
+    session.add(submission)
+    session.commit()
+    mark_stored()
+    return redirect(url_for("report.received"), code=303)
+
+
+@bp.get("/received")
+def received():
+    """Confirmation, shown only after the report is durably stored."""
+    return render_template("report/received.html")

@@ -1,0 +1,107 @@
+"""Spanish translations of Resguardo's interface, applied to messages.po.
+
+Run ``python tools/update_translations.py`` after changing any marked
+string: it extracts, merges, fills from this table and compiles. Keeping the
+table in code lets a test check that every message has a translation.
+"""
+
+ES = {
+    "The request could not be understood": "No se pudo entender la solicitud",
+    "Nothing was saved. Please go back and try again.": "No se guardó nada. Vuelva atrás e inténtelo de nuevo.",
+    "Not allowed": "No permitido",
+    "This page cannot be used this way.": "Esta página no se puede usar de esta manera.",
+    "Page not found": "Página no encontrada",
+    "Check the address, or go back to the report form.": "Revise la dirección o vuelva al formulario de denuncia.",
+    "Too much data": "Demasiados datos",
+    "What you sent is larger than this site accepts (%(limit)s in total). Nothing was saved. Please send fewer or smaller files, or send them in several reports.":
+        "Lo que envió supera lo que este sitio acepta (%(limit)s en total). No se guardó nada. Envíe menos archivos o archivos más pequeños, o repártalos en varias denuncias.",
+    "Too many requests": "Demasiadas solicitudes",
+    "Please wait a moment and try again.": "Espere un momento e inténtelo de nuevo.",
+    "Something went wrong on our side": "Algo falló de nuestro lado",
+    "Nothing was saved. Please try again later.": "No se guardó nada. Inténtelo de nuevo más tarde.",
+    "Your session expired": "Su sesión expiró",
+    "For your protection, this form only works within one browser session. Nothing was saved. Use your browser's Back button: your text should still be there. Reload the form page, copy your text back in and choose your files again.":
+        "Por su protección, este formulario solo funciona dentro de una misma sesión del navegador. No se guardó nada. Use el botón Atrás de su navegador: su texto debería seguir ahí. Vuelva a cargar la página del formulario, copie de nuevo su texto y elija otra vez sus archivos.",
+    "Please go back and try again.": "Vuelva atrás e inténtelo de nuevo.",
+    "Threats": "Amenazas",
+    "Physical attack": "Agresión física",
+    "Online harassment or hate campaign": "Acoso o campaña de odio en línea",
+    "Smear campaign or stigmatisation": "Estigmatización o campaña de desprestigio",
+    "Criminalisation (complaints, prosecution, arrest)": "Criminalización (denuncias, procesos judiciales, detención)",
+    "Surveillance or being followed": "Vigilancia o seguimiento",
+    "Harassment at home": "Hostigamiento en el domicilio",
+    "Personal data published (doxxing)": "Publicación de datos personales (doxxing)",
+    "Disruption of a meeting or event": "Interrupción de una reunión o evento",
+    "Damage to property": "Daños a bienes",
+    "Other": "Otro",
+    "Choose a region (optional)": "Elija una región (opcional)",
+    "Lima (region)": "Lima (región)",
+    "Outside Peru": "Fuera del Perú",
+    "I prefer not to say": "Prefiero no decirlo",
+    "Yes": "Sí",
+    "No": "No",
+    "Please tell us what happened.": "Cuéntenos qué pasó.",
+    "What happened?": "¿Qué pasó?",
+    "In your own words. Include what you think matters; you can leave out names.":
+        "Con sus propias palabras. Incluya lo que considere importante; puede omitir nombres.",
+    "What kind of incident was it?": "¿Qué tipo de incidente fue?",
+    "When did it happen?": "¿Cuándo ocurrió?",
+    "An approximate date is fine, e.g. “mid-May 2023”.": "Basta una fecha aproximada, por ejemplo «mediados de mayo de 2023».",
+    "Where did it happen?": "¿Dónde ocurrió?",
+    "Who was affected?": "¿Quiénes fueron afectados?",
+    "For example: a community leader, an organisation, a journalist.":
+        "Por ejemplo: una lideresa comunal, una organización, un periodista.",
+    "Who did it, if you know?": "¿Quién lo hizo, si lo sabe?",
+    "Online platforms involved, if any": "Plataformas en línea involucradas, si las hubo",
+    "May we count this report, without any names, in public statistics?":
+        "¿Podemos contar esta denuncia, sin ningún nombre, en estadísticas públicas?",
+    "How can we contact you safely? (optional)": "¿Cómo podemos contactarle de forma segura? (opcional)",
+    "Leave empty to stay anonymous. Never give a contact that others can read.":
+        "Déjelo vacío para permanecer en el anonimato. Nunca indique un contacto que otras personas puedan leer.",
+    "Files: photos, documents, screenshots (optional)": "Archivos: fotos, documentos, capturas de pantalla (opcional)",
+    "You can choose several files. They are encrypted as they arrive.":
+        "Puede elegir varios archivos. Se cifran en cuanto llegan.",
+    "Please send at most %(count)d files at once.": "Envíe como máximo %(count)d archivos a la vez.",
+    "Report an incident safely": "Denuncie un incidente de forma segura",
+    "Skip to the form": "Ir al formulario",
+    "Language": "Idioma",
+    "This site keeps no record of who you are: no IP address, no browser details, no time of day.":
+        "Este sitio no guarda ningún registro de quién es usted: ni dirección IP, ni datos del navegador, ni la hora.",
+    "Error %(code)s": "Error %(code)s",
+    "Back to the report form": "Volver al formulario de denuncia",
+    "Tell us about a threat, attack or harassment against you or other human rights defenders. You do not need an account and you do not need to give your name.":
+        "Cuéntenos sobre una amenaza, agresión u hostigamiento contra usted u otras personas defensoras de derechos humanos. No necesita una cuenta ni dar su nombre.",
+    "Demonstration installation.": "Instalación de demostración.",
+    "This site encrypts to a demo key. Do not send real reports here.":
+        "Este sitio cifra con una clave de demostración. No envíe denuncias reales aquí.",
+    "Please check the form": "Revise el formulario",
+    "Nothing was saved yet. For your safety, files are not kept when the form has a problem: please choose them again.":
+        "Todavía no se guardó nada. Por su seguridad, los archivos no se conservan cuando el formulario tiene un problema: elíjalos de nuevo.",
+    "required": "obligatorio",
+    "Photos and documents can contain hidden details (location, device, author). They reach the reviewers exactly as sent.":
+        "Las fotos y documentos pueden contener datos ocultos (ubicación, dispositivo, autor). Llegan a las personas revisoras tal como se envían.",
+    "Your report and files will be encrypted by this site the moment they arrive, before anything is stored.":
+        "Este sitio cifrará su denuncia y sus archivos en el momento en que lleguen, antes de guardar nada.",
+    "Send report": "Enviar denuncia",
+    "Who can read your report": "Quién puede leer su denuncia",
+    ("Reports are encrypted to %(num)d reviewer key. Its fingerprint is:",
+     "Reports are encrypted to %(num)d reviewer keys. Their fingerprints are:"): (
+        "Las denuncias se cifran para %(num)d clave de revisión. Su huella digital es:",
+        "Las denuncias se cifran para %(num)d claves de revisión. Sus huellas digitales son:",
+    ),
+    "The organisation publishes these fingerprints elsewhere too, so you can check they match.":
+        "La organización también publica estas huellas en otros lugares, para que pueda comprobar que coinciden.",
+    "Report received": "Denuncia recibida",
+    "Your report was received": "Recibimos su denuncia",
+    "It was encrypted as it arrived and stored safely. Only the reviewers of the organisation can open it, on a computer that is not connected to the internet.":
+        "Se cifró al llegar y se guardó de forma segura. Solo las personas revisoras de la organización pueden abrirla, en una computadora que no está conectada a internet.",
+    "Thank you. What you shared helps document attacks against human rights defenders.":
+        "Gracias. Lo que compartió ayuda a documentar los ataques contra personas defensoras de derechos humanos.",
+    "To stay safe": "Para mantenerse a salvo",
+    "Close this browser window when you are done.": "Cierre esta ventana del navegador cuando termine.",
+    "If someone else uses this device, do not leave copies of your files or notes on it.":
+        "Si otra persona usa este dispositivo, no deje en él copias de sus archivos ni notas.",
+    "If you are in immediate danger, contact a trusted organisation or person near you.":
+        "Si está en peligro inmediato, comuníquese con una organización o persona de confianza cercana.",
+    "Send another report": "Enviar otra denuncia",
+}
