@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 import unicodedata
 from pathlib import Path
 
@@ -44,6 +45,10 @@ OPSLIMIT_MAX = 16
 MEMLIMIT_MAX = 4 * 1024**3  # 4 GiB: anything above is a denial of service, not a key file
 MAX_FILE_BYTES = 16 * 1024
 MAX_NAME_CHARS = 200
+_BLANKS = " \t"
+"""What is trimmed from both ends of a line, a field name and a value."""
+_FIELD_NAME = re.compile(r"[A-Za-z0-9-]+")
+_DIGITS = re.compile(r"[0-9]{1,20}")
 
 
 def _b64(data: bytes) -> str:
@@ -51,19 +56,33 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str, size: int, what: str) -> bytes:
+    """Decode canonical padded base64 (RFC 4648 section 4) of exactly ``size`` bytes."""
     try:
-        raw = base64.b64decode(text.strip(), validate=True)
+        raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise KeyFileError(f"{what} is not valid base64") from exc
     if len(raw) != size:
         raise KeyFileError(f"{what} must be {size} bytes")
+    if _b64(raw) != text:
+        # Non-zero unused bits: another spelling of the same bytes. Readers in
+        # other languages differ on these, so none of them accepts it.
+        raise KeyFileError(f"{what} is not canonical base64")
     return raw
 
 
+def _uint(text: str, what: str) -> int:
+    """Parse a decimal whole number written with ASCII digits only (no sign, no '_')."""
+    if not _DIGITS.fullmatch(text):
+        raise KeyFileError(f"{what} must be a whole number in ASCII digits")
+    return int(text)
+
+
 def _clean_name(name: str) -> str:
-    name = unicodedata.normalize("NFC", name or "").strip()
-    if any(unicodedata.category(ch)[0] == "C" for ch in name):
-        raise ValueError("a key name may not contain control characters")
+    name = unicodedata.normalize("NFC", name or "").strip(_BLANKS)
+    # Categories C* (controls, format, unassigned...), Zl and Zp: no name may
+    # break a line, or it could smuggle a field into the file (U+2028 etc.).
+    if any(unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp") for ch in name):
+        raise ValueError("a key name may not contain control characters or line breaks")
     if len(name) > MAX_NAME_CHARS:
         raise ValueError(f"a key name has at most {MAX_NAME_CHARS} characters")
     return name
@@ -71,19 +90,22 @@ def _clean_name(name: str) -> str:
 
 def _parse_fields(text: str, magic: str) -> dict[str, str]:
     fields: dict[str, str] = {}
-    lines = [line.strip() for line in text.splitlines()]
+    # Lines end at LF only (an optional CR before it is trimmed): not at the
+    # other separators str.splitlines() knows, which other readers ignore.
+    lines = [line.strip(_BLANKS + "\r") for line in text.split("\n")]
     lines = [line for line in lines if line and not line.startswith("#")]
     if not lines:
         raise KeyFileError("the key file is empty")
     for line in lines:
         name, sep, value = line.partition(":")
-        if not sep:
-            raise KeyFileError("a key file line has no ':'")
-        name = name.strip().lower()
+        name = name.strip(_BLANKS)
+        if not sep or not _FIELD_NAME.fullmatch(name):
+            raise KeyFileError("a key file line is not 'field-name: value'")
+        name = name.lower()
         if name in fields:
             raise KeyFileError(f"the field {name!r} appears twice")
-        fields[name] = value.strip()
-    first = lines[0].partition(":")[0].strip().lower()
+        fields[name] = value.strip(_BLANKS)
+    first = lines[0].partition(":")[0].strip(_BLANKS).lower()
     if first != magic:
         raise KeyFileError(f"not a {magic} file")
     if fields[magic] != FORMAT_VERSION:
@@ -127,7 +149,11 @@ def _write_new(path: str | os.PathLike, text: str, mode: int) -> None:
 
 
 def format_public_key(key: PublicKey) -> str:
-    """The text of a public-key file for ``key`` (ends with a newline)."""
+    """The text of a public-key file for ``key`` (ends with a newline).
+
+    :raises ValueError: if the key's name has a control character or a line
+        or paragraph separator, or more than 200 characters after NFC.
+    """
     lines = [
         f"{PUBLIC_MAGIC}: {FORMAT_VERSION}",
         f"name: {_clean_name(key.name)}",
@@ -143,7 +169,8 @@ def parse_public_key(text: str) -> PublicKey:
     The ``fingerprint`` line, if present, MUST match the key: a mismatch means
     the file was mistyped or altered.
 
-    :raises KeyFileError: if malformed or the fingerprint line does not match.
+    :raises KeyFileError: if malformed (see docs/FORMAT.md, "Key files") or the
+        fingerprint line does not match.
     :raises UnsupportedVersionError: for a version other than 1.
     """
     fields = _parse_fields(text, PUBLIC_MAGIC)
@@ -201,8 +228,9 @@ def format_secret_key(
     A ``str`` passphrase is NFC-normalised and UTF-8 encoded first. Takes
     about a second (Argon2id, 256 MiB).
 
-    :raises ValueError: if the passphrase is empty or the limits are below
-        MODERATE or above the accepted maximum.
+    :raises ValueError: if the passphrase is empty, the limits are below
+        MODERATE or above the accepted maximum, or the name is refused (as
+        :func:`format_public_key`).
     """
     if not (OPSLIMIT_MIN <= opslimit <= OPSLIMIT_MAX and MEMLIMIT_MIN <= memlimit <= MEMLIMIT_MAX):
         raise ValueError("Argon2id limits must be between MODERATE and the maximum")
@@ -234,15 +262,13 @@ def parse_secret_key(text: str, passphrase: str | bytes) -> SecretKey:
     :raises KeyFileError: if malformed, or the key does not match the
         fingerprint line.
     :raises UnsupportedVersionError: for a version other than 1.
+    :raises ValueError: if the passphrase is empty.
     """
     fields = _parse_fields(text, SECRET_MAGIC)
     if _require(fields, "kdf") != "argon2id":
         raise KeyFileError("unknown key derivation (only argon2id is read)")
-    try:
-        opslimit = int(_require(fields, "opslimit"))
-        memlimit = int(_require(fields, "memlimit"))
-    except ValueError as exc:
-        raise KeyFileError("opslimit and memlimit must be whole numbers") from exc
+    opslimit = _uint(_require(fields, "opslimit"), "opslimit")
+    memlimit = _uint(_require(fields, "memlimit"), "memlimit")
     if not (OPSLIMIT_MIN <= opslimit <= OPSLIMIT_MAX and MEMLIMIT_MIN <= memlimit <= MEMLIMIT_MAX):
         raise WeakParametersError("the key file's Argon2id limits are out of the accepted range")
     salt = _unb64(_require(fields, "salt"), nacl.pwhash.argon2id.SALTBYTES, "the salt")
