@@ -1,0 +1,184 @@
+"""``report.txt``: a report rendered for reading, with Spanish or English labels.
+
+The report's own text (in whatever language the reporter wrote) is shown
+as given, except that control characters other than newline and tab, and
+the bidirectional embedding/override/isolate characters that can disguise
+text ("Trojan Source"), are replaced by U+FFFD. ``report.json`` next to it
+keeps the exact decrypted JSON.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from typing import Mapping, Sequence
+
+LANGUAGES = ("es", "en")
+DEFAULT_LANGUAGE = "es"
+
+LABELS: dict[str, dict[str, str]] = {
+    "es": {
+        "title": "Reporte de incidente",
+        "submission": "Envío",
+        "received_on": "Recibido el",
+        "sealed_by": "Cifrado en",
+        "sealed_by.server": "el servidor (formulario sin JavaScript)",
+        "sealed_by.browser": "el navegador de quien reporta",
+        "language": "Idioma del formulario",
+        "fields": "Respuestas",
+        "other_fields": "Otras respuestas",
+        "attachments": "Archivos adjuntos",
+        "no_attachments": "(ninguno)",
+        "empty": "(sin respuesta)",
+        "saved_as": "guardado como",
+        "original_name": "nombre original",
+        "type": "tipo",
+        "size": "tamaño",
+        "bytes": "bytes",
+        "verified": "tamaño y SHA-256 verificados",
+        "description": "Descripción",
+        "incident_types": "Tipos de incidente",
+        "date": "Fecha del incidente",
+        "region": "Región",
+        "affected": "Personas afectadas",
+        "perpetrators": "Presuntos responsables",
+        "online_platforms": "Plataformas en línea",
+        "consent_aggregate_statistics": "Acepta estadísticas agregadas",
+        "contact": "Contacto",
+    },
+    "en": {
+        "title": "Incident report",
+        "submission": "Submission",
+        "received_on": "Received on",
+        "sealed_by": "Encrypted in",
+        "sealed_by.server": "the server (form without JavaScript)",
+        "sealed_by.browser": "the reporter's browser",
+        "language": "Form language",
+        "fields": "Answers",
+        "other_fields": "Other answers",
+        "attachments": "Attachments",
+        "no_attachments": "(none)",
+        "empty": "(no answer)",
+        "saved_as": "saved as",
+        "original_name": "original name",
+        "type": "type",
+        "size": "size",
+        "bytes": "bytes",
+        "verified": "size and SHA-256 verified",
+        "description": "Description",
+        "incident_types": "Incident types",
+        "date": "Date of the incident",
+        "region": "Region",
+        "affected": "People affected",
+        "perpetrators": "Alleged perpetrators",
+        "online_platforms": "Online platforms",
+        "consent_aggregate_statistics": "Agrees to aggregate statistics",
+        "contact": "Contact",
+    },
+}
+
+KNOWN_FIELDS = (
+    "description",
+    "incident_types",
+    "date",
+    "region",
+    "affected",
+    "perpetrators",
+    "online_platforms",
+    "consent_aggregate_statistics",
+    "contact",
+)
+
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def choose_language(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """``"es"`` or ``"en"``: ``explicit`` if given, else from ``LC_ALL``,
+    ``LC_MESSAGES`` or ``LANG`` (first one set), else Spanish.
+
+    :raises ValueError: if ``explicit`` is not a supported language.
+    """
+    if explicit is not None:
+        if explicit not in LANGUAGES:
+            raise ValueError(f"unsupported language {explicit!r}")
+        return explicit
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "")
+        if value:
+            code = value[:2].lower()
+            return code if code in LANGUAGES else DEFAULT_LANGUAGE
+    return DEFAULT_LANGUAGE
+
+
+def readable(text: object) -> str:
+    """``text`` as a string safe to show: newlines normalised to ``\\n``, other
+    control characters and bidi overrides replaced by U+FFFD."""
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(
+        "\ufffd"
+        if ch in _BIDI_CONTROLS or (unicodedata.category(ch) == "Cc" and ch not in "\n\t")
+        else ch
+        for ch in text
+    )
+
+
+def _value(value: object, empty: str) -> str:
+    if isinstance(value, list):
+        value = ", ".join(readable(v) for v in value)
+    text = readable(value).strip()
+    return text if text else empty
+
+
+def _entry(label: str, value: str) -> list[str]:
+    lines = value.split("\n")
+    out = [f"{label}: {lines[0]}"]
+    out.extend(f"    {line}" if line else "" for line in lines[1:])
+    return out
+
+
+def render_report(
+    report: Mapping,
+    received_on: str,
+    saved: Sequence[tuple[Mapping, str]],
+    language: str = DEFAULT_LANGUAGE,
+) -> str:
+    """The text of ``report.txt``.
+
+    ``report`` is the decrypted report object (docs/FORMAT.md "Report"),
+    ``received_on`` the manifest's day, ``saved`` a sequence of
+    (attachment entry of the report, file name it was saved under in
+    ``attachments/``). Unknown fields are shown under their own names.
+    Returns text ending in a newline.
+    """
+    labels = LABELS[language]
+    fields = report.get("fields")
+    fields = fields if isinstance(fields, Mapping) else {}
+    sealed = report.get("sealed_by")
+    lines = [labels["title"], "=" * len(labels["title"]), ""]
+    lines += _entry(labels["submission"], readable(report.get("submission_id")))
+    lines += _entry(labels["received_on"], readable(received_on))
+    lines += _entry(
+        labels["sealed_by"], labels.get(f"sealed_by.{sealed}", _value(sealed, labels["empty"]))
+    )
+    lines += _entry(labels["language"], _value(report.get("language"), labels["empty"]))
+    lines += ["", labels["fields"], "-" * len(labels["fields"])]
+    for name in KNOWN_FIELDS:
+        lines += _entry(labels[name], _value(fields.get(name), labels["empty"]))
+    others = [name for name in fields if name not in KNOWN_FIELDS]
+    if others:
+        lines += ["", labels["other_fields"], "-" * len(labels["other_fields"])]
+        for name in others:
+            lines += _entry(readable(name), _value(fields[name], labels["empty"]))
+    lines += ["", labels["attachments"], "-" * len(labels["attachments"])]
+    if not saved:
+        lines.append(labels["no_attachments"])
+    for entry, name in saved:
+        lines.append(f"- attachments/{name}")
+        lines.append(f"    {labels['original_name']}: {_value(entry.get('filename'), labels['empty']).replace(chr(10), chr(0xFFFD))}")
+        lines.append(f"    {labels['type']}: {_value(entry.get('content_type'), labels['empty'])}")
+        lines.append(f"    {labels['size']}: {entry.get('size')} {labels['bytes']}")
+        lines.append(f"    sha256: {entry.get('sha256')} ({labels['verified']})")
+    return "\n".join(lines) + "\n"
