@@ -17,7 +17,8 @@ RESGUARDO_BLOB_DIR             ciphertext blob store (``DATA_DIR/blobs``)
 RESGUARDO_ENV                  ``production`` (default) or ``development``
 RESGUARDO_MAX_CONTENT_LENGTH   bytes per request (536870912 = 512 MiB)
 RESGUARDO_MAX_FORM_PARTS       multipart parts per request (64)
-RESGUARDO_MAX_FORM_MEMORY      bytes of one text field (1048576 = 1 MiB)
+RESGUARDO_MAX_FORM_MEMORY      bytes of one text field (1048576 = 1 MiB; at
+                               least 131072, Werkzeug reads 64 KiB at a time)
 RESGUARDO_MAX_ATTACHMENTS      files per submission (20)
 =============================  ==============================================
 """
@@ -91,7 +92,7 @@ def load(test_config: Mapping[str, Any] | None = None, env: Mapping[str, str] | 
         "BLOB_DIR": Path(env.get("RESGUARDO_BLOB_DIR") or data_dir / "blobs").resolve(),
         "MAX_CONTENT_LENGTH": _int(env, "RESGUARDO_MAX_CONTENT_LENGTH", 512 * MIB, 1024),
         "MAX_FORM_PARTS": _int(env, "RESGUARDO_MAX_FORM_PARTS", 64, 4),
-        "MAX_FORM_MEMORY_SIZE": _int(env, "RESGUARDO_MAX_FORM_MEMORY", MIB, 1024),
+        "MAX_FORM_MEMORY_SIZE": _int(env, "RESGUARDO_MAX_FORM_MEMORY", MIB, 128 * 1024),
         "MAX_ATTACHMENTS": _int(env, "RESGUARDO_MAX_ATTACHMENTS", 20, 1),
         "SESSION_COOKIE_NAME": "resguardo_session",
         "SESSION_COOKIE_HTTPONLY": True,

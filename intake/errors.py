@@ -12,7 +12,7 @@ import logging
 import traceback
 
 from flask import Flask, current_app, render_template
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_decimal, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -43,13 +43,13 @@ CSRF_MESSAGE = (
 )
 
 
-def _human_size(size: int) -> str:
-    """``size`` bytes in words, e.g. 536870912 -> "512 MiB"."""
+def _human_size(size: float) -> str:
+    """``size`` bytes in words for the current locale, e.g. 536870912 -> "512 MiB"."""
     for unit in ("bytes", "KiB", "MiB"):
         if size < 1024:
-            return f"{size:g} {unit}"
+            return f"{format_decimal(round(size, 1))} {unit}"
         size /= 1024
-    return f"{size:g} GiB"
+    return f"{format_decimal(round(size, 1))} GiB"
 
 
 def render_error(code: int, title, message):

@@ -1,0 +1,214 @@
+"""The no-JavaScript submission path, through the Flask test client."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+
+import pytest
+
+from tests.support.samples import all_reports
+from tests.support.stored import blob_files, item_count, open_submission, stored_submissions
+
+
+def post(client, token, fields=None, files=(), **kwargs):
+    data = {"csrf_token": token, "description": "Nos amenazaron en la puerta del local."}
+    data.update(fields or {})
+    data["attachments"] = [(io.BytesIO(content), name) for name, content in files] or [(io.BytesIO(b""), "")]
+    return client.post("/submit", data=data, content_type="multipart/form-data", **kwargs)
+
+
+def test_form_page_has_every_question(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    for name in ("description", "incident_types", "date", "region", "affected", "perpetrators",
+                 "online_platforms", "consent_aggregate_statistics", "contact", "attachments"):
+        assert f'name="{name}"' in html
+    assert 'type="file"' in html and "multiple" in html
+    assert 'enctype="multipart/form-data"' in html
+
+
+@pytest.mark.parametrize("sample", all_reports(), ids=lambda sample: sample.name)
+def test_sample_report_is_stored_sealed_and_opens(app, client, token, reviewer, sample):
+    files = [(path.name, path.read_bytes()) for path in sample.attachments]
+    response = post(client, token, sample.fields, files)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/received"
+
+    [submission] = stored_submissions(app)
+    assert [item.kind for item in submission.items] == ["report"] + ["attachment"] * len(files)
+    report, opened = open_submission(app, submission, reviewer.secret)
+    assert report["format"] == "resguardo-report"
+    assert report["submission_id"] == submission.id
+    assert report["sealed_by"] == "server"
+    assert report["fields"]["description"] == sample.fields["description"]
+    assert report["fields"]["incident_types"] == sample.fields["incident_types"]
+    assert [entry["filename"] for entry in report["attachments"]] == [name for name, _ in files]
+    for entry, (name, content) in zip(report["attachments"], files):
+        assert opened[entry["item_id"]] == content
+        assert entry["sha256"] == hashlib.sha256(content).hexdigest()
+        assert entry["size"] == len(content)
+    for path in blob_files(app):
+        data = path.read_bytes()
+        assert sample.canary.encode() not in data
+        for _name, content in files:
+            assert content[:64] not in data
+
+
+def test_received_page_confirms(client):
+    page = client.get("/received")
+    assert page.status_code == 200
+    assert "Recibimos su denuncia" in page.get_data(as_text=True)
+
+
+def test_empty_file_input_creates_no_attachment(app, client, token):
+    response = post(client, token)
+    assert response.status_code == 303
+    [submission] = stored_submissions(app)
+    assert [item.kind for item in submission.items] == ["report"]
+    assert len(blob_files(app)) == 1
+
+
+def test_several_files_in_one_input(app, client, token, reviewer):
+    files = [(f"foto-{index}.jpg", bytes([index]) * (70_000 + index)) for index in range(5)]
+    assert post(client, token, files=files).status_code == 303
+    [submission] = stored_submissions(app)
+    report, opened = open_submission(app, submission, reviewer.secret)
+    assert sorted(opened.values()) == sorted(content for _, content in files)
+    assert len(report["attachments"]) == 5
+
+
+@pytest.mark.parametrize("token_value", [None, "", "not-a-token", "IjAwMDAi.AAAAAA.AAAAAAAAAAAAAAAAAAAAAAAAAAA"])
+def test_missing_or_wrong_csrf_token_is_400_and_stores_nothing(app, client, token, token_value):
+    data = {"description": "CANARY-TEXT-csrf", "attachments": [(io.BytesIO(b"x" * 200_000), "a.bin")]}
+    if token_value is not None:
+        data["csrf_token"] = token_value
+    response = client.post("/submit", data=data, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "Su sesión expiró" in response.get_data(as_text=True)
+    assert stored_submissions(app) == []
+    assert blob_files(app) == []
+
+
+def test_csrf_token_from_another_session_is_refused(app, client, token):
+    other = app.test_client()
+    response = post(other, token)
+    assert response.status_code == 400
+    assert stored_submissions(app) == []
+
+
+def test_blank_description_is_400_with_message_and_stores_nothing(app, client, token):
+    response = post(client, token, {"description": "   \n "}, [("a.txt", b"abc" * 1000)])
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Cuéntenos qué pasó." in html
+    assert "elíjalos de nuevo" in html
+    assert stored_submissions(app) == []
+    assert blob_files(app) == []
+
+
+def test_unknown_choice_is_400_and_stores_nothing(app, client, token):
+    response = post(client, token, {"region": "atlantis", "incident_types": ["threats", "bogus"]})
+    assert response.status_code == 400
+    assert stored_submissions(app) == []
+
+
+def test_too_many_attachments_is_400(app, client, token):
+    files = [(f"f{index}.txt", b"x") for index in range(21)]
+    response = post(client, token, files=files)
+    assert response.status_code == 400
+    assert "Envíe como máximo 20 archivos a la vez." in response.get_data(as_text=True)
+    assert blob_files(app) == []
+
+
+HOSTILE_NAMES = [
+    "Фото протеста.jpg",
+    "抗议照片.png",
+    "صورة الاحتجاج.pdf",
+    "cafe\u0301.txt",  # NFD
+    "café.txt",  # NFC
+    "a" * 400 + ".txt",
+    "..",
+    "../../etc/passwd",
+    "C:\\Windows\\system32\\evil.dll",
+    "CON",
+    "nul\u202eexe.txt",
+]
+
+
+def test_filenames_of_any_script_survive_inside_ciphertext_only(app, client, token, reviewer):
+    files = [(name, f"content {index}".encode()) for index, name in enumerate(HOSTILE_NAMES)]
+    assert post(client, token, files=files).status_code == 303
+    [submission] = stored_submissions(app)
+    report, opened = open_submission(app, submission, reviewer.secret)
+    names = [entry["filename"] for entry in report["attachments"]]
+    assert len(names) == len(HOSTILE_NAMES)
+    assert names[3] == "café.txt" and names[4] == "café.txt"  # normalised to NFC
+    assert names[0] == "Фото протеста.jpg" and names[1] == "抗议照片.png" and names[2] == "صورة الاحتجاج.pdf"
+    assert names[5] == "a" * 400 + ".txt"
+    assert sorted(opened.values()) == sorted(content for _, content in files)
+    on_disk = {path.name for path in blob_files(app)}
+    assert all(len(name) == 32 and set(name) <= set("0123456789abcdef") for name in on_disk)
+
+
+def raw_multipart(boundary: bytes, parts: list[tuple[bytes, bytes]]) -> bytes:
+    body = b""
+    for headers, content in parts:
+        body += b"--" + boundary + b"\r\n" + headers + b"\r\n\r\n" + content + b"\r\n"
+    return body + b"--" + boundary + b"--\r\n"
+
+
+@pytest.mark.parametrize("text", [b"caf\xe9 \xff\xfe invalid", b"nul\x00byte\x00 CANARY-TEXT-nul", b"\xed\xa0\x80 surrogate"])
+def test_invalid_utf8_and_nul_are_stored_sealed_never_500(app, client, token, reviewer, text):
+    boundary = b"----resguardoTest"
+    body = raw_multipart(boundary, [
+        (b'Content-Disposition: form-data; name="csrf_token"', token.encode()),
+        (b'Content-Disposition: form-data; name="description"', text),
+        (b'Content-Disposition: form-data; name="attachments"; filename="na\x00me\x01.bin"\r\nContent-Type: application/octet-stream', b"\x00\x01data"),
+    ])
+    response = client.post("/submit", data=body, content_type="multipart/form-data; boundary=" + boundary.decode())
+    assert response.status_code == 303
+    [submission] = stored_submissions(app)
+    report, opened = open_submission(app, submission, reviewer.secret)
+    assert report["fields"]["description"] == text.decode("utf-8", "replace")
+    assert list(opened.values()) == [b"\x00\x01data"]
+    for path in blob_files(app):
+        assert text not in path.read_bytes()
+
+
+def test_report_json_has_no_reporter_metadata(app, client, token, reviewer):
+    response = post(client, token, headers={"User-Agent": "CANARY-UA-1", "Referer": "http://CANARY-REF/"},
+                    environ_base={"REMOTE_ADDR": "203.0.113.77"})
+    assert response.status_code == 303
+    [submission] = stored_submissions(app)
+    report, _ = open_submission(app, submission, reviewer.secret)
+    blob = json.dumps(report)
+    assert "CANARY-UA-1" not in blob and "CANARY-REF" not in blob and "203.0.113.77" not in blob
+    database = (app.config["DATA_DIR"] / "resguardo.db").read_bytes() if (app.config["DATA_DIR"] / "resguardo.db").exists() else b""
+    assert b"CANARY-UA-1" not in database and b"203.0.113.77" not in database
+    assert set(report) == {"format", "version", "submission_id", "sealed_by", "language", "fields", "attachments"}
+
+
+def test_row_holds_day_not_time(app, client, token):
+    import datetime as dt
+    post(client, token)
+    [submission] = stored_submissions(app)
+    assert type(submission.received_on) is dt.date
+    assert submission.received_on == dt.datetime.now(dt.timezone.utc).date()
+    assert item_count(app) == 1
+
+
+def test_non_utf8_part_header_is_a_clear_400_and_stores_nothing(app, client, token):
+    boundary = b"----resguardoTest"
+    body = raw_multipart(boundary, [
+        (b'Content-Disposition: form-data; name="csrf_token"', token.encode()),
+        (b'Content-Disposition: form-data; name="description"', b"CANARY-TEXT-hdr"),
+        (b'Content-Disposition: form-data; name="attachments"; filename="n\xffame.bin"', b"data" * 1000),
+    ])
+    response = client.post("/submit", data=body, content_type="multipart/form-data; boundary=" + boundary.decode())
+    assert response.status_code == 400
+    assert "No se pudo entender la solicitud" in response.get_data(as_text=True)
+    assert stored_submissions(app) == []
+    assert blob_files(app) == []

@@ -1,0 +1,1 @@
+"""Helpers shared by tests: sample reports, form submission, canary scans, live servers."""
