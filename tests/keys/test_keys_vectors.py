@@ -100,3 +100,13 @@ def test_generator_still_agrees_with_the_reader(tmp_path):
         new_fields, _ = parse_vector((tmp_path / name).read_bytes())
         old_fields, _ = parse_vector((VECTORS / name).read_bytes())
         assert new_fields == old_fields
+
+
+def test_format_md_example_header_is_the_vector():
+    """The hex dump in docs/FORMAT.md ("Header" example) is envelope_success_empty's header."""
+    doc = (VECTORS.parents[1] / "docs" / "FORMAT.md").read_text("utf-8")
+    rows = re.findall(r"^    (00[0-9a-f]{2})  ((?:[0-9a-f]{2} ){0,15}[0-9a-f]{2})", doc, re.M)
+    dumped = b"".join(bytes.fromhex(row[1]) for row in rows)
+    assert [int(row[0], 16) for row in rows] == list(range(0, 148, 16))
+    _, envelope = parse_vector((VECTORS / "envelope_success_empty").read_bytes())
+    assert dumped == envelope[:148]
