@@ -27,7 +27,7 @@ ITEM_PREFIX = "items/"
 BUNDLE_FORMAT = "resguardo-bundle"
 BUNDLE_VERSION = 1
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
-READ_SIZE = 1024 * 1024
+READ_SIZE = 256 * 1024
 KINDS = ("report", "attachment")
 
 HEX32 = re.compile(r"[0-9a-f]{32}\Z")
@@ -204,7 +204,8 @@ class Bundle:
 
     Use as a context manager. ``manifest`` is the :class:`Manifest`;
     ``unlisted`` the item ids present in the archive but absent from the
-    manifest (they are reported, never imported).
+    manifest (they are reported, never imported); ``cut_short`` is True if
+    the archive ends early (the complete items can still be imported).
 
     :raises BundleError: if the file is not an uncompressed tar, a member is
         not allowed (see :func:`check_member`) or appears twice, or the
@@ -215,6 +216,7 @@ class Bundle:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self.cut_short = False
         try:
             self._tar = tarfile.open(self.path, mode="r:")
         except tarfile.TarError as exc:
@@ -237,8 +239,11 @@ class Bundle:
         members: dict[str, tarfile.TarInfo] = {}
         try:
             infos = self._tar.getmembers()
-        except (tarfile.TarError, EOFError) as exc:
-            raise BundleError("not a tar", "the archive is damaged") from exc
+        except (tarfile.TarError, EOFError):
+            # Cut short (an interrupted copy): keep the members read so far;
+            # items whose data is incomplete then fail one by one.
+            infos = list(self._tar.members)
+            self.cut_short = True
         for info in infos:
             check_member(info)
             if info.name in members:
@@ -254,7 +259,7 @@ class Bundle:
             raise _bad("manifest.json is too large")
         source = self._tar.extractfile(info)
         try:
-            data = source.read(MAX_MANIFEST_BYTES + 1)
+            data = source.read(info.size)
         except tarfile.TarError as exc:
             raise BundleError("not a tar", "the archive is cut short") from exc
         if len(data) != info.size:

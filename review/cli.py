@@ -116,6 +116,9 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
     """Verify a bundle, unlock the key, import every submission; exit 0 or 1."""
     language = choose_language(args.lang)
     with Bundle(args.bundle) as bundle:
+        if bundle.cut_short:
+            out.warning("this bundle file is cut short (an interrupted copy?); "
+                        "the complete submissions will still be imported")
         if bundle.unlisted:
             for item_id in bundle.unlisted:
                 out.warning(f"items/{item_id} is in the bundle but not in its manifest; it was not imported")

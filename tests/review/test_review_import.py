@@ -1,0 +1,303 @@
+"""review.cases.import_bundle: exact recovery, idempotence, per-item statuses, safety."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tarfile
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from keys import SecretKey
+from keys.stream import SEALED_CHUNK_SIZE
+from review.bundle import Bundle
+from review.cases import import_bundle
+from review.names import MAX_NAME_BYTES, assign_names
+
+from review_bundles import make_manifest, make_submission, new_id, seal, write_bundle
+
+
+@pytest.fixture(scope="module")
+def key() -> SecretKey:
+    return SecretKey.generate("Ana")
+
+
+@pytest.fixture(scope="module")
+def other_key() -> SecretKey:
+    return SecretKey.generate("Beto")
+
+
+def run(bundle_path: Path, identities, out: Path):
+    with Bundle(bundle_path) as bundle:
+        return import_bundle(bundle, identities, out)
+
+
+def tree(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+def test_full_import_recovers_exact_json_and_bytes(tmp_path, key):
+    photo = os.urandom(200_000)
+    pdf = os.urandom(70_000)
+    sub = make_submission([key.public_key], attachments=[("foto.jpg", photo), ("acta.pdf", pdf)])
+    empty = make_submission([key.public_key], received_on="2026-11-28")
+    bundle = write_bundle(tmp_path / "b.tar", make_manifest([sub, empty], [key.public_key]), [sub, empty])
+
+    summary = run(bundle, [key], tmp_path / "out")
+
+    assert [(r.submission_id, r.status) for r in summary.results] == [
+        (sub.id, "imported"), (empty.id, "imported")]
+    case = tmp_path / "out" / f"2026-11-29_{sub.id[:8]}"
+    assert json.loads((case / "report.json").read_text("utf-8")) == sub.report
+    assert (case / "attachments" / "foto.jpg").read_bytes() == photo
+    assert (case / "attachments" / "acta.pdf").read_bytes() == pdf
+    assert (case / "report.txt").is_file()
+    assert sorted(os.listdir(tmp_path / "out")) == sorted(
+        [f"2026-11-29_{sub.id[:8]}", f"2026-11-28_{empty.id[:8]}"])
+    assert (case / "report.json").stat().st_mode & 0o777 == 0o600
+    assert case.stat().st_mode & 0o777 == 0o700
+
+
+def test_second_run_imports_nothing_new_and_duplicates_nothing(tmp_path, key):
+    sub = make_submission([key.public_key], attachments=[("a.txt", b"hola")])
+    bundle = write_bundle(tmp_path / "b.tar", make_manifest([sub], [key.public_key]), [sub])
+    first = run(bundle, [key], tmp_path / "out")
+    before = tree(tmp_path / "out")
+    second = run(bundle, [key], tmp_path / "out")
+    assert [r.status for r in first.results] == ["imported"]
+    assert [r.status for r in second.results] == ["already imported"]
+    assert second.count("imported") == 0 and second.count("already imported") == 1
+    assert tree(tmp_path / "out") == before
+
+
+def _corrupt_bundle(tmp_path: Path, key: SecretKey, other: SecretKey):
+    """One bundle with two good submissions and one of each corruption kind."""
+    pub = [key.public_key]
+    big = os.urandom(3 * 65532 + 10)
+    subs: dict[str, object] = {}
+    subs["good1"] = make_submission(pub, attachments=[("uno.bin", b"1" * 1000)])
+
+    lie = make_submission(pub)
+    subs["manifest mismatch"] = lie
+
+    subs["no matching key"] = make_submission([other.public_key])
+
+    tampered = make_submission(pub, attachments=[("t.bin", big)])
+    att = next(iter(tampered.attachments))
+    env = bytearray(tampered.envelopes[att])
+    env[-SEALED_CHUNK_SIZE // 2] ^= 0x01  # inside the last chunk: earlier chunks decrypt first
+    tampered.envelopes[att] = bytes(env)
+    subs["tampered"] = tampered
+
+    truncated = make_submission(pub, attachments=[("c.bin", big)])
+    att = next(iter(truncated.attachments))
+    truncated.envelopes[att] = truncated.envelopes[att][:-SEALED_CHUNK_SIZE]
+    subs["truncated"] = truncated
+
+    trailing = make_submission(pub)
+    trailing.envelopes[trailing.report_item] += b"\x00"
+    subs["trailing data"] = trailing
+
+    bad_header = make_submission(pub)
+    env = bytearray(bad_header.envelopes[bad_header.report_item])
+    env[0:8] = b"NOTMAGIC"
+    bad_header.envelopes[bad_header.report_item] = bytes(env)
+    subs["bad header"] = bad_header
+
+    version = make_submission(pub)
+    env = bytearray(version.envelopes[version.report_item])
+    env[8] = 2
+    version.envelopes[version.report_item] = bytes(env)
+    subs["unsupported version"] = version
+
+    wrong_hash = make_submission(pub, attachments=[("h.bin", b"real bytes")])
+    wrong_hash.report["attachments"][0]["sha256"] = hashlib.sha256(b"other").hexdigest()
+    wrong_hash.seal_all(pub)
+    subs["attachment hash mismatch"] = wrong_hash
+
+    missing = make_submission(pub, attachments=[("m.bin", b"gone")])
+    subs["missing item"] = missing
+
+    subs["good2"] = make_submission(pub, attachments=[("dos.bin", b"2" * 2000)])
+
+    ordered = list(subs.values())
+    manifest = make_manifest(ordered, pub)
+    for entry in manifest["submissions"]:
+        if entry["id"] == lie.id:
+            entry["items"][0]["sha256"] = "0" * 64  # the manifest lies about the hash
+    missing_item = next(iter(missing.attachments))
+    path = write_bundle(tmp_path / "b.tar", manifest, ordered, skip=[missing_item])
+    return path, subs
+
+
+def test_each_corruption_has_its_own_status_and_the_rest_import(tmp_path, key, other_key):
+    path, subs = _corrupt_bundle(tmp_path, key, other_key)
+    out = tmp_path / "out"
+    summary = run(path, [key], out)
+
+    statuses = {r.submission_id: r.status for r in summary.results}
+    expected = {sub.id: ("imported" if name.startswith("good") else name) for name, sub in subs.items()}
+    assert statuses == expected
+
+    good = [subs["good1"], subs["good2"]]
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["_failed"] + [f"2026-11-29_{s.id[:8]}" for s in good])
+    assert (out / f"2026-11-29_{subs['good2'].id[:8]}" / "attachments" / "dos.bin").read_bytes() == b"2" * 2000
+
+    failed = {name: sub for name, sub in subs.items() if not name.startswith("good")}
+    assert sorted(os.listdir(out / "_failed")) == sorted(sub.id for sub in failed.values())
+    for name, sub in failed.items():
+        folder = out / "_failed" / sub.id
+        assert json.loads((folder / "status.json").read_text())["status"] == name
+        with tarfile.open(folder / "bundle.tar") as tar:
+            kept = {m.name: tar.extractfile(m).read() for m in tar.getmembers()}
+        expected_items = {f"items/{i}": env for i, env in sub.envelopes.items()}
+        if name == "missing item":
+            expected_items.pop(f"items/{next(iter(sub.attachments))}")
+        assert {k: v for k, v in kept.items() if k != "manifest.json"} == expected_items
+        assert [s["id"] for s in json.loads(kept["manifest.json"])["submissions"]] == [sub.id]
+
+
+def test_failed_run_is_stable_on_rerun(tmp_path, key, other_key):
+    path, subs = _corrupt_bundle(tmp_path, key, other_key)
+    out = tmp_path / "out"
+    run(path, [key], out)
+    before = tree(out)
+    again = run(path, [key], out)
+    assert again.count("already imported") == 2
+    assert len(again.failed) == len(subs) - 2
+    assert tree(out) == before
+
+
+def test_failed_submission_retries_with_the_right_key(tmp_path, key, other_key):
+    theirs = make_submission([other_key.public_key], attachments=[("x.bin", b"xyz")])
+    path = write_bundle(tmp_path / "b.tar", make_manifest([theirs], [other_key.public_key]), [theirs])
+    out = tmp_path / "out"
+    assert [r.status for r in run(path, [key], out).results] == ["no matching key"]
+    retry = run(out / "_failed" / theirs.id / "bundle.tar", [other_key], out)
+    assert [r.status for r in retry.results] == ["imported"]
+    case = out / f"2026-11-29_{theirs.id[:8]}"
+    assert (case / "attachments" / "x.bin").read_bytes() == b"xyz"
+
+
+def test_no_partial_plaintext_when_a_late_attachment_fails(tmp_path, key):
+    sub = make_submission([key.public_key], attachments=[("ok.bin", b"fine"), ("late.bin", os.urandom(200_000))])
+    late = list(sub.attachments)[1]
+    sub.envelopes[late] = sub.envelopes[late][:-10]
+    path = write_bundle(tmp_path / "b.tar", make_manifest([sub], [key.public_key]), [sub])
+    out = tmp_path / "out"
+    assert [r.status for r in run(path, [key], out).results] == ["truncated"]
+    assert sorted(os.listdir(out)) == ["_failed"]
+    assert tree(out / "_failed") == [sub.id, f"{sub.id}/bundle.tar", f"{sub.id}/status.json"]
+
+
+def test_stale_incoming_folder_is_replaced(tmp_path, key):
+    sub = make_submission([key.public_key])
+    path = write_bundle(tmp_path / "b.tar", make_manifest([sub], [key.public_key]), [sub])
+    out = tmp_path / "out"
+    (out / f".incoming-{sub.id}").mkdir(parents=True)
+    (out / f".incoming-{sub.id}" / "report.json").write_text("half")
+    assert [r.status for r in run(path, [key], out).results] == ["imported"]
+    assert sorted(os.listdir(out)) == [f"2026-11-29_{sub.id[:8]}"]
+
+
+def test_report_for_another_submission_is_a_manifest_mismatch(tmp_path, key):
+    a = make_submission([key.public_key])
+    b = make_submission([key.public_key])
+    a.envelopes[a.report_item] = b.envelopes[b.report_item]  # swapped by a hostile server
+    path = write_bundle(tmp_path / "b.tar", make_manifest([a], [key.public_key]), [a])
+    assert [r.status for r in run(path, [key], tmp_path / "out").results] == ["manifest mismatch"]
+
+
+def test_invalid_report_json(tmp_path, key):
+    sub = make_submission([key.public_key])
+    sub.envelopes[sub.report_item] = seal(b"\xef\xbb\xbf{}", [key.public_key])
+    path = write_bundle(tmp_path / "b.tar", make_manifest([sub], [key.public_key]), [sub])
+    assert [r.status for r in run(path, [key], tmp_path / "out").results] == ["invalid report"]
+
+
+HOSTILE = [
+    "Фотография доказательство.jpg",
+    "证据照片.png",
+    "صورة الدليل.jpg",
+    "e\u0301vidence.txt",        # NFD
+    "\u00e9vidence.txt",         # NFC of the same: a collision
+    "x" * 300 + ".pdf",
+    "..",
+    "../../etc/passwd",
+    "a/b",
+    "nul\x00byte.txt",
+    "CON",
+    "/absolute/path.txt",
+    "foto\u202egpj.exe",
+]
+
+
+def test_hostile_filenames_stay_inside_outdir(tmp_path, key):
+    attachments = [(name, f"content {i}".encode()) for i, name in enumerate(HOSTILE)]
+    sub = make_submission([key.public_key], attachments=attachments)
+    path = write_bundle(tmp_path / "b.tar", make_manifest([sub], [key.public_key]), [sub])
+    out = tmp_path / "out"
+    assert [r.status for r in run(path, [key], out).results] == ["imported"]
+
+    folder = (out / f"2026-11-29_{sub.id[:8]}" / "attachments").resolve()
+    names = assign_names(HOSTILE)
+    assert sorted(os.listdir(folder)) == sorted(names)
+    for name, (_, data) in zip(names, attachments):
+        path = folder / name
+        assert path.resolve().parent == folder
+        assert not path.is_symlink()
+        assert path.read_bytes() == data
+        assert len(name.encode("utf-8")) <= MAX_NAME_BYTES
+    assert names[3] == "\u00e9vidence.txt" and names[4] == "\u00e9vidence (2).txt"
+    assert names[6:11] == ["attachment", "_.._etc_passwd", "a_b", "nul_byte.txt", "_CON"]
+    assert not (tmp_path / "etc").exists()
+    assert all(p.resolve().is_relative_to(out.resolve()) for p in out.rglob("*"))
+
+
+def test_large_attachment_is_streamed_not_loaded(tmp_path, key):
+    data = os.urandom(8 * 1024 * 1024)
+    sub = make_submission([key.public_key], attachments=[("video.mp4", data)])
+    path = write_bundle(tmp_path / "b.tar", make_manifest([sub], [key.public_key]), [sub])
+    digest = hashlib.sha256(data).hexdigest()
+    del data, sub
+    tracemalloc.start()
+    try:
+        summary = run(path, [key], tmp_path / "out")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [r.status for r in summary.results] == ["imported"]
+    assert peak < 2 * 1024 * 1024  # the attachment is 8 MiB
+    (case,) = (tmp_path / "out").iterdir()
+    assert hashlib.sha256((case / "attachments" / "video.mp4").read_bytes()).hexdigest() == digest
+
+
+def test_case_folder_name_taken_by_another_submission(tmp_path, key):
+    sub = make_submission([key.public_key])
+    out = tmp_path / "out"
+    (out / f"2026-11-29_{sub.id[:8]}").mkdir(parents=True)
+    path = write_bundle(tmp_path / "b.tar", make_manifest([sub], [key.public_key]), [sub])
+    result = run(path, [key], out).results[0]
+    assert (result.status, result.case_dir.name) == ("imported", f"2026-11-29_{sub.id}")
+    assert [r.status for r in run(path, [key], out).results] == ["already imported"]
+
+
+def test_unlisted_item_is_reported_not_imported(tmp_path, key):
+    sub = make_submission([key.public_key])
+    stray = make_submission([key.public_key])
+    manifest = make_manifest([sub], [key.public_key])
+    path = write_bundle(tmp_path / "b.tar", manifest, [sub, stray])
+    summary = run(path, [key], tmp_path / "out")
+    assert summary.unlisted == (stray.report_item,)
+    assert [r.status for r in summary.results] == ["imported"]
+
+
+def test_not_addressed_to_key_is_flagged(tmp_path, key, other_key):
+    sub = make_submission([key.public_key])
+    path = write_bundle(tmp_path / "b.tar", make_manifest([sub], [other_key.public_key]), [sub])
+    assert run(path, [key], tmp_path / "out").addressed_to_key is False
+    assert new_id() != new_id()
