@@ -1,0 +1,160 @@
+"""The operator CLI: reviewer keys, export bundles, cleanup."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tarfile
+import time
+
+import keys
+from intake import create_app
+from intake.cli import EXIT_CONFIG, EXIT_KEYFILE, EXIT_REVIEWER
+from tests.support.stored import blob_files, stored_submissions
+from tests.support.submit import csrf_token
+
+
+def test_reviewer_add_list_remove(runner, reviewer, tmp_path):
+    added = runner(["reviewer", "add", str(reviewer.public_file)])
+    assert added.exit_code == 0
+    display = reviewer.secret.fingerprint.display()
+    assert f"fingerprint: {display}" in added.output
+
+    listed = runner(["reviewer", "list"])
+    assert listed.exit_code == 0
+    assert listed.output.startswith(display)
+    assert "Test Reviewer" in listed.output
+
+    again = runner(["reviewer", "add", str(reviewer.public_file)])
+    assert again.exit_code == EXIT_REVIEWER
+
+    removed = runner(["reviewer", "remove", reviewer.secret.fingerprint.hex[:12], "--yes"])
+    assert removed.exit_code == 0
+    assert runner(["reviewer", "list"]).output.startswith("no reviewer keys registered")
+
+
+def test_reviewer_add_rejects_a_secret_or_broken_key_file(runner, reviewer, tmp_path):
+    assert runner(["reviewer", "add", str(reviewer.secret_file)]).exit_code == EXIT_KEYFILE
+    lying = tmp_path / "lying.public-key"
+    text = reviewer.public_file.read_text().replace("fingerprint: ", "fingerprint: 0000 ")
+    lying.write_text(text)
+    assert runner(["reviewer", "add", str(lying)]).exit_code == EXIT_KEYFILE
+    assert runner(["reviewer", "add", str(tmp_path / "missing")]).exit_code == EXIT_KEYFILE
+
+
+def test_reviewer_remove_needs_a_clear_fingerprint(runner, reviewer):
+    runner(["reviewer", "add", str(reviewer.public_file)])
+    assert runner(["reviewer", "remove", "abc", "--yes"]).exit_code == EXIT_REVIEWER
+    assert runner(["reviewer", "remove", "00000000", "--yes"]).exit_code == EXIT_REVIEWER
+
+
+def test_commands_without_data_dir_fail_cleanly(monkeypatch):
+    from click.testing import CliRunner
+    from intake.cli import main
+
+    monkeypatch.delenv("RESGUARDO_DATA_DIR", raising=False)
+    result = CliRunner().invoke(main, ["reviewer", "list"])
+    assert result.exit_code == EXIT_CONFIG
+    assert "Traceback" not in result.output
+
+
+def test_init_creates_secret_and_database(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+    from intake.cli import main
+
+    data = tmp_path / "new"
+    monkeypatch.delenv("RESGUARDO_DATABASE_URL", raising=False)
+    result = CliRunner().invoke(main, ["init", "--data-dir", str(data)])
+    assert result.exit_code == 0
+    assert (data / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert data.stat().st_mode & 0o777 == 0o700
+    assert (data / "resguardo.db").exists()
+    secret = (data / "secret_key").read_bytes()
+    assert CliRunner().invoke(main, ["init", "--data-dir", str(data)]).exit_code == 0
+    assert (data / "secret_key").read_bytes() == secret
+
+
+def _submit(app, files):
+    client = app.test_client()
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    data = {"csrf_token": token, "description": "CANARY-TEXT-export",
+            "attachments": [(io.BytesIO(content), name) for name, content in files] or [(io.BytesIO(b""), "")]}
+    assert client.post("/submit", data=data, content_type="multipart/form-data").status_code == 303
+
+
+def test_export_writes_one_bundle_and_marks_exported(app, runner, reviewer, tmp_path):
+    _submit(app, [("a.jpg", b"A" * 70_000), ("b.pdf", b"B" * 10)])
+    _submit(app, [])
+    out = tmp_path / "usb"
+    result = runner(["export", "--out", str(out)])
+    assert result.exit_code == 0
+    [bundle] = list(out.iterdir())
+    assert bundle.name.startswith("resguardo-bundle-") and bundle.suffix == ".tar"
+    assert "2 submissions, 4 items" in result.output
+
+    with tarfile.open(bundle) as tar:
+        members = tar.getmembers()
+        assert members[0].name == "manifest.json"
+        assert all(member.isfile() and member.mtime == 0 and member.uid == 0 for member in members)
+        manifest = json.load(tar.extractfile("manifest.json"))
+        assert manifest["format"] == "resguardo-bundle" and manifest["version"] == 1
+        assert manifest["recipients"] == [reviewer.secret.fingerprint.hex]
+        assert len(manifest["submissions"]) == 2
+        for submission in manifest["submissions"]:
+            assert submission["items"][0]["kind"] == "report"
+            for item in submission["items"]:
+                data = tar.extractfile(f"items/{item['id']}").read()
+                assert len(data) == item["size"]
+                assert hashlib.sha256(data).hexdigest() == item["sha256"]
+                assert b"CANARY-TEXT-export" not in data
+                assert len(b"".join(keys.EnvelopeReader(io.BytesIO(data), [reviewer.secret]))) > 0
+
+    assert all(row.exported_on is not None for row in stored_submissions(app))
+    again = runner(["export", "--out", str(out)])
+    assert again.exit_code == 0 and "nothing new to export" in again.output
+    assert len(list(out.iterdir())) == 1
+
+
+def test_export_holds_back_a_damaged_blob(app, runner, tmp_path):
+    _submit(app, [("a.txt", b"hello")])
+    _submit(app, [])
+    first = stored_submissions(app)[0]
+    store = app.extensions["resguardo.blobs"]
+    path = store.path(first.items[-1].id)
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 1
+    path.write_bytes(bytes(data))
+    result = runner(["export", "--out", str(tmp_path / "usb")])
+    assert result.exit_code == 1
+    assert "1 submissions" in result.output
+    assert first.id in result.output
+
+
+def test_cleanup_removes_only_stale_leftovers(app, runner):
+    _submit(app, [("a.txt", b"kept")])
+    store = app.extensions["resguardo.blobs"]
+    stale_part = store.incoming / ("ab" * 16 + ".part")
+    stale_part.write_bytes(b"ciphertext")
+    orphan = store.root / ("cd" * 16)
+    orphan.write_bytes(b"ciphertext")
+    fresh_part = store.incoming / ("ef" * 16 + ".part")
+    fresh_part.write_bytes(b"ciphertext")
+    old = time.time() - 7200
+    os.utime(stale_part, (old, old))
+    os.utime(orphan, (old, old))
+    result = runner(["cleanup", "--older-than", "3600"])
+    assert result.exit_code == 0
+    assert "removed 2 leftover files" in result.output
+    assert not stale_part.exists() and not orphan.exists() and fresh_part.exists()
+    assert len([p for p in blob_files(app) if p.parent == store.root]) == 2
+
+
+def test_demo_key_is_labelled_and_warned_about(env, runner, tmp_path):
+    result = runner(["demo-key", "--out", str(tmp_path / "demo")])
+    assert result.exit_code == 0
+    assert (tmp_path / "demo" / "demo.secret-key").stat().st_mode & 0o777 == 0o600
+    assert "[DEMO]" in runner(["reviewer", "list"]).output
+    page = create_app().test_client().get("/").get_data(as_text=True)
+    assert "Instalación de demostración." in page
