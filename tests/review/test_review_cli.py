@@ -1,0 +1,207 @@
+"""The ``review`` command: exit codes, files, output rules. Key files cost ~0.5 s each
+(Argon2id), so one is made per module."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import keys
+from review import errors, output
+from review.cli import main
+from review.listing import list_cases
+from review.output import explain
+from review.render import LABELS
+
+from review_bundles import make_manifest, make_submission, regular, write_bundle
+
+PASSPHRASE = "ladder quiet mango ferry olive sprint"
+
+
+@pytest.fixture(scope="module")
+def keydir(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("keys")
+    (directory / "pass").write_text(PASSPHRASE + "\n")
+    (directory / "wrong").write_text("not the passphrase at all\n")
+    assert main(["keygen", "--out", str(directory), "--name", "Ana Quispe",
+                 "--passphrase-file", str(directory / "pass")]) == 0
+    return directory
+
+
+@pytest.fixture(scope="module")
+def public_key(keydir) -> keys.PublicKey:
+    return keys.read_public_key_file(keydir / "Ana Quispe.public-key")
+
+
+def _import(bundle: Path, keydir: Path, out: Path, passfile: str = "pass", *extra: str) -> int:
+    return main(["import", str(bundle), "--key", str(keydir / "Ana Quispe.secret-key"),
+                 "--out", str(out), "--passphrase-file", str(keydir / passfile), *extra])
+
+
+def test_keygen_writes_both_files_and_prints_the_fingerprint(keydir, public_key, capsys):
+    secret = keydir / "Ana Quispe.secret-key"
+    assert keys.is_private_mode(secret)
+    assert public_key.name == "Ana Quispe"
+    directory = keydir / "again"
+    assert main(["keygen", "--out", str(directory), "--passphrase-file", str(keydir / "pass")]) == 0
+    captured = capsys.readouterr()
+    made = keys.read_public_key_file(directory / "reviewer.public-key")
+    assert f"fingerprint: {made.fingerprint.display()}" in captured.out.splitlines()
+    assert sorted(os.listdir(directory)) == ["reviewer.public-key", "reviewer.secret-key"]
+    assert all(line.startswith("review: ") for line in captured.err.splitlines())
+
+
+def test_keygen_refuses_short_passphrase(tmp_path, monkeypatch):
+    monkeypatch.setenv("RESGUARDO_PASSPHRASE", "short")
+    assert main(["keygen", "--out", str(tmp_path / "k")]) == output.EXIT_PASSPHRASE_REJECTED
+    assert not (tmp_path / "k").exists()
+
+
+def test_keygen_refuses_mismatched_passphrases(tmp_path, monkeypatch):
+    monkeypatch.delenv("RESGUARDO_PASSPHRASE", raising=False)
+    answers = iter([PASSPHRASE, PASSPHRASE + "x"])
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": next(answers))
+    assert main(["keygen", "--out", str(tmp_path / "k")]) == output.EXIT_PASSPHRASE_REJECTED
+    assert not (tmp_path / "k").exists()
+
+
+def test_keygen_never_overwrites(keydir):
+    assert main(["keygen", "--out", str(keydir), "--name", "Ana Quispe",
+                 "--passphrase-file", str(keydir / "pass")]) == output.EXIT_FILES
+
+
+def test_import_then_reimport(tmp_path, keydir, public_key, capsys):
+    sub = make_submission([public_key], attachments=[("foto.jpg", b"\xff\xd8 jpeg")])
+    bundle = write_bundle(tmp_path / "b.tar", make_manifest([sub], [public_key]), [sub])
+    assert _import(bundle, keydir, tmp_path / "out", "pass", "--lang", "en") == output.EXIT_OK
+    first = capsys.readouterr().out.splitlines()
+    assert first[:3] == ["imported: 1", "already imported: 0", "failed: 0"]
+    case = tmp_path / "out" / f"2026-11-29_{sub.id[:8]}"
+    assert (case / "report.txt").read_text("utf-8").splitlines()[0] == LABELS["en"]["title"]
+    assert (case / "attachments" / "foto.jpg").read_bytes() == b"\xff\xd8 jpeg"
+
+    assert _import(bundle, keydir, tmp_path / "out") == output.EXIT_OK
+    assert capsys.readouterr().out.splitlines()[:3] == ["imported: 0", "already imported: 1", "failed: 0"]
+
+    assert main(["list", str(tmp_path / "out")]) == 0
+    assert sub.id[:8] in capsys.readouterr().out
+    cases, broken, failed = list_cases(tmp_path / "out")
+    assert [(c.folder, c.date, c.submission_id, c.incident_types, c.region, c.attachments)
+            for c in cases] == [(case.name, "2026-11-29", sub.id,
+                                 ("physical_attack", "online_harassment"), "lima_metropolitana", 1)]
+    assert (broken, failed) == ([], 0)
+
+
+def test_wrong_passphrase(tmp_path, keydir, public_key, capsys):
+    sub = make_submission([public_key])
+    bundle = write_bundle(tmp_path / "b.tar", make_manifest([sub], [public_key]), [sub])
+    assert _import(bundle, keydir, tmp_path / "out", "wrong") == output.EXIT_WRONG_PASSPHRASE
+    assert not (tmp_path / "out").exists()
+    assert capsys.readouterr().err.startswith("review: error: ")
+
+
+def test_failed_items_exit_1_and_each_is_reported(tmp_path, keydir, public_key, capsys):
+    good = make_submission([public_key])
+    bad = make_submission([keys.SecretKey.generate().public_key])
+    bundle = write_bundle(tmp_path / "b.tar", make_manifest([good, bad], [public_key]), [good, bad])
+    assert _import(bundle, keydir, tmp_path / "out") == output.EXIT_ITEMS_FAILED
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[:3] == ["imported: 1", "already imported: 0", "failed: 1"]
+    errors_shown = [line for line in captured.err.splitlines() if line.startswith("review: error: ")]
+    assert len(errors_shown) == 1 and f"_{bad.id[:8]}: no matching key:" in errors_shown[0]
+
+
+def test_hostile_bundle_is_refused_before_the_key_is_touched(tmp_path, public_key):
+    sub = make_submission([public_key])
+    link = regular("items/" + "a" * 32, b"")[0]
+    link.type, link.linkname = b"2", "/etc/passwd"
+    bundle = write_bundle(tmp_path / "b.tar", make_manifest([sub], [public_key]), [sub],
+                          extra=[(link, b"")])
+    code = main(["import", str(bundle), "--key", str(tmp_path / "no-such-key"), "--out", str(tmp_path / "o")])
+    assert code == output.EXIT_BUNDLE
+    assert not (tmp_path / "o").exists()
+
+
+def test_newer_bundle_version(tmp_path, public_key):
+    sub = make_submission([public_key])
+    manifest = make_manifest([sub], [public_key])
+    manifest["version"] = 2
+    bundle = write_bundle(tmp_path / "b.tar", manifest, [sub])
+    code = main(["import", str(bundle), "--key", str(tmp_path / "k"), "--out", str(tmp_path / "o")])
+    assert code == output.EXIT_BUNDLE_VERSION
+
+
+def test_damaged_key_file(tmp_path, public_key, keydir):
+    sub = make_submission([public_key])
+    bundle = write_bundle(tmp_path / "b.tar", make_manifest([sub], [public_key]), [sub])
+    (tmp_path / "bad.secret-key").write_text("resguardo-secret-key: 1\nkdf: scrypt\n")
+    code = main(["import", str(bundle), "--key", str(tmp_path / "bad.secret-key"), "--out",
+                 str(tmp_path / "o"), "--passphrase-file", str(keydir / "pass")])
+    assert code == output.EXIT_KEY_FILE
+
+
+def test_missing_bundle_file(tmp_path, capsys):
+    code = main(["import", str(tmp_path / "nope.tar"), "--key", "k", "--out", str(tmp_path / "o")])
+    assert code == output.EXIT_FILES
+    assert "nope.tar" in capsys.readouterr().err
+
+
+def test_usage_error_and_help(capsys):
+    assert main(["import"]) == output.EXIT_USAGE
+    assert main(["--help"]) == 0
+    help_text = capsys.readouterr().out
+    assert all(f"{code:>3}  {meaning}" in help_text for code, meaning in output.EXIT_CODES)
+
+
+def test_console_script_shows_no_traceback(tmp_path, keydir, public_key):
+    sub = make_submission([public_key])
+    bundle = write_bundle(tmp_path / "b.tar", make_manifest([sub], [public_key]), [sub])
+    env = dict(os.environ, RESGUARDO_PASSPHRASE="not the passphrase at all")
+    proc = subprocess.run(
+        [sys.executable, "-m", "review", "import", str(bundle), "--key",
+         str(keydir / "Ana Quispe.secret-key"), "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, env=env, cwd=Path(__file__).resolve().parents[2],
+    )
+    assert proc.returncode == output.EXIT_WRONG_PASSPHRASE
+    assert "Traceback" not in proc.stderr
+    assert [line.split(":")[1] for line in proc.stderr.splitlines()] == [" error", " hint"]
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        (keys.WrongPassphraseError(), "wrong passphrase", 3),
+        (keys.WeakParametersError(), "key file altered", 4),
+        (keys.KeyFileError(), "bad key file", 4),
+        (keys.NoMatchingKeyError(), "no matching key", 1),
+        (keys.TruncatedError(), "truncated", 1),
+        (keys.TrailingDataError(), "trailing data", 1),
+        (keys.PayloadError(), "tampered", 1),
+        (keys.UnsupportedVersionError(), "unsupported version", 1),
+        (keys.HeaderError(), "bad header", 1),
+        (errors.ManifestMismatchError(), "manifest mismatch", 1),
+        (errors.MissingItemError(), "missing item", 1),
+        (errors.AttachmentMismatchError(), "attachment hash mismatch", 1),
+        (errors.InvalidReportError(), "invalid report", 1),
+        (errors.ReportVersionError(), "unsupported version", 1),
+        (errors.BundleError("link member"), "bad bundle", 5),
+        (errors.BundleVersionError(), "unsupported bundle version", 6),
+        (FileNotFoundError(2, "x", "f"), "file error", 7),
+        (OSError(28, "No space left on device"), "file error", 7),
+        (errors.PassphraseMismatchError(), "passphrase mismatch", 8),
+        (errors.WeakPassphraseError(), "weak passphrase", 8),
+        (RuntimeError("bug"), "internal error", 70),
+        (KeyboardInterrupt(), "interrupted", 130),
+    ],
+)
+def test_explain_maps_every_error(error, status, code):
+    explanation = explain(error)
+    assert (explanation.status, explanation.exit_code) == (status, code)
+    for text in (explanation.message, explanation.hint):
+        assert text[:1] == text[:1].lower()
+        assert not text.endswith(".")
