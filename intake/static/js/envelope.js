@@ -340,7 +340,7 @@
       try {
         if (!this._headerSent) {
           this._headerSent = true;
-          yield this._header;
+          yield this._header.slice(); // a copy: the consumer may transfer or reuse it
         }
         let offset = 0;
         while (offset < data.length) {
@@ -370,7 +370,7 @@
       try {
         if (!this._headerSent) {
           this._headerSent = true;
-          yield this._header;
+          yield this._header.slice();
         }
         const total = chunkCount(this._contentSize);
         const padding = total - this._chunksWritten - 1;
@@ -380,10 +380,20 @@
         }
       } finally {
         this._busy = false;
-        releaseState(this._state);
-        this._state = null;
-        this._frame.fill(0);
+        this.abort(); // done, or abandoned mid-way: either way nothing more is sealed
       }
+    }
+
+    /**
+     * Give up on this envelope (e.g. the upload was cancelled): wipe the
+     * pending chunk and release the stream state. The writer is unusable
+     * afterwards; what was emitted so far is not a valid envelope.
+     */
+    abort() {
+      this._finished = true;
+      if (this._state !== null) releaseState(this._state);
+      this._state = null;
+      this._frame.fill(0);
     }
 
     /** Total envelope bytes once finished (header + chunks). @returns {number} */

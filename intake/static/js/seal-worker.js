@@ -1,0 +1,169 @@
+/**
+ * Web Worker: seals one File/Blob at a time into an envelope v1, off the page's
+ * main thread, and posts the envelope back piece by piece.
+ *
+ * Start it with `new Worker('/static/js/seal-worker.js')` (a classic worker,
+ * same origin). It loads the vendored libsodium (../vendor/sodium.js) and
+ * ./envelope.js with importScripts. With WebAssembly allowed (CSP
+ * `script-src 'self' 'wasm-unsafe-eval'`, Tor Browser "Standard") libsodium
+ * runs as WebAssembly; otherwise (Tor Browser "Safer", or the CSP without
+ * 'wasm-unsafe-eval') it silently falls back to pure JavaScript, roughly 10 to
+ * 100 times slower. The `ready` message says which one is in use.
+ *
+ * Protocol (all messages are plain objects with a `type`):
+ *
+ *   page -> worker
+ *     {type: 'seal', id, recipients: Uint8Array[] (32-byte X25519 public keys),
+ *      blob: Blob | File, window?: number}
+ *         Start sealing. `id` is the caller's job id (echoed back). `window`
+ *         (default 16) is how many pieces may be posted before the page
+ *         acknowledges them: memory in flight is at most window x 64 KiB.
+ *     {type: 'ack', id, count?: number}
+ *         The page has consumed `count` (default 1) pieces; more may be sent.
+ *     {type: 'cancel', id}
+ *         Stop the job between two pieces; answered by 'cancelled'.
+ *
+ *   worker -> page
+ *     {type: 'ready', wasm: boolean, version: string}   once, when libsodium is initialised
+ *     {type: 'start', id, contentSize, envelopeSize, headerSize, recipients: string[]}
+ *         recipients are display fingerprints, in stanza order
+ *     {type: 'piece', id, index, offset, bytes: Uint8Array}
+ *         envelope bytes [offset, offset + bytes.length); index 0 is the header,
+ *         every later piece one 65553-byte chunk. bytes.buffer is transferred.
+ *     {type: 'progress', id, done, total}   plaintext bytes sealed so far / in all
+ *     {type: 'done', id, size}              all pieces have been posted; size = envelope bytes
+ *     {type: 'cancelled', id}
+ *     {type: 'error', id, name, message}    name: TypeError, RangeError, NotReadableError, ...
+ *
+ * One job runs at a time; a 'seal' while a job runs is answered by 'error'.
+ */
+/* global importScripts, sodium, ResguardoEnvelope */
+'use strict';
+
+importScripts('../vendor/sodium.js', 'envelope.js');
+
+/** Plaintext bytes read from the Blob at a time: 16 chunks' worth (about 1 MiB). */
+const READ_SIZE = 16 * 65532;
+const DEFAULT_WINDOW = 16;
+
+let job = null; // {id, window, inFlight, cancelled, wake}
+
+/**
+ * Which libsodium build is running. libsodium.js deletes `useBackupModule`
+ * from its module object when it switches to the pure-JS fallback; this is
+ * an observation of libsodium.js 0.8.x internals, used only for diagnostics.
+ */
+function usingWebAssembly() {
+  return typeof WebAssembly === 'object' && typeof sodium.libsodium.useBackupModule === 'function';
+}
+
+const ready = sodium.ready.then(() => {
+  self.postMessage({ type: 'ready', wasm: usingWebAssembly(), version: sodium.SODIUM_VERSION_STRING });
+});
+
+/** Resolve once the job may post another piece, or has been cancelled. */
+function credit(current) {
+  if (current.cancelled || current.inFlight < current.window) return Promise.resolve();
+  return new Promise((resolve) => {
+    current.wake = resolve;
+  });
+}
+
+function wake(current) {
+  if (current.wake) {
+    const resolve = current.wake;
+    current.wake = null;
+    resolve();
+  }
+}
+
+class Cancelled extends Error {}
+
+/**
+ * Post every piece a writer generator yields, honouring the window and
+ * cancellation. Returns the new envelope offset.
+ */
+async function send(current, pieces, offset) {
+  for (const piece of pieces) {
+    await credit(current);
+    if (current.cancelled) throw new Cancelled();
+    // Each piece is a fresh Uint8Array over its own ArrayBuffer (libsodium
+    // copies out of its heap; the header is built once): safe to transfer.
+    self.postMessage(
+      { type: 'piece', id: current.id, index: current.index, offset, bytes: piece },
+      [piece.buffer]);
+    current.index += 1;
+    current.inFlight += 1;
+    offset += piece.length;
+  }
+  return offset;
+}
+
+async function seal(message) {
+  const { id, recipients, blob } = message;
+  const current = {
+    id,
+    window: Number.isInteger(message.window) && message.window > 0 ? message.window : DEFAULT_WINDOW,
+    inFlight: 0,
+    index: 0,
+    cancelled: false,
+    wake: null,
+  };
+  job = current;
+  let writer = null;
+  try {
+    if (!(blob instanceof Blob)) throw new TypeError('blob must be a Blob or File');
+    await ready;
+    writer = new ResguardoEnvelope.EnvelopeWriter(recipients);
+    const total = blob.size;
+    self.postMessage({
+      type: 'start',
+      id,
+      contentSize: total,
+      envelopeSize: ResguardoEnvelope.envelopeSize(total, writer.recipientCount),
+      headerSize: writer.headerSize,
+      recipients: writer.recipients.map(ResguardoEnvelope.displayFingerprint),
+    });
+    let offset = 0;
+    for (let done = 0; done < total;) {
+      const end = Math.min(total, done + READ_SIZE);
+      const data = new Uint8Array(await blob.slice(done, end).arrayBuffer());
+      if (current.cancelled) throw new Cancelled();
+      offset = await send(current, writer.push(data), offset);
+      done = end;
+      self.postMessage({ type: 'progress', id, done, total });
+    }
+    if (total === 0) self.postMessage({ type: 'progress', id, done: 0, total: 0 });
+    offset = await send(current, writer.finish(), offset);
+    self.postMessage({ type: 'done', id, size: offset });
+  } catch (error) {
+    if (error instanceof Cancelled) {
+      self.postMessage({ type: 'cancelled', id });
+    } else {
+      self.postMessage({ type: 'error', id, name: error && error.name, message: String(error && error.message) });
+    }
+  } finally {
+    if (writer) writer.abort(); // wipes the pending chunk and the stream state (no-op when finished)
+    job = null;
+  }
+}
+
+self.onmessage = (event) => {
+  const message = event.data || {};
+  if (message.type === 'seal') {
+    if (job) {
+      self.postMessage({ type: 'error', id: message.id, name: 'InvalidStateError', message: 'a job is already running' });
+      return;
+    }
+    seal(message);
+  } else if (job && message.id === job.id) {
+    if (message.type === 'ack') {
+      const count = Number.isInteger(message.count) && message.count > 0 ? message.count : 1;
+      job.inFlight = Math.max(0, job.inFlight - count);
+      wake(job);
+    } else if (message.type === 'cancel') {
+      job.cancelled = true;
+      wake(job);
+    }
+  }
+};
