@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 
 import pytest
 
@@ -212,3 +213,21 @@ def test_non_utf8_part_header_is_a_clear_400_and_stores_nothing(app, client, tok
     assert "No se pudo entender la solicitud" in response.get_data(as_text=True)
     assert stored_submissions(app) == []
     assert blob_files(app) == []
+
+
+def test_large_upload_never_touches_tempfile(app, client, token, reviewer, monkeypatch):
+    """Werkzeug spools parts over 500 KB to (unnamed) temp files by default; ours must not."""
+    import tempfile
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("a temporary file was requested during an upload")
+
+    for name in ("TemporaryFile", "SpooledTemporaryFile", "NamedTemporaryFile", "mkstemp", "mkdtemp"):
+        monkeypatch.setattr(tempfile, name, refuse)
+    monkeypatch.setattr(os, "O_TMPFILE", 0, raising=False)
+    content = os.urandom(3 * 1024 * 1024)
+    response = post(client, token, files=[("video.mp4", content)])
+    assert response.status_code == 303
+    [submission] = stored_submissions(app)
+    _report, opened = open_submission(app, submission, reviewer.secret)
+    assert list(opened.values()) == [content]

@@ -7,12 +7,19 @@ from pathlib import Path
 from typing import Iterable
 
 
-def scan(roots: Iterable[Path], needles: Iterable[bytes], skip: Iterable[Path] = ()) -> list[tuple[str, bytes]]:
+def scan(
+    roots: Iterable[Path],
+    needles: Iterable[bytes],
+    skip: Iterable[Path] = (),
+    newer_than: float | None = None,
+) -> list[tuple[str, bytes]]:
     """Every (file, needle) where a needle occurs in a file under ``roots``.
 
     Each needle is also searched in UTF-16-LE and as its hex form, so a
     plaintext leaked in another encoding is caught too. Files are read
-    whole; symlinks are not followed.
+    whole; symlinks are not followed. With ``newer_than`` (a Unix time),
+    only files modified since then are read (for shared directories such as
+    /tmp, where only what appeared during a run can be the server's).
     """
     skip = [Path(path).resolve() for path in skip]
     forms = []
@@ -34,6 +41,8 @@ def scan(roots: Iterable[Path], needles: Iterable[bytes], skip: Iterable[Path] =
                 if path.is_symlink() or not path.is_file():
                     continue
                 try:
+                    if newer_than is not None and path.stat().st_mtime < newer_than:
+                        continue
                     data = path.read_bytes()
                 except OSError:
                     continue
