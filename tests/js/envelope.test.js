@@ -177,3 +177,46 @@ test('the reader releases content only after each chunk verifies, and the end on
   assert.deepEqual(join(early), content.subarray(0, DATA));
   assert.throws(() => reader.finish(), E.TruncatedError);
 });
+
+// ---- known answers and a hand-made envelope (docs/FORMAT.md, "Fingerprints", "Writer") ----
+
+test('fingerprint of the test identity "alice" (tests/vectors/README.md)', () => {
+  const secret = new Uint8Array(require('node:crypto').createHash('sha256')
+    .update('resguardo test identity alice').digest());
+  const pk = sodium.crypto_scalarmult_base(secret);
+  assert.equal(Buffer.from(pk).toString('hex'), '7c21b5c850d585faa6ea3fef324418d898ce3da0916dce9e2bf6f59328106f3b');
+  const fp = E.fingerprint(pk);
+  assert.equal(Buffer.from(fp).toString('hex'), 'aed15b84a54bafecbefce97dce3a8d759320b0a659ee30342981018bf564bffd');
+  assert.equal(E.displayFingerprint(fp), 'AED1 5B84 A54B AFEC BEFC E97D CE3A 8D75 9320 B0A6');
+});
+
+/**
+ * Build an envelope from the format text with raw libsodium calls (not with
+ * EnvelopeWriter): `chunks` lists each chunk's {used, tag}; data bytes are 0x61.
+ */
+function craft(recipient, chunks) {
+  const key = sodium.crypto_secretstream_xchacha20poly1305_keygen();
+  const { state, header: streamHeader } = sodium.crypto_secretstream_xchacha20poly1305_init_push(key);
+  const fixed = Uint8Array.from([...Buffer.from('RESGUARD'), 1, 16, 0, 1]);
+  const header = join([fixed, E.fingerprint(recipient), sodium.crypto_box_seal(key, recipient), streamHeader]);
+  const ad = E.headerHash(header);
+  const out = [header];
+  for (const { used, tag } of chunks) {
+    const pt = new Uint8Array(65536);
+    new DataView(pt.buffer).setUint32(0, used, false);
+    pt.fill(0x61, 4, 4 + used);
+    out.push(sodium.crypto_secretstream_xchacha20poly1305_push(state, pt, ad, tag));
+  }
+  return join(out);
+}
+
+test('a hand-made envelope opens; one with too few chunks for Padmé does not', () => {
+  const M = 0;
+  const F = 3;
+  const ok = craft(alice.publicKey, [{ used: DATA, tag: M }, { used: 7, tag: F }]);
+  assert.deepEqual(E.open(ok, [identity(alice)]), new Uint8Array(DATA + 7).fill(0x61));
+  const nine = Array.from({ length: 9 }, (_, i) => ({ used: DATA, tag: i === 8 ? F : M }));
+  expectOpen(craft(alice.publicKey, nine), E.PayloadError); // 9 data chunks need padme(9) = 10
+  const ten = [...nine.slice(0, 8), { used: DATA, tag: M }, { used: 0, tag: F }];
+  assert.equal(E.open(craft(alice.publicKey, ten), [identity(alice)]).length, 9 * DATA);
+});

@@ -117,11 +117,17 @@
     return out;
   }
 
+  /** Byte equality for public values (magic, recipient keys). */
   function equalBytes(a, b) {
     if (a.length !== b.length) return false;
     let diff = 0;
     for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
     return diff === 0;
+  }
+
+  /** Fingerprint equality in constant time (docs/FORMAT.md: `sodium.memcmp` in JavaScript). */
+  function sameFingerprint(a, b) {
+    return lib().memcmp(a, b);
   }
 
   /**
@@ -539,7 +545,7 @@
       }
       for (let i = 0; i < count; i++) {
         for (let j = 0; j < i; j++) {
-          if (equalBytes(stanzas[i].fingerprint, stanzas[j].fingerprint)) {
+          if (sameFingerprint(stanzas[i].fingerprint, stanzas[j].fingerprint)) {
             throw new HeaderError('a recipient appears twice');
           }
         }
@@ -566,7 +572,7 @@
       const sodium = lib();
       for (const identity of this._identities) {
         const mine = fingerprint(identity.publicKey);
-        const stanza = stanzas.find((s) => equalBytes(s.fingerprint, mine));
+        const stanza = stanzas.find((s) => sameFingerprint(s.fingerprint, mine));
         if (!stanza) continue;
         let key;
         try {

@@ -1,0 +1,131 @@
+'use strict';
+// intake/static/js/seal-worker.js driven through a stand-in worker scope in
+// node (the real thing runs in Chromium in bench/seal_speed.py): the message
+// protocol, flow control, cancellation and errors.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const vm = require('node:vm');
+const { ROOT, loadEnvelope } = require('./sodium.js');
+
+const WORKER = path.join(ROOT, 'intake', 'static', 'js', 'seal-worker.js');
+const DATA = 65532;
+
+let sodium;
+let E;
+let alice;
+
+test.before(async () => {
+  ({ sodium, envelope: E } = await loadEnvelope());
+  alice = sodium.crypto_box_keypair();
+});
+
+/**
+ * Start the worker script in a fake DedicatedWorkerGlobalScope: `self` with
+ * postMessage/onmessage; importScripts is checked for the expected URLs and
+ * satisfied from what tests/js/sodium.js already loaded.
+ */
+function startWorker() {
+  const messages = [];
+  const waiters = [];
+  const scope = {
+    postMessage(message) {
+      messages.push(message);
+      for (const waiter of waiters.splice(0)) waiter();
+    },
+    onmessage: null,
+  };
+  const imported = [];
+  const importScripts = (...urls) => imported.push(...urls);
+  const source = fs.readFileSync(WORKER, 'utf8');
+  vm.runInThisContext(`(function (self, importScripts, ResguardoEnvelope) {${source}\n})`, { filename: WORKER })(
+    scope, importScripts, E);
+  assert.deepEqual(imported, ['../vendor/sodium.js', 'envelope.js']);
+  const send = (message) => scope.onmessage({ data: message });
+  /** Wait until a message matching `predicate` has arrived (or fail after a while). */
+  async function until(predicate) {
+    for (let round = 0; round < 2000; round++) {
+      const found = messages.find(predicate);
+      if (found) return found;
+      await new Promise((resolve) => {
+        waiters.push(resolve);
+        setTimeout(resolve, 5);
+      });
+    }
+    throw new Error('timed out waiting for a worker message');
+  }
+  return { messages, send, until };
+}
+
+const bytes = (n) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) & 0xff);
+
+test('seals a Blob; pieces, offsets, progress and sizes are consistent', async () => {
+  const worker = startWorker();
+  const ready = await worker.until((m) => m.type === 'ready');
+  assert.equal(ready.wasm, true);
+  const content = bytes(20 * DATA + 11); // more than one read slice of 16 chunks
+  const acker = setInterval(() => worker.send({ type: 'ack', id: 'a', count: 100 }), 1);
+  worker.send({ type: 'seal', id: 'a', recipients: [alice.publicKey], blob: new Blob([content]) });
+  const done = await worker.until((m) => m.type === 'done' && m.id === 'a');
+  clearInterval(acker);
+  const start = worker.messages.find((m) => m.type === 'start');
+  const pieces = worker.messages.filter((m) => m.type === 'piece');
+  assert.equal(start.contentSize, content.length);
+  assert.equal(start.envelopeSize, done.size);
+  assert.deepEqual(start.recipients, [E.displayFingerprint(E.fingerprint(alice.publicKey))]);
+  let offset = 0;
+  pieces.forEach((piece, index) => {
+    assert.equal(piece.index, index);
+    assert.equal(piece.offset, offset);
+    offset += piece.bytes.length;
+  });
+  assert.equal(offset, done.size);
+  const progress = worker.messages.filter((m) => m.type === 'progress').map((m) => m.done);
+  assert.deepEqual(progress, [16 * DATA, content.length]);
+  const envelope = Uint8Array.from(Buffer.concat(pieces.map((p) => Buffer.from(p.bytes))));
+  assert.deepEqual(E.open(envelope, [{ publicKey: alice.publicKey, secretKey: alice.privateKey }]), content);
+});
+
+test('an empty Blob still makes a complete envelope', async () => {
+  const worker = startWorker();
+  worker.send({ type: 'seal', id: 0, recipients: [alice.publicKey], blob: new Blob([]) });
+  const done = await worker.until((m) => m.type === 'done');
+  assert.equal(done.size, E.envelopeSize(0, 1));
+});
+
+test('no more than `window` pieces are in flight until the page acknowledges', async () => {
+  const worker = startWorker();
+  worker.send({ type: 'seal', id: 'w', recipients: [alice.publicKey], blob: new Blob([bytes(10 * DATA)]), window: 3 });
+  await worker.until((m) => m.type === 'piece' && m.index === 2);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(worker.messages.filter((m) => m.type === 'piece').length, 3);
+  worker.send({ type: 'ack', id: 'w', count: 2 });
+  await worker.until((m) => m.type === 'piece' && m.index === 4);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(worker.messages.filter((m) => m.type === 'piece').length, 5);
+  worker.send({ type: 'cancel', id: 'w' });
+  await worker.until((m) => m.type === 'cancelled' && m.id === 'w');
+  assert.ok(!worker.messages.some((m) => m.type === 'done'));
+});
+
+test('a second job while one runs is refused; a job after cancel runs', async () => {
+  const worker = startWorker();
+  worker.send({ type: 'seal', id: 1, recipients: [alice.publicKey], blob: new Blob([bytes(5 * DATA)]), window: 1 });
+  await worker.until((m) => m.type === 'piece');
+  worker.send({ type: 'seal', id: 2, recipients: [alice.publicKey], blob: new Blob([bytes(1)]) });
+  const refused = await worker.until((m) => m.type === 'error' && m.id === 2);
+  assert.equal(refused.name, 'InvalidStateError');
+  worker.send({ type: 'cancel', id: 1 });
+  await worker.until((m) => m.type === 'cancelled' && m.id === 1);
+  worker.send({ type: 'seal', id: 3, recipients: [alice.publicKey], blob: new Blob([bytes(1)]) });
+  await worker.until((m) => m.type === 'done' && m.id === 3);
+});
+
+test('bad input is reported as an error message with the error name', async () => {
+  const worker = startWorker();
+  worker.send({ type: 'seal', id: 'x', recipients: [], blob: new Blob([bytes(1)]) });
+  assert.equal((await worker.until((m) => m.type === 'error' && m.id === 'x')).name, 'RangeError');
+  worker.send({ type: 'seal', id: 'y', recipients: [alice.publicKey], blob: 'not a blob' });
+  assert.equal((await worker.until((m) => m.type === 'error' && m.id === 'y')).name, 'TypeError');
+});
