@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Create .venv and install Resguardo's pinned Python dependencies.
+# Usage: scripts/setup-venv.sh [requirements file]   (default: requirements.txt)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+requirements="${1:-requirements.txt}"
+
+if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "resguardo: error: Python 3.11 or newer is needed (found $(python3 --version 2>&1))" >&2
+  exit 2
+fi
+if [ ! -x .venv/bin/python ]; then
+  if ! python3 -m venv .venv 2>/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+      rm -rf .venv && python3 -m venv .venv
+    else
+      echo "resguardo: error: cannot create a virtual environment; install python3-venv (sudo apt-get install python3-venv)" >&2
+      exit 2
+    fi
+  fi
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+.venv/bin/python -m pip install -q --disable-pip-version-check -r "$requirements"
+.venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>/dev/null \
+  || .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install everything the tests need and run the whole suite.
+#
+#   bash scripts/test.sh [pytest arguments]
+#
+# As root on Debian it installs the system packages the tests use (tor,
+# chromium, postgresql, nodejs); otherwise those must already be there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=""
+command -v tor >/dev/null 2>&1 || need="$need tor"
+[ -x /usr/bin/chromium ] || need="$need chromium"
+command -v node >/dev/null 2>&1 || need="$need nodejs"
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$need postgresql"
+if [ -n "$need" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing:$need"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
+  else
+    echo "resguardo: warning: missing system packages:$need (run as root to install them)" >&2
+  fi
+fi
+
+bash scripts/setup-venv.sh requirements-test.txt
+exec .venv/bin/python -m pytest "$@"
