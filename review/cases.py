@@ -18,6 +18,7 @@ submissions still import. File-system errors (a full disk) stop the run.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import hmac
 import io
@@ -181,7 +182,7 @@ class _Importer:
         for name in case_names(submission):
             if not os.path.lexists(self.root / name):
                 return self.root / name
-        raise FileExistsError(0, "a case folder with this name already exists", str(self.root / name))
+        raise FileExistsError(errno.EEXIST, "a case folder with this name already exists", str(self.root / name))
 
     def _open(self, item: ManifestItem) -> EnvelopeReader:
         return EnvelopeReader(self.bundle.open_item(item, self._advance), self.identities)
@@ -280,7 +281,7 @@ def keep_failed(bundle: Bundle, submission: ManifestSubmission, root: Path, resu
     status_doc = _status_document(bundle, submission, result)
     if os.path.lexists(dest):
         if not stat.S_ISDIR(os.lstat(dest).st_mode):
-            raise NotADirectoryError(0, "not a folder (or a link to one)", str(dest))
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder (or a link to one)", str(dest))
         fsutil.remove_tree(dest / f"{STATUS_FILE}.new")
         fsutil.write_file(dest, f"{STATUS_FILE}.new", root, status_doc)
         os.replace(dest / f"{STATUS_FILE}.new", dest / STATUS_FILE)

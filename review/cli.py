@@ -8,6 +8,7 @@ wires the library (:mod:`review.bundle`, :mod:`review.cases`,
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -73,7 +74,7 @@ def cmd_keygen(args: argparse.Namespace, out: Output) -> int:
     public_path = args.out / f"{base}.public-key"
     for path in (secret_path, public_path):
         if path.exists() or path.is_symlink():
-            raise FileExistsError(17, "exists", str(path))
+            raise FileExistsError(errno.EEXIST, "exists", str(path))
     passphrase = check_new_passphrase(
         get_passphrase(args.passphrase_file, "new passphrase for your secret key: ", confirm=True)
     )
@@ -102,7 +103,7 @@ def cmd_keygen(args: argparse.Namespace, out: Output) -> int:
 
 def _load_key(path: Path, passphrase_file: Path | None) -> keys.SecretKey:
     if not path.is_file():
-        raise FileNotFoundError(2, "no such file", str(path))
+        raise FileNotFoundError(errno.ENOENT, "no such file", str(path))
     passphrase = get_passphrase(passphrase_file, "passphrase for your secret key: ")
     if not passphrase:
         raise keys.WrongPassphraseError("empty passphrase")
@@ -134,7 +135,7 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
 
         with Progress(
             TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-            console=out.console, transient=True,
+            console=out.console, transient=True, disable=not out.console.is_terminal,
         ) as progress:
             task = progress.add_task("importing", total=work_bytes(bundle) or 1)
             summary = import_bundle(
@@ -157,7 +158,7 @@ def cmd_list(args: argparse.Namespace, out: Output) -> int:
     cases, broken, failed = list_cases(args.outdir)
     table = Table(title=None)
     for column in ("date", "id", "incident types", "region", "attachments"):
-        table.add_column(column, justify="right" if column == "attachments" else "left")
+        table.add_column(column, justify="right" if column == "attachments" else "left", overflow="fold")
     for case in cases:
         table.add_row(
             case.date, displayable(case.submission_id[:8]),

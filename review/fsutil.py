@@ -8,6 +8,7 @@ and is ``fsync``-ed before it is renamed into place.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import stat
@@ -66,7 +67,7 @@ def ensure_dir(path: Path) -> Path:
         os.mkdir(path, DIR_MODE)
         return path
     if not stat.S_ISDIR(info.st_mode):
-        raise NotADirectoryError(0, "not a folder (or a link to one)", str(path))
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder (or a link to one)", str(path))
     return path
 
 

@@ -8,6 +8,7 @@ shell history or be seen by other programs of the same user).
 
 from __future__ import annotations
 
+import errno
 import getpass
 import os
 import unicodedata
@@ -24,12 +25,14 @@ MAX_FILE_BYTES = 4096
 def read_passphrase_file(path: str | Path) -> str:
     """The first line of ``path`` (without its line ending), as text.
 
-    :raises OSError: if it cannot be read.
-    :raises UnicodeDecodeError: if it is not UTF-8.
+    :raises OSError: if it cannot be read, or is not UTF-8 text (``EILSEQ``).
     """
     with open(path, "rb") as handle:
         data = handle.read(MAX_FILE_BYTES)
-    text = data.decode("utf-8")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise OSError(errno.EILSEQ, "not UTF-8 text", str(path)) from exc
     return text.splitlines()[0] if text else ""
 
 

@@ -301,3 +301,24 @@ def test_not_addressed_to_key_is_flagged(tmp_path, key, other_key):
     path = write_bundle(tmp_path / "b.tar", make_manifest([sub], [other_key.public_key]), [sub])
     assert run(path, [key], tmp_path / "out").addressed_to_key is False
     assert new_id() != new_id()
+
+
+def test_symlinks_planted_in_outdir_are_never_followed(tmp_path, key, other_key):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    good = make_submission([key.public_key])
+    theirs = make_submission([other_key.public_key])
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / f"2026-11-29_{good.id[:8]}").symlink_to(outside, target_is_directory=True)
+    (out / f".incoming-{good.id}").symlink_to(outside, target_is_directory=True)
+    path = write_bundle(tmp_path / "b.tar", make_manifest([good], [key.public_key]), [good])
+    result = run(path, [key], out).results[0]
+    assert (result.status, result.case_dir.name) == ("imported", f"2026-11-29_{good.id}")
+    assert os.listdir(outside) == []
+
+    (out / "_failed").symlink_to(outside, target_is_directory=True)
+    path = write_bundle(tmp_path / "c.tar", make_manifest([theirs], [key.public_key]), [theirs])
+    with pytest.raises(NotADirectoryError):
+        run(path, [key], out)
+    assert os.listdir(outside) == []
