@@ -1,0 +1,229 @@
+"""How fast can each envelope writer seal the same 32 MB? One run, every writer.
+
+    .venv/bin/python bench/seal_speed.py [--mb 32] [--skip-browser]
+
+Writers, all sealing the same bytes to one recipient and all checked by
+opening the result with keys/ (the Python reader):
+
+1. PyNaCl: ``keys.EnvelopeWriter`` (the server's no-JavaScript path).
+2. node + the committed ``intake/static/vendor/sodium.js``, WebAssembly build.
+3. node without WebAssembly (``--noexpose_wasm``): libsodium's pure-JS fallback, JIT on.
+4. headless Chromium, the real ``intake/static/js/seal-worker.js`` in a Web Worker,
+   served from a local http.server on 127.0.0.1 with the production CSP
+   ``script-src 'self' 'wasm-unsafe-eval'``, in three set-ups:
+   - ``wasm``: WebAssembly available (Tor Browser "Standard"),
+   - ``jitless``: ``--js-flags=--jitless`` (no JIT, and so no WebAssembly either:
+     the closest to Tor Browser "Safer"),
+   - ``csp-no-wasm``: the CSP lacks 'wasm-unsafe-eval', so WebAssembly cannot
+     compile and libsodium falls back, silently, to pure JS with the JIT on.
+   ``--js-flags=--noexpose_wasm`` is not used: Chromium ignores it (checked with
+   Chromium 156: ``typeof WebAssembly`` is still "object" and modules compile).
+   The worker reports which build libsodium ended up using; the table shows it.
+
+Speeds are MB/s of plaintext, MB = 10^6 bytes, sealing only (library start-up,
+reading input and the upload back are not counted; start-up is shown separately
+for the browser). Needs /usr/bin/chromium (Debian package) and the playwright
+Python package; Playwright's own browsers are not used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import http.server
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import keys  # noqa: E402
+
+STATIC = ROOT / "intake" / "static"
+BROWSER = ROOT / "bench" / "browser"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+CSP_WASM = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'"
+CSP_NO_WASM = "default-src 'none'; script-src 'self'; worker-src 'self'; connect-src 'self'"
+PUSH_SIZE = 16 * 65532
+
+
+def bench_bytes(size: int) -> bytes:
+    """Deterministic, incompressible content: SHAKE-256 of a fixed label."""
+    return hashlib.shake_256(b"resguardo seal benchmark").digest(size)
+
+
+def check(envelope: bytes, secret: keys.SecretKey, content: bytes) -> None:
+    """Open ``envelope`` with keys/ and insist it holds ``content``."""
+    if keys.open_envelope(envelope, [secret]) != content:
+        raise SystemExit("an envelope did not open to the benchmark content")
+
+
+def mbps(size: int, seconds: float) -> float:
+    return size / seconds / 1e6
+
+
+def run_pynacl(content: bytes, secret: keys.SecretKey) -> dict:
+    sink = io.BytesIO()
+    start = time.perf_counter()
+    with keys.EnvelopeWriter([secret.public_key], sink) as writer:
+        for at in range(0, len(content), PUSH_SIZE):
+            writer.write(content[at : at + PUSH_SIZE])
+    seconds = time.perf_counter() - start
+    check(sink.getvalue(), secret, content)
+    return {"seconds": seconds, "build": "native (PyNaCl)"}
+
+
+def run_node(content: bytes, secret: keys.SecretKey, wasm: bool) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        source, target = Path(tmp, "in"), Path(tmp, "out")
+        source.write_bytes(content)
+        flags = [] if wasm else ["--noexpose_wasm", "--unhandled-rejections=warn"]
+        result = subprocess.run(
+            ["node", *flags, str(ROOT / "bench" / "seal_speed_node.js"),
+             base64.b64encode(secret.public_key.raw).decode(), str(source), str(target)],
+            capture_output=True, text=True, check=False,
+        )
+        if result.returncode != 0:
+            raise SystemExit(f"node failed: {result.stderr[-2000:]}")
+        report = json.loads(result.stdout.splitlines()[-1])
+        check(target.read_bytes(), secret, content)
+    return {"seconds": report["seconds"], "build": "WebAssembly" if report["wasm"] else "pure JS"}
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    content: bytes = b""
+    csp: str = CSP_WASM
+    uploaded: bytes | None = None
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """/static/* from intake/static, /bench/* from bench/browser, the data and the upload."""
+
+    server: _Server
+
+    def log_message(self, format, *args):  # noqa: A002 - quiet
+        pass
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Security-Policy", self.server.csp)
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):  # noqa: N802
+        path = self.path.split("?")[0].split("#")[0]
+        if path == "/bench/data":
+            return self._send(200, self.server.content, "application/octet-stream")
+        for prefix, base in (("/static/", STATIC), ("/bench/", BROWSER)):
+            if path.startswith(prefix):
+                file = (base / path[len(prefix):]).resolve()
+                if file.is_relative_to(base) and file.is_file():
+                    kind = {".js": "text/javascript", ".html": "text/html; charset=utf-8"}
+                    return self._send(200, file.read_bytes(), kind.get(file.suffix, "application/octet-stream"))
+        return self._send(404, b"not found", "text/plain")
+
+    def do_POST(self):  # noqa: N802
+        if self.path != "/bench/result":
+            return self._send(404, b"not found", "text/plain")
+        length = int(self.headers["Content-Length"])
+        self.server.uploaded = self.rfile.read(length)
+        return self._send(200, b"ok", "text/plain")
+
+
+def run_browser(content: bytes, secret: keys.SecretKey, mode: str) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    js_flags = {"wasm": [], "jitless": ["--js-flags=--jitless"], "csp-no-wasm": []}[mode]
+    server = _Server(("127.0.0.1", 0), _Handler)
+    server.content = content
+    server.csp = CSP_NO_WASM if mode == "csp-no-wasm" else CSP_WASM
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS + js_flags)
+            try:
+                page = browser.new_page()
+                errors: list[str] = []
+                page.on("pageerror", lambda error: errors.append(str(error)))
+                pk = base64.b64encode(secret.public_key.raw).decode()
+                port = server.server_address[1]
+                page.goto(f"http://127.0.0.1:{port}/bench/seal.html#pk={quote(pk, safe='')}")
+                # Poll from outside (wait_for_function evaluates strings in the page,
+                # which the CSP under test forbids).
+                deadline = time.monotonic() + 900
+                while (result := page.evaluate("() => window.benchResult")) is None:
+                    if time.monotonic() > deadline:
+                        raise SystemExit(f"browser ({mode}) timed out {errors}")
+                    time.sleep(0.2)
+                version = browser.version
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    if "error" in result:
+        raise SystemExit(f"browser ({mode}) failed: {result['error']} {errors}")
+    check(server.uploaded, secret, content)
+    return {
+        "seconds": result["seconds"],
+        "init": result["initSeconds"],
+        "build": "WebAssembly" if result["wasm"] else "pure JS",
+        "page_wasm": result["pageWasm"],
+        "version": version,
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--mb", type=int, default=32, help="content size in MiB (default 32)")
+    parser.add_argument("--skip-browser", action="store_true", help="PyNaCl and node only")
+    args = parser.parse_args(argv[1:])
+    content = bench_bytes(args.mb * 1024 * 1024)
+    secret = keys.SecretKey.generate("bench")
+    size = len(content)
+    print(f"sealing {size} bytes ({args.mb} MiB) to 1 recipient; envelope "
+          f"{keys.envelope_size(size, 1)} bytes; every envelope is opened and checked with keys/")
+    print(f"{os.cpu_count()} CPUs, {sys.platform}, Python {sys.version.split()[0]}")
+    runs = [("PyNaCl keys.EnvelopeWriter", lambda: run_pynacl(content, secret)),
+            ("node, vendored sodium.js", lambda: run_node(content, secret, wasm=True)),
+            ("node --noexpose_wasm", lambda: run_node(content, secret, wasm=False))]
+    if not args.skip_browser:
+        for mode in ("wasm", "csp-no-wasm", "jitless"):
+            runs.append((f"Chromium worker, {mode}", lambda mode=mode: run_browser(content, secret, mode)))
+    print(f"{'writer':34} {'libsodium build':16} {'MB/s':>8} {'seconds':>8}  notes")
+    for name, run in runs:
+        report = run()
+        notes = []
+        if "init" in report:
+            notes.append(f"start-up {report['init']:.2f} s")
+            notes.append(f"page WebAssembly {'yes' if report['page_wasm'] else 'no'}")
+            notes.append(f"Chromium {report['version']}")
+        print(f"{name:34} {report['build']:16} {mbps(size, report['seconds']):8.1f} "
+              f"{report['seconds']:8.2f}  {', '.join(notes)}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
