@@ -64,6 +64,10 @@ CSP_NO_WASM = "default-src 'none'; script-src 'self'; worker-src 'self'; connect
 PUSH_SIZE = 16 * 65532
 
 
+class BenchError(RuntimeError):
+    """A writer failed, or its envelope did not open to the benchmark content."""
+
+
 def bench_bytes(size: int) -> bytes:
     """Deterministic, incompressible content: SHAKE-256 of a fixed label."""
     return hashlib.shake_256(b"resguardo seal benchmark").digest(size)
@@ -72,7 +76,7 @@ def bench_bytes(size: int) -> bytes:
 def check(envelope: bytes, secret: keys.SecretKey, content: bytes) -> None:
     """Open ``envelope`` with keys/ and insist it holds ``content``."""
     if keys.open_envelope(envelope, [secret]) != content:
-        raise SystemExit("an envelope did not open to the benchmark content")
+        raise BenchError("an envelope did not open to the benchmark content")
 
 
 def mbps(size: int, seconds: float) -> float:
@@ -101,7 +105,7 @@ def run_node(content: bytes, secret: keys.SecretKey, wasm: bool) -> dict:
             capture_output=True, text=True, check=False,
         )
         if result.returncode != 0:
-            raise SystemExit(f"node failed: {result.stderr[-2000:]}")
+            raise BenchError(f"node failed: {result.stderr[-2000:]}")
         report = json.loads(result.stdout.splitlines()[-1])
         check(target.read_bytes(), secret, content)
     return {"seconds": report["seconds"], "build": "WebAssembly" if report["wasm"] else "pure JS"}
@@ -175,7 +179,7 @@ def run_browser(content: bytes, secret: keys.SecretKey, mode: str) -> dict:
                 deadline = time.monotonic() + 900
                 while (result := page.evaluate("() => window.benchResult")) is None:
                     if time.monotonic() > deadline:
-                        raise SystemExit(f"browser ({mode}) timed out {errors}")
+                        raise BenchError(f"browser ({mode}) timed out {errors}")
                     time.sleep(0.2)
                 version = browser.version
             finally:
@@ -184,7 +188,7 @@ def run_browser(content: bytes, secret: keys.SecretKey, mode: str) -> dict:
         server.shutdown()
         server.server_close()
     if "error" in result:
-        raise SystemExit(f"browser ({mode}) failed: {result['error']} {errors}")
+        raise BenchError(f"browser ({mode}) failed: {result['error']} {errors}")
     check(server.uploaded, secret, content)
     return {
         "seconds": result["seconds"],
@@ -214,7 +218,11 @@ def main(argv: list[str]) -> int:
             runs.append((f"Chromium worker, {mode}", lambda mode=mode: run_browser(content, secret, mode)))
     print(f"{'writer':34} {'libsodium build':16} {'MB/s':>8} {'seconds':>8}  notes")
     for name, run in runs:
-        report = run()
+        try:
+            report = run()
+        except BenchError as error:
+            print(f"{name:34} FAILED: {error}", flush=True)
+            return 1
         notes = []
         if "init" in report:
             notes.append(f"start-up {report['init']:.2f} s")
