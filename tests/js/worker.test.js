@@ -29,10 +29,16 @@ test.before(async () => {
 function startWorker() {
   const messages = [];
   const waiters = [];
+  const page = new EventTarget(); // the page's side: a Worker-like object (see asWorker)
   const scope = {
     postMessage(message) {
       messages.push(message);
       for (const waiter of waiters.splice(0)) waiter();
+      setImmediate(() => {
+        const event = new Event('message');
+        event.data = message;
+        page.dispatchEvent(event);
+      });
     },
     onmessage: null,
   };
@@ -55,7 +61,13 @@ function startWorker() {
     }
     throw new Error('timed out waiting for a worker message');
   }
-  return { messages, send, until };
+  /** A stand-in for the page's `Worker` object (asynchronous delivery both ways). */
+  const asWorker = () => ({
+    postMessage: (message) => setImmediate(() => send(message)),
+    addEventListener: (type, listener) => page.addEventListener(type, listener),
+    removeEventListener: (type, listener) => page.removeEventListener(type, listener),
+  });
+  return { messages, send, until, asWorker };
 }
 
 const bytes = (n) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) & 0xff);
@@ -128,4 +140,60 @@ test('bad input is reported as an error message with the error name', async () =
   assert.equal((await worker.until((m) => m.type === 'error' && m.id === 'x')).name, 'RangeError');
   worker.send({ type: 'seal', id: 'y', recipients: [alice.publicKey], blob: 'not a blob' });
   assert.equal((await worker.until((m) => m.type === 'error' && m.id === 'y')).name, 'TypeError');
+});
+
+// ---- intake/static/js/submit.js: the page-side promise API over the worker ----
+
+const S = require(path.join(ROOT, 'intake', 'static', 'js', 'submit.js'));
+
+test('sealBlob delivers pieces in order, one at a time, and resolves with the size', async () => {
+  const worker = startWorker();
+  const content = bytes(4 * DATA + 1);
+  const received = [];
+  let busy = false;
+  let started = null;
+  const size = await S.sealBlob(worker.asWorker(), [alice.publicKey], new Blob([content]), {
+    window: 2,
+    onStart: (info) => { started = info; },
+    onPiece: async (piece, offset) => {
+      assert.equal(busy, false);
+      busy = true;
+      await new Promise((resolve) => setTimeout(resolve, 2)); // a slow upload
+      received.push({ piece, offset });
+      busy = false;
+    },
+  });
+  assert.equal(size, E.envelopeSize(content.length, 1));
+  assert.equal(started.envelopeSize, size);
+  let offset = 0;
+  for (const item of received) {
+    assert.equal(item.offset, offset);
+    offset += item.piece.length;
+  }
+  const envelope = Uint8Array.from(Buffer.concat(received.map((r) => Buffer.from(r.piece))));
+  assert.deepEqual(E.open(envelope, [{ publicKey: alice.publicKey, secretKey: alice.privateKey }]), content);
+});
+
+test('sealBlob: abort cancels, a failing onPiece cancels, worker errors reject', async () => {
+  const worker = startWorker();
+  const controller = new AbortController();
+  const aborted = S.sealBlob(worker.asWorker(), [alice.publicKey], new Blob([bytes(6 * DATA)]), {
+    window: 1,
+    signal: controller.signal,
+    onPiece: () => controller.abort(),
+  });
+  await assert.rejects(aborted, S.SealCancelled);
+  await worker.until((m) => m.type === 'cancelled');
+
+  const second = startWorker();
+  const failing = S.sealBlob(second.asWorker(), [alice.publicKey], new Blob([bytes(6 * DATA)]), {
+    window: 1, // the worker still waits for an acknowledgement when the cancel arrives
+    onPiece: () => { throw new Error('network down'); },
+  });
+  await assert.rejects(failing, /network down/);
+  await second.until((m) => m.type === 'cancelled');
+
+  const third = startWorker();
+  await assert.rejects(S.sealBlob(third.asWorker(), [], new Blob([bytes(1)])),
+    (error) => error instanceof S.SealFailed && error.workerName === 'RangeError');
 });
