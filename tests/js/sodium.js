@@ -46,12 +46,14 @@ function loadSodium() {
 }
 
 /**
- * Load sodium, then intake/static/js/envelope.js.
- * @returns {Promise<{sodium: object, envelope: object}>}
+ * Load sodium, then intake/static/js/envelope.js and envelope-reader.js.
+ * @returns {Promise<{sodium: object, envelope: object}>} `envelope` is the
+ *          writer module's API plus the reader's (EnvelopeReader, open)
  */
 async function loadEnvelope() {
   const sodium = await loadSodium();
-  const envelope = require(path.join(ROOT, 'intake', 'static', 'js', 'envelope.js'));
+  const js = path.join(ROOT, 'intake', 'static', 'js');
+  const envelope = { ...require(path.join(js, 'envelope.js')), ...require(path.join(js, 'envelope-reader.js')) };
   return { sodium, envelope };
 }
 

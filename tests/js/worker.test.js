@@ -46,7 +46,7 @@ function startWorker() {
   const importScripts = (...urls) => imported.push(...urls);
   const source = fs.readFileSync(WORKER, 'utf8');
   vm.runInThisContext(`(function (self, importScripts, ResguardoEnvelope) {${source}\n})`, { filename: WORKER })(
-    scope, importScripts, E);
+    scope, importScripts, require(path.join(ROOT, 'intake', 'static', 'js', 'envelope.js'))); // writer only, as in the browser
   assert.deepEqual(imported, ['../vendor/sodium.js', 'envelope.js']);
   const send = (message) => scope.onmessage({ data: message });
   /** Wait until a message matching `predicate` has arrived (or fail after a while). */

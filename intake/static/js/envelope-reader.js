@@ -1,0 +1,253 @@
+/**
+ * Resguardo envelope v1 reader in JavaScript: opens what envelope.js and keys/
+ * write, with every check of docs/FORMAT.md "Reader", in the same order, and
+ * the same error classes as keys/errors.py (defined in envelope.js).
+ *
+ * Used by the JS tests (tests/js/) to check the writer and to run the
+ * envelope vectors; the intake's seal worker does not load it. Needs the
+ * `sodium` global (vendored libsodium) and envelope.js: importScripts both
+ * first in a worker (defines self.ResguardoEnvelopeReader), or require() it in
+ * node (module.exports). Holds at most one sealed chunk (65553 bytes) of input.
+ */
+(function (root, factory) {
+  'use strict';
+  if (typeof module === 'object' && module && module.exports) {
+    module.exports = factory(require('./envelope.js'));
+  } else {
+    root.ResguardoEnvelopeReader = factory(root.ResguardoEnvelope);
+  }
+})(globalThis, function (E) {
+  'use strict';
+
+  const {
+    MAGIC, VERSION, CHUNK_LOG2, MAX_RECIPIENTS, FIXED_SIZE, FINGERPRINT_SIZE, KEY_SIZE,
+    STANZA_SIZE, STREAM_HEADER_SIZE, CHUNK_SIZE, USED_SIZE, DATA_PER_CHUNK,
+    SEALED_CHUNK_SIZE, TAG_MESSAGE, TAG_FINAL,
+    lib, requireBytes, concat, equalBytes, sameFingerprint, releaseState,
+  } = E.internal;
+  const {
+    HeaderError, UnsupportedVersionError, NoMatchingKeyError, PayloadError,
+    TruncatedError, TrailingDataError, chunkCount, fingerprint, headerHash,
+  } = E;
+
+  /**
+   * Opens one envelope v1 fed in pieces of any size, checking every rule the
+   * Python reader (keys.EnvelopeReader) checks, in the same order.
+   *
+   *   const reader = new EnvelopeReader([{ publicKey, secretKey }]);
+   *   for (const piece of reader.push(bytes)) use(piece);   // verified chunk by chunk
+   *   reader.finish();                                      // verifies the end
+   *
+   * Content is released chunk by chunk; the end (FINAL tag, no trailing bytes,
+   * chunk count) is verified only by finish(): a consumer MUST discard
+   * everything it got if push() or finish() throws.
+   *
+   * Errors: HeaderError (UnsupportedVersionError for a version other than 1),
+   * NoMatchingKeyError, PayloadError (TruncatedError, TrailingDataError).
+   */
+  class EnvelopeReader {
+    /**
+     * @param {{publicKey: Uint8Array, secretKey: Uint8Array}[]} identities
+     *        X25519 keypairs (32 + 32 bytes); the first that is a recipient opens the envelope
+     * @throws {TypeError|RangeError} on malformed keypairs
+     */
+    constructor(identities) {
+      if (!Array.isArray(identities)) throw new TypeError('identities must be an array');
+      this._identities = identities.map(({ publicKey, secretKey }) => ({
+        publicKey: requireBytes(publicKey, 'publicKey', KEY_SIZE),
+        secretKey: requireBytes(secretKey, 'secretKey', KEY_SIZE),
+      }));
+      this._buffer = new Uint8Array(FIXED_SIZE); // input awaiting processing
+      this._filled = 0;
+      this._stage = 'fixed'; // 'fixed' -> 'header' -> 'chunks' -> 'done'
+      this._fixed = null;
+      this._state = null;
+      this._ad = null;
+      this._chunks = 0;
+      this._contentSize = 0;
+      this._dataEnded = false;
+      this._finished = false;
+      /** Fingerprints (32 bytes each) named in the header, once it is read. */
+      this.recipients = null;
+    }
+
+    /** Content bytes released so far. @returns {number} */
+    get contentSize() {
+      return this._contentSize;
+    }
+
+    /**
+     * Feed envelope bytes; yields verified content pieces.
+     * @param {Uint8Array} data any length
+     * @yields {Uint8Array} content, in order
+     * @throws {HeaderError|NoMatchingKeyError|PayloadError}
+     */
+    *push(data) {
+      requireBytes(data, 'data');
+      if (this._finished) throw new Error('push after finish');
+      let offset = 0;
+      while (offset < data.length) {
+        if (this._stage === 'done') {
+          throw new TrailingDataError('bytes follow the final chunk');
+        }
+        const take = Math.min(this._buffer.length - this._filled, data.length - offset);
+        this._buffer.set(data.subarray(offset, offset + take), this._filled);
+        this._filled += take;
+        offset += take;
+        if (this._filled < this._buffer.length) break;
+        const piece = this._step();
+        if (piece) yield piece;
+      }
+    }
+
+    /**
+     * Verify the end of the envelope: it is complete, its FINAL chunk was
+     * seen, and the chunk count matches the content size.
+     * @throws {HeaderError|PayloadError}
+     */
+    finish() {
+      if (this._finished) throw new Error('finish called twice');
+      this._finished = true;
+      try {
+        if (this._stage === 'fixed' || this._stage === 'header') {
+          throw new HeaderError(this._stage === 'fixed' ? 'too short to be an envelope' : 'the header is cut short');
+        }
+        if (this._stage !== 'done') {
+          throw new TruncatedError('the envelope ends before its final chunk');
+        }
+        if (this._chunks !== chunkCount(this._contentSize)) {
+          throw new PayloadError('the chunk count does not match the content size');
+        }
+      } finally {
+        if (this._state !== null) releaseState(this._state);
+        this._state = null;
+      }
+    }
+
+    /** Process a full buffer; may return a content piece. */
+    _step() {
+      if (this._stage === 'fixed') {
+        this._readFixed();
+        return null;
+      }
+      if (this._stage === 'header') {
+        this._readHeader();
+        return null;
+      }
+      return this._readChunk();
+    }
+
+    _readFixed() {
+      const fixed = this._buffer;
+      if (!equalBytes(fixed.subarray(0, 8), MAGIC)) {
+        throw new HeaderError('not a Resguardo envelope (wrong magic)');
+      }
+      if (fixed[8] !== VERSION) {
+        throw new UnsupportedVersionError(`envelope version ${fixed[8]} is not supported`);
+      }
+      if (fixed[9] !== CHUNK_LOG2) throw new HeaderError('unsupported chunk size');
+      const count = new DataView(fixed.buffer).getUint16(10, false);
+      if (count < 1 || count > MAX_RECIPIENTS) throw new HeaderError('the recipient count is out of range');
+      this._fixed = fixed.slice();
+      this._buffer = new Uint8Array(STANZA_SIZE * count + STREAM_HEADER_SIZE);
+      this._filled = 0;
+      this._stage = 'header';
+    }
+
+    _readHeader() {
+      const sodium = lib();
+      const body = this._buffer;
+      const count = (body.length - STREAM_HEADER_SIZE) / STANZA_SIZE;
+      const stanzas = [];
+      for (let i = 0; i < count; i++) {
+        const raw = body.subarray(i * STANZA_SIZE, (i + 1) * STANZA_SIZE);
+        stanzas.push({ fingerprint: raw.slice(0, FINGERPRINT_SIZE), sealedKey: raw.slice(FINGERPRINT_SIZE) });
+      }
+      for (let i = 0; i < count; i++) {
+        for (let j = 0; j < i; j++) {
+          if (sameFingerprint(stanzas[i].fingerprint, stanzas[j].fingerprint)) {
+            throw new HeaderError('a recipient appears twice');
+          }
+        }
+      }
+      this.recipients = stanzas.map((s) => s.fingerprint);
+      const raw = concat([this._fixed, body]);
+      const contentKey = this._unwrap(stanzas);
+      try {
+        this._state = sodium.crypto_secretstream_xchacha20poly1305_init_pull(
+          body.slice(STANZA_SIZE * count), contentKey);
+      } catch (error) {
+        throw new PayloadError('the stream header is invalid');
+      } finally {
+        sodium.memzero(contentKey);
+      }
+      this._ad = headerHash(raw);
+      this._buffer = new Uint8Array(SEALED_CHUNK_SIZE);
+      this._filled = 0;
+      this._stage = 'chunks';
+    }
+
+    /** The content key from the stanza of the first identity that is a recipient. */
+    _unwrap(stanzas) {
+      const sodium = lib();
+      for (const identity of this._identities) {
+        const mine = fingerprint(identity.publicKey);
+        const stanza = stanzas.find((s) => sameFingerprint(s.fingerprint, mine));
+        if (!stanza) continue;
+        let key;
+        try {
+          key = sodium.crypto_box_seal_open(stanza.sealedKey, identity.publicKey, identity.secretKey);
+        } catch (error) {
+          throw new HeaderError('the stanza addressed to this key is corrupt');
+        }
+        if (key.length !== KEY_SIZE) throw new HeaderError('the stanza addressed to this key is malformed');
+        return key;
+      }
+      throw new NoMatchingKeyError('none of these keys is a recipient of this envelope');
+    }
+
+    _readChunk() {
+      const index = this._chunks;
+      // In libsodium-wrappers, pull returns false (it does not throw) when a
+      // chunk fails authentication: check explicitly.
+      const result = lib().crypto_secretstream_xchacha20poly1305_pull(this._state, this._buffer, this._ad);
+      this._filled = 0;
+      if (!result) throw new PayloadError(`chunk ${index} failed authentication`);
+      this._chunks += 1;
+      const { message: framed, tag } = result;
+      if (tag !== TAG_MESSAGE && tag !== TAG_FINAL) {
+        throw new PayloadError(`chunk ${index} carries an unexpected tag`);
+      }
+      const used = new DataView(framed.buffer, framed.byteOffset, USED_SIZE).getUint32(0, false);
+      if (used > DATA_PER_CHUNK) throw new PayloadError('a chunk claims more data than it can hold');
+      if (this._dataEnded && used) throw new PayloadError('data after a short chunk');
+      for (let i = USED_SIZE + used; i < CHUNK_SIZE; i++) {
+        if (framed[i] !== 0) throw new PayloadError('non-zero padding in a chunk');
+      }
+      if (used < DATA_PER_CHUNK) this._dataEnded = true;
+      this._contentSize += used;
+      if (tag === TAG_FINAL) {
+        this._stage = 'done';
+        releaseState(this._state);
+        this._state = null;
+      }
+      return used ? framed.subarray(USED_SIZE, USED_SIZE + used) : null;
+    }
+  }
+
+  /**
+   * Open an in-memory envelope; returns its content.
+   * @param {Uint8Array} envelope
+   * @param {{publicKey: Uint8Array, secretKey: Uint8Array}[]} identities
+   * @returns {Uint8Array}
+   * @throws {HeaderError|NoMatchingKeyError|PayloadError}
+   */
+  function open(envelope, identities) {
+    const reader = new EnvelopeReader(identities);
+    const pieces = [...reader.push(envelope)];
+    reader.finish();
+    return concat(pieces);
+  }
+
+  return Object.freeze({ EnvelopeReader, open });
+});
