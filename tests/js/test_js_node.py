@@ -23,6 +23,9 @@ def test_node_test_runner_passes():
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed")
+    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=True).stdout
+    major = int(version.strip().lstrip("v").split(".")[0])
+    assert major >= 20, f"the JS tests need node >= 20 (package.json engines), found {version.strip()}"
     env = {**os.environ, "RESGUARDO_PYTHON": sys.executable}
     result = subprocess.run(
         [node, "--test", "tests/js/"],
