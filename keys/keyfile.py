@@ -131,7 +131,11 @@ def _read_text(path: str | os.PathLike) -> str:
 
 
 def _write_new(path: str | os.PathLike, text: str, mode: int) -> None:
-    """Create ``path`` exclusively with ``mode``, write, fsync. Never overwrites."""
+    """Create ``path`` exclusively with ``mode``, write, fsync. Never overwrites.
+
+    If writing fails (disk full), the partial file is removed so a retry can
+    create it again.
+    """
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), mode)
     try:
         os.fchmod(fd, mode)
@@ -140,9 +144,11 @@ def _write_new(path: str | os.PathLike, text: str, mode: int) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-    finally:
+    except BaseException:
         if fd != -1:
             os.close(fd)
+        os.unlink(path)
+        raise
 
 
 # -- public keys ---------------------------------------------------------------

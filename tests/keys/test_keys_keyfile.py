@@ -258,3 +258,18 @@ def test_a_failed_chmod_closes_the_new_file(tmp_path, secret, monkeypatch):
     monkeypatch.setattr(keyfile.os, "close", lambda fd: closed.append(fd) or real_close(fd))
     raises_exactly(PermissionError, keys.write_public_key_file, tmp_path / "k", secret.public_key)
     assert len(closed) == 1
+
+
+def test_failed_write_leaves_no_partial_key_file(tmp_path, monkeypatch):
+    import os as _os
+
+    from keys import keyfile
+
+    def no_space(_fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_os, "fsync", no_space)
+    target = tmp_path / "k.public-key"
+    with pytest.raises(OSError):
+        keyfile.write_public_key_file(target, keys.SecretKey.generate("x").public_key)
+    assert not target.exists()
