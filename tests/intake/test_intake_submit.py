@@ -226,7 +226,14 @@ def test_large_upload_never_touches_tempfile(app, client, token, reviewer, monke
         monkeypatch.setattr(tempfile, name, refuse)
     monkeypatch.setattr(os, "O_TMPFILE", 0, raising=False)
     content = os.urandom(3 * 1024 * 1024)
-    response = post(client, token, files=[("video.mp4", content)])
+    boundary = b"----resguardoLarge"
+    body = raw_multipart(boundary, [
+        (b'Content-Disposition: form-data; name="csrf_token"', token.encode()),
+        (b'Content-Disposition: form-data; name="description"', b"video attached"),
+        (b'Content-Disposition: form-data; name="attachments"; filename="video.mp4"', content),
+    ])
+    # Raw bytes: the test client would otherwise spool its own copy to a temp file.
+    response = client.post("/submit", data=body, content_type="multipart/form-data; boundary=" + boundary.decode())
     assert response.status_code == 303
     [submission] = stored_submissions(app)
     _report, opened = open_submission(app, submission, reviewer.secret)

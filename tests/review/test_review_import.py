@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import hashlib
 import json
 import os
@@ -264,6 +266,7 @@ def test_large_attachment_is_streamed_not_loaded(tmp_path, key):
     path = write_bundle(tmp_path / "b.tar", make_manifest([sub], [key.public_key]), [sub])
     digest = hashlib.sha256(data).hexdigest()
     del data, sub
+    gc.collect()  # garbage of earlier tests must not be collected (and counted) in here
     tracemalloc.start()
     try:
         summary = run(path, [key], tmp_path / "out")
