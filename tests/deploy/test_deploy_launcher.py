@@ -14,7 +14,7 @@ import pytest
 from deploy import onionkey, torctl
 from deploy.torctl import ServiceSpec
 
-from conftest import ROOT, needs_tor
+from offline_tor import ROOT, needs_tor
 
 pytestmark = [needs_tor, pytest.mark.live]
 
