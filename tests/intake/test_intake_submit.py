@@ -9,6 +9,8 @@ import os
 
 import pytest
 
+import keys
+
 from tests.support.samples import all_reports
 from tests.support.stored import blob_files, item_count, open_submission, stored_submissions
 
@@ -238,3 +240,33 @@ def test_large_upload_never_touches_tempfile(app, client, token, reviewer, monke
     [submission] = stored_submissions(app)
     _report, opened = open_submission(app, submission, reviewer.secret)
     assert list(opened.values()) == [content]
+
+
+def test_memory_stays_bounded_whatever_the_upload_size(app, client, token, reviewer):
+    """A 48 MiB upload is sealed with a few MiB of Python memory at most (not 48)."""
+    import gc
+    import tracemalloc
+
+    content = os.urandom(48 * 1024 * 1024)
+    boundary = b"----resguardoMemory"
+    body = raw_multipart(boundary, [
+        (b'Content-Disposition: form-data; name="csrf_token"', token.encode()),
+        (b'Content-Disposition: form-data; name="description"', b"memory"),
+        (b'Content-Disposition: form-data; name="attachments"; filename="big.bin"', content),
+    ])
+    stream = io.BytesIO(body)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        response = client.post("/submit", input_stream=stream, content_length=len(body),
+                               content_type="multipart/form-data; boundary=" + boundary.decode())
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert response.status_code == 303
+    print(f"peak Python memory while sealing a 48 MiB upload: {peak / 2**20:.2f} MiB")
+    assert peak < 4 * 1024 * 1024
+    [submission] = stored_submissions(app)
+    assert submission.items[1].size == keys.envelope_size(len(content), 1)
+    _report, opened = open_submission(app, submission, reviewer.secret)
+    assert hashlib.sha256(list(opened.values())[0]).digest() == hashlib.sha256(content).digest()
