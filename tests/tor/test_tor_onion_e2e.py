@@ -4,6 +4,7 @@ address answers again. Needs ``tor`` and ``tor-gencert`` (CI installs them)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import subprocess
@@ -12,6 +13,7 @@ import time
 import urllib.request
 
 import pytest
+import requests
 
 from deploy.torctl import connect
 
@@ -61,7 +63,8 @@ def test_report_with_attachment_through_tor_is_exported_and_decrypted(onion_site
     files = [(path.name, path.read_bytes(), "application/octet-stream") for path in sample.attachments]
     response = submit_report(onion_session(onion_site.network), onion_site.url, sample.fields,
                              files, timeout=120)
-    assert (response.status_code, response.headers["Location"]) == (303, "/received")
+    assert response.status_code == 303, response.text[:2000]
+    assert response.headers["Location"] == "/received"
 
     exported = subprocess.run([console("resguardo"), "export", "--out", str(tmp_path / "usb")],
                               env=onion_site.env, capture_output=True, text=True, check=True)
@@ -81,6 +84,39 @@ def test_report_with_attachment_through_tor_is_exported_and_decrypted(onion_site
         assert entry["sha256"] == hashlib.sha256(content).hexdigest()
     decrypted = sorted((case / "attachments").iterdir())
     assert sorted(p.read_bytes() for p in decrypted) == sorted(content for _, content, _ in files)
+
+
+def test_staff_service_needs_the_client_auth_line(onion_site, tmp_path):
+    """A second (staff) address with client authorization: unreadable without the
+    credential, reachable once the client tor holds the line ``client-auth add`` printed."""
+    staff = tmp_path / "staff"
+    common = ["--service-dir", str(staff),
+              "--control", f"127.0.0.1:{onion_site.network.service.control_port}"]
+    assert run_launcher("init", "--service-dir", str(staff), env=onion_site.env).returncode == 0
+    added = run_launcher("client-auth", "add", "reviewer1", "--service-dir", str(staff),
+                         env=onion_site.env)
+    service_id, _, key_type, secret_b32 = added.stdout.strip().split(":")
+    assert (added.returncode, key_type) == (0, "x25519")
+    published = run_launcher("publish", "--target", f"127.0.0.1:{onion_site.web_port}", *common,
+                             env=onion_site.env)
+    assert published.stdout == f"{service_id}.onion\n"
+    deadline = time.monotonic() + 60
+    while run_launcher("check", "--require-descriptor", *common, env=onion_site.env).returncode:
+        assert time.monotonic() < deadline, "the staff service got no descriptor in 60 s"
+        time.sleep(0.5)
+    url = f"http://{service_id}.onion/"
+    with pytest.raises(requests.RequestException):
+        onion_session(onion_site.network).get(url, timeout=30)
+
+    secret_b64 = base64.b64encode(base64.b32decode(secret_b32 + "====")).decode()
+    client = connect(f"127.0.0.1:{onion_site.network.client.control_port}")
+    try:
+        added_auth = client.msg(f"ONION_CLIENT_AUTH_ADD {service_id} x25519:{secret_b64}")
+        assert added_auth.is_ok(), str(added_auth)
+    finally:
+        client.close()
+    wait_reachable(onion_session(onion_site.network), url, timeout=120)
+    assert run_launcher("unpublish", *common, env=onion_site.env).returncode == 0
 
 
 def test_same_address_answers_again_after_tor_restarts(onion_site):
