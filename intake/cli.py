@@ -21,16 +21,13 @@ import functools
 import os
 import secrets
 import sys
-import time
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 
 import keys
 
 from . import config, db, reviewers
-from .models import Item
 
 EXIT_ATTENTION = 1
 EXIT_CONFIG = 2
@@ -63,6 +60,9 @@ def _app():
         app = create_app(require_reviewers=False)
     except config.ConfigError as exc:
         fail(str(exc), EXIT_CONFIG)
+    # Close the database connections when the command ends (PostgreSQL
+    # otherwise logs each one as an unexpected disconnect).
+    click.get_current_context().call_on_close(app.extensions["resguardo.engine"].dispose)
     if not db.is_migrated(app.extensions["resguardo.engine"]):
         fail("the database is not initialised: run `resguardo init`", EXIT_CONFIG)
     return app
@@ -214,21 +214,21 @@ def export(out_dir: Path, include_exported: bool) -> None:
 
 @main.command()
 @_data_dir_option
-@click.option("--older-than", default=6 * 3600, show_default=True, type=click.IntRange(min=60), help="Seconds a leftover must be untouched before it is deleted.")
-def cleanup(older_than: int) -> None:
-    """Delete leftovers of interrupted uploads: temporary blobs, and blobs no row names."""
+@click.option("--older-than", default=6 * 3600, show_default=True, type=click.IntRange(min=60), help="Seconds a leftover must be untouched before it is deleted; longer than the slowest upload.")
+@click.option("--limit", default=10000, show_default=True, type=click.IntRange(min=1), help="Most files to delete in one run (the rest wait for the next run).")
+def cleanup(older_than: int, limit: int) -> None:
+    """Delete leftovers of interrupted uploads: temporary blobs, and blobs no row names.
+
+    Safe to run at any time, e.g. hourly from a systemd timer: it only
+    touches ciphertext files untouched for --older-than seconds.
+    """
+    from .cleanup import remove_leftovers
+
     app = _app()
-    store = app.extensions["resguardo.blobs"]
-    removed = 0
-    for path in store.stale_incoming(older_than):
-        path.unlink(missing_ok=True)
-        removed += 1
     with app.app_context():
-        known = set(db.session().scalars(select(Item.id)).all())
-        limit = time.time() - older_than
-        for blob_id in list(store.stored_ids()):
-            path = store.path(blob_id)
-            if blob_id not in known and path.stat().st_mtime < limit:
-                path.unlink(missing_ok=True)
-                removed += 1
-    click.echo(f"removed {removed} leftover files")
+        result = remove_leftovers(
+            app.extensions["resguardo.blobs"], db.session(), older_than=older_than, limit=limit
+        )
+    click.echo(f"removed {result.removed} leftover files")
+    if result.more:
+        click.echo(f"resguardo: warning: stopped at --limit {limit}; the next run removes the rest", err=True)

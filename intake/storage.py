@@ -75,6 +75,9 @@ class PendingBlob:
         if self._file is None:
             raise ValueError("blob was discarded")
         self._file.flush()
+        # Fresh mtime: `resguardo cleanup` judges a blob no row names by its
+        # age, and a part that finished early in a long upload is old by now.
+        os.utime(self._file.fileno())
         os.fsync(self._file.fileno())
         self._file.close()
         self._file = None

@@ -23,5 +23,15 @@ if [ -n "$need" ]; then
   fi
 fi
 
+# PostgreSQL: the tests start a throwaway cluster of their own (initdb +
+# pg_ctl from /usr/lib/postgresql/*/bin, unix socket in a temp dir, run as the
+# unprivileged 'postgres' user when we are root; tests/support/databases.py)
+# and run every storage test on it as well as on SQLite. Nothing to start
+# here. Under CI (CI=true) a PostgreSQL that is missing or will not start
+# fails the run instead of skipping those tests.
+if [ "$(id -u)" = 0 ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! id postgres >/dev/null 2>&1; then
+  echo "resguardo: warning: no 'postgres' user to run the test cluster as (reinstall the postgresql package)" >&2
+fi
+
 bash scripts/setup-venv.sh requirements-test.txt
 exec .venv/bin/python -m pytest "$@"

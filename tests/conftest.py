@@ -3,11 +3,15 @@
 Security controls stay on in tests (CSRF included). Each test gets its own
 data directory; the reviewer keypair is made once per session because
 Argon2id at MODERATE limits costs about half a second per key file.
+
+Every test that touches storage (through ``data_dir``, ``env``, ``app``,
+``client`` or ``runner``) runs twice, as ``[sqlite]`` and ``[postgresql]``,
+each time on a fresh database; the PostgreSQL server is started once per
+session (tests/support/databases.py).
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 import sys
 from dataclasses import dataclass
@@ -22,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 import keys  # noqa: E402
 from intake import create_app, db, reviewers  # noqa: E402
 from intake.cli import main as resguardo_cli  # noqa: E402
+from tests.support import databases  # noqa: E402
 from tests.support.submit import csrf_token  # noqa: E402
 
 PASSPHRASE = "correct horse battery staple tinta"
@@ -48,26 +53,64 @@ def reviewer(tmp_path_factory) -> ReviewerKit:
     return ReviewerKit(secret, secret_file, public_file, PASSPHRASE)
 
 
+@pytest.fixture(scope="session")
+def postgres():
+    """The session's PostgreSQL server (started on first use, stopped at the end)."""
+    yield from databases.session_server()
+
+
+@pytest.fixture(params=databases.BACKENDS)
+def backend(request) -> str:
+    """``"sqlite"`` or ``"postgresql"``: storage tests run once with each."""
+    return request.param
+
+
 @pytest.fixture
-def data_dir(tmp_path) -> Path:
+def database_url(request, backend, tmp_path, monkeypatch) -> str:
+    """A fresh, empty database of ``backend`` for this test (SQLAlchemy URL).
+
+    Every engine the app makes during the test is disposed at its end, so
+    no database connection outlives the test (psycopg warns about those).
+    """
+    directory = tmp_path / "data"
+    directory.mkdir(mode=0o700, exist_ok=True)
+    url = databases.fresh_database_url(request, backend, directory)
+    engines = []
+    make_engine = db.make_engine
+
+    def recording_make_engine(*args, **kwargs):
+        engines.append(make_engine(*args, **kwargs))
+        return engines[-1]
+
+    monkeypatch.setattr(db, "make_engine", recording_make_engine)
+    yield url
+    for engine in engines:
+        engine.dispose()
+
+
+@pytest.fixture
+def data_dir(tmp_path, database_url) -> Path:
     """An initialised data directory: secret key file and migrated database."""
     directory = tmp_path / "data"
-    directory.mkdir(mode=0o700)
+    directory.mkdir(mode=0o700, exist_ok=True)
     secret_file = directory / "secret_key"
     secret_file.write_text(secrets.token_urlsafe(48))
     secret_file.chmod(0o600)
-    url = os.environ.get("RESGUARDO_TEST_DATABASE_URL") or f"sqlite:///{directory / 'resguardo.db'}"
-    db.upgrade(url)
+    db.upgrade(database_url)
     return directory
 
 
 @pytest.fixture
-def env(data_dir, monkeypatch) -> dict[str, str]:
+def env(data_dir, database_url, backend, monkeypatch) -> dict[str, str]:
     """The environment an operator would set for this data directory."""
     monkeypatch.setenv("RESGUARDO_DATA_DIR", str(data_dir))
-    if os.environ.get("RESGUARDO_TEST_DATABASE_URL"):
-        monkeypatch.setenv("RESGUARDO_DATABASE_URL", os.environ["RESGUARDO_TEST_DATABASE_URL"])
-    return {"RESGUARDO_DATA_DIR": str(data_dir)}
+    variables = {"RESGUARDO_DATA_DIR": str(data_dir)}
+    if backend == "sqlite":
+        monkeypatch.delenv("RESGUARDO_DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("RESGUARDO_DATABASE_URL", database_url)
+        variables["RESGUARDO_DATABASE_URL"] = database_url
+    return variables
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ through the real HTTP form (GET, CSRF token, multipart POST) the way a
 browser without JavaScript sends them. Then the operator exports, and the
 review tool decrypts with the reviewer's passphrase-protected key. Every
 canary must come back exactly, and none may be found in any byte the
-server wrote: data directory, database, temp directories, logs.
+server wrote: data directory, database, temp directories, logs. The whole
+run happens once on SQLite and once on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support import databases
 from tests.support.canary import scan
 from tests.support.live import BIN, gunicorn, resguardo
 from tests.support.samples import BINARY_CANARIES, all_reports
@@ -39,9 +41,9 @@ def _big_attachment(canary: bytes) -> bytes:
     return bytes(body)
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory, reviewer):
-    """Submit everything once; the tests below check different consequences."""
+@pytest.fixture(scope="module", params=databases.BACKENDS)
+def run(request, tmp_path_factory, reviewer):
+    """Submit everything once per backend; the tests below check different consequences."""
     import time
 
     started = time.time() - 1
@@ -57,8 +59,9 @@ def run(tmp_path_factory, reviewer):
         "TMPDIR": str(server_tmp),
         "LANG": "C.UTF-8",
     }
-    if os.environ.get("RESGUARDO_TEST_DATABASE_URL"):
-        env["RESGUARDO_DATABASE_URL"] = os.environ["RESGUARDO_TEST_DATABASE_URL"]
+    database_url = databases.fresh_database_url(request, request.param, data_dir)
+    if request.param != "sqlite":
+        env["RESGUARDO_DATABASE_URL"] = database_url
     resguardo(["init"], env)
     resguardo(["reviewer", "add", str(reviewer.public_file)], env)
 
@@ -105,6 +108,7 @@ def run(tmp_path_factory, reviewer):
     return {
         "base": base, "data_dir": data_dir, "server_tmp": server_tmp, "logs": logs,
         "cases": cases, "import": imported, "started": started, "sent": sent, "canaries": canaries, "bundle": Path(bundle),
+        "database_url": database_url,
     }
 
 
@@ -168,13 +172,16 @@ def test_no_canary_in_system_temp_directories(run):
 
 
 def test_database_rows_hold_only_days_sizes_and_hashes(run):
-    import sqlite3
+    from sqlalchemy import create_engine, text
 
-    database = run["data_dir"] / "resguardo.db"
-    if not database.exists():
-        pytest.skip("running against PostgreSQL")
-    with sqlite3.connect(database) as connection:
-        rows = connection.execute("SELECT id, received_on, exported_on FROM submissions").fetchall()
+    engine = create_engine(run["database_url"])
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT id, CAST(received_on AS VARCHAR(40)), CAST(exported_on AS VARCHAR(40)) FROM submissions")
+            ).all()
+    finally:
+        engine.dispose()
     assert len(rows) == len(run["sent"])
     for _id, received_on, exported_on in rows:
         assert len(received_on) == 10 and len(exported_on) == 10  # YYYY-MM-DD, no time of day
