@@ -47,3 +47,25 @@ forwarded_allow_ips = ""  # trust no X-Forwarded-* header: there is no proxy in 
 proxy_allow_ips = ""
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 proc_name = "resguardo"
+
+# --- Hardening for hostile input (tests/hostile/test_hostile_live.py) ---
+# gunicorn opens a control socket at $XDG_RUNTIME_DIR or $HOME/.gunicorn/gunicorn.ctl
+# by default (gunicornc: reload, resize, shutdown). Nothing here uses it; don't leave a
+# management socket around.
+control_socket_disable = True
+
+
+def post_worker_init(worker):
+    """Send no ``Server`` header: gunicorn 27 writes ``Server: gunicorn`` on every
+    response, from the name it gives each Response (gunicorn.http.wsgi.Response.version,
+    set from the module-level SERVER). Dropping that line from default_headers
+    removes it for every response this worker sends; the app's own headers are
+    unchanged. Naming the server software only helps an attacker pick an exploit."""
+    from gunicorn.http import wsgi
+
+    default_headers = wsgi.Response.default_headers
+
+    def without_server(self):
+        return [line for line in default_headers(self) if not line.lower().startswith("server:")]
+
+    wsgi.Response.default_headers = without_server

@@ -12,8 +12,12 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
+from urllib.parse import urlsplit, urlunsplit
+
 from flask import Flask, Response, current_app, url_for
 from whitenoise import WhiteNoise
+
+from . import i18n
 
 CSP = "; ".join(
     [
@@ -51,7 +55,23 @@ def _set_headers(response: Response) -> Response:
         response.headers[name] = value
     response.headers["Cache-Control"] = PAGE_CACHE
     response.headers.pop("Server", None)
+    location = response.headers.get("Location")
+    if location is not None:
+        response.headers["Location"] = same_site_location(location)
     return response
+
+
+def same_site_location(location: str) -> str:
+    """``location`` as a path on this site.
+
+    Werkzeug's own redirects (a missing trailing slash, doubled slashes)
+    are absolute URLs built from the request's ``Host`` header, which a
+    client chooses; keep only their path and query, checked like ``?next=``.
+    """
+    parts = urlsplit(location)
+    if parts.scheme or parts.netloc:
+        location = urlunsplit(("", "", parts.path, parts.query, ""))
+    return i18n.safe_next(location)
 
 
 def _static_headers(headers, _path: str, _url: str) -> None:
@@ -70,11 +90,28 @@ def static_url(filename: str) -> str:
     return url_for("static", filename=filename, v=_digest(str(path)))
 
 
+class StaticFiles(WhiteNoise):
+    """WhiteNoise for GET and HEAD of whole files; anything else goes to Flask.
+
+    WhiteNoise answers other methods with a bare 405 and an unsatisfiable
+    ``Range`` with a bare 416, both without our headers or an error page.
+    Other methods fall through to Flask (a localized 405 page), and ``Range``
+    is ignored: static files are small and always sent whole.
+    """
+
+    def __call__(self, environ, start_response):
+        """Serve ``environ`` (a WSGI call)."""
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return self.application(environ, start_response)
+        environ.pop("HTTP_RANGE", None)
+        return super().__call__(environ, start_response)
+
+
 def init_app(app: Flask) -> None:
     """Add headers to every Flask response; serve /static through WhiteNoise."""
     app.after_request(_set_headers)
     app.jinja_env.globals["static_url"] = static_url
-    app.wsgi_app = WhiteNoise(
+    app.wsgi_app = StaticFiles(
         app.wsgi_app,
         root=app.static_folder,
         prefix="static/",

@@ -1,8 +1,9 @@
 """The report form (flask-wtf; CSRF stays on)."""
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from wtforms import (
     MultipleFileField,
     RadioField,
@@ -13,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+from werkzeug.datastructures import MultiDict
 
 from .choices import CONSENT, INCIDENT_TYPES, REGIONS
 
@@ -33,8 +35,32 @@ def _not_blank(_form, field) -> None:
         raise ValidationError(_l("Please tell us what happened."))
 
 
+FILE_FIELDS = ("attachments",)
+
+
 class ReportForm(FlaskForm):
     """What a reporter is asked. Only the account of what happened is required."""
+
+    class Meta:
+        def wrap_formdata(self, form, formdata):
+            """Text fields from text parts, files from file parts, never JSON.
+
+            Flask-WTF would mix ``request.files`` into the text fields and
+            accept a JSON body; a crafted request could then hand a validator
+            a file object, a number or a list where it expects text.
+            """
+            if formdata is not _Auto:
+                return formdata
+            if request.method != "POST":
+                return None
+            data = MultiDict()
+            for name, value in request.form.items(multi=True):
+                if name not in FILE_FIELDS:
+                    data.add(name, value)
+            for name in FILE_FIELDS:
+                for value in request.files.getlist(name):
+                    data.add(name, value)
+            return data
 
     description = TextAreaField(
         _l("What happened?"),
