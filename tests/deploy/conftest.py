@@ -5,11 +5,16 @@ Tests skip only when ``tor`` is not installed; CI installs it.
 
 from __future__ import annotations
 
+import logging
 import shutil
 
 import pytest
 
 from offline_tor import OfflineTor, run_launcher
+
+
+# stem logs every closed control socket at INFO; keep failure output readable
+logging.getLogger("stem").setLevel(logging.WARNING)
 
 
 @pytest.fixture

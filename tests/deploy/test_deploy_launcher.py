@@ -211,3 +211,22 @@ def test_malformed_key_exits_10(tor, launcher, tmp_path):
 
 def test_non_loopback_target_exits_11(tor, launcher, tmp_path):
     assert_exit(launcher("publish", *svc_args(tmp_path, tor, "--target", "0.0.0.0:8080")), 11)
+
+
+def test_watcher_republishes_when_clients_change(tor, launcher, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "deploy.onion", "publish", "--watch", "--interval", "0.2",
+         *svc_args(tmp_path, tor)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        address = proc.stdout.readline().strip()
+        added = launcher("client-auth", "add", "staff1", "--service-dir", str(tmp_path / "svc"))
+        assert added.returncode == 0
+        time.sleep(2)
+        assert published(tor) == [address.removesuffix(".onion")]
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=20)
+    assert f"resguardo-onion: notice: re-publishing {address}" in err.splitlines()

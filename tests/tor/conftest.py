@@ -10,6 +10,7 @@ the terminal summary. Every process started here is stopped by its PID.
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import shutil
@@ -23,6 +24,10 @@ import pytest
 from onion_site import (FIGURES, PASSPHRASE, ROOT, OnionSite, stop_process, console, onion_session,
                         wait_reachable)
 from tornet import LOOPBACK, TorNetwork, free_port, running_pids
+
+# stem logs every closed control socket at INFO; keep failure output readable
+logging.getLogger("stem").setLevel(logging.WARNING)
+
 
 def _skip_without_tor() -> None:
     missing = [tool for tool in ("tor", "tor-gencert") if shutil.which(tool) is None]
