@@ -86,3 +86,58 @@ def test_session_cookie_is_strict_and_holds_no_report(client, token):
     payload = session_cookie.value.split(".")[0]
     decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
     assert set(__import__("json").loads(decoded)) == {"csrf_token"}
+
+
+def _assert_isolated(response, label) -> None:
+    assert parse_csp(response.headers["Content-Security-Policy"]) == EXPECTED_CSP, label
+    assert response.headers["X-Content-Type-Options"] == "nosniff", label
+    assert response.headers["Referrer-Policy"] == "no-referrer", label
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin", label
+    assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin", label
+    assert response.headers["Cross-Origin-Embedder-Policy"] == "require-corp", label
+    assert "Server" not in response.headers, label
+
+
+def test_every_route_of_the_url_map_carries_the_policy(app, client):
+    """Routes are read from the URL map: one added later is checked too."""
+    samples = {"code": "en", "filename": "css/style.css"}
+    for rule in app.url_map.iter_rules():
+        path = rule.rule
+        for argument in rule.arguments:
+            path = path.replace(f"<{argument}>", samples.get(argument, "x"))
+            path = path.replace(f"<path:{argument}>", samples.get(argument, "x"))
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method)
+            _assert_isolated(response, (rule.rule, method, response.status_code))
+            response.close()
+
+
+def test_the_413_page_carries_the_policy(app, client, token):
+    environ = {"CONTENT_LENGTH": str(app.config["MAX_CONTENT_LENGTH"] + 1)}  # declared: refused before reading
+    response = client.post("/submit", data=b"", content_type="multipart/form-data; boundary=x", environ_overrides=environ)
+    assert response.status_code == 413
+    _assert_isolated(response, "413")
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["js/envelope.js", "js/submit.js", "js/seal-worker.js", "vendor/sodium.js", "css/style.css"])
+def test_scripts_and_vendored_files_get_the_same_policy(client, path):
+    response = client.get("/static/" + path)
+    assert response.status_code == 200
+    _assert_isolated(response, path)
+    assert response.headers["Cache-Control"] == "max-age=31536000, public"
+    if path.endswith(".js"):
+        assert response.mimetype == "text/javascript"
+    response.close()
+
+
+def test_cookies_are_only_session_and_language_and_strict(client, token):
+    client.get("/language/en?next=/")
+    response = client.post("/submit", data={"csrf_token": token, "description": "CANARY-TEXT-cookie2",
+                                             "attachments": [(io.BytesIO(b"secret file"), "f.txt")]},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    assert sorted(cookie.key for cookie in client._cookies.values()) == ["lang", "resguardo_session"]
+    for cookie in client._cookies.values():
+        assert cookie.http_only and cookie.same_site == "Strict" and cookie.expires is None
+        assert "CANARY" not in cookie.value and "f.txt" not in cookie.value
