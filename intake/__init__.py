@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from . import config, db, errors, i18n, reviewers, sealing, security
 from .report.views import bp as report_bp
+from .upload.views import bp as upload_bp
 
 csrf = CSRFProtect()
 
@@ -49,6 +50,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, require_reviewer
     errors.init_app(app)
     security.init_app(app)
     app.register_blueprint(report_bp)
+    app.register_blueprint(upload_bp)
 
     if require_reviewers:
         _check_ready(app)

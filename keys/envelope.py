@@ -30,8 +30,15 @@ import nacl.exceptions
 import nacl.hash
 import nacl.public
 
-from .errors import HeaderError, NoMatchingKeyError, UnsupportedVersionError
+from .errors import (
+    HeaderError,
+    NoMatchingKeyError,
+    RecipientMismatchError,
+    SizeError,
+    UnsupportedVersionError,
+)
 from .fingerprint import Fingerprint
+from .padding import padme
 from .reviewer import PublicKey, SecretKey
 from .stream import (
     CHUNK_SIZE,
@@ -207,6 +214,51 @@ def read_header(source: BinaryIO) -> Header:
         stream_header=body[STANZA_SIZE * count :],
         raw=fixed + body,
     )
+
+
+def payload_chunks(size: int, recipient_count: int) -> int:
+    """Number of sealed chunks ``N`` of an envelope of ``size`` bytes with that many stanzas.
+
+    A valid envelope is exactly ``header_size(n) + N * 65553`` bytes with
+    ``N >= 1`` and ``padme(N) == N`` (docs/FORMAT.md, "Sizes"); this is the
+    length rule a reader without a secret key can check.
+
+    :raises SizeError: if ``size`` is not such a length.
+    :raises ValueError: if ``recipient_count`` is not 1..64.
+    """
+    if not 1 <= recipient_count <= MAX_RECIPIENTS:
+        raise ValueError(f"recipient_count must be 1..{MAX_RECIPIENTS}")
+    payload = size - header_size(recipient_count)
+    if payload < SEALED_CHUNK_SIZE or payload % SEALED_CHUNK_SIZE:
+        raise SizeError("the envelope is not a header followed by whole chunks")
+    chunks = payload // SEALED_CHUNK_SIZE
+    if padme(chunks) != chunks:
+        raise SizeError("the envelope's chunk count is not padded")
+    return chunks
+
+
+def check_structure(
+    source: BinaryIO, size: int, recipients: Sequence[Fingerprint] | None = None
+) -> Header:
+    """Check what can be checked of an envelope without a secret key.
+
+    Reads the header from ``source`` (positioned at the envelope's start;
+    left at the payload) and checks it as :func:`read_header` does, then the
+    length rule of :func:`payload_chunks` for the total ``size`` in bytes,
+    then, if ``recipients`` is given, that the stanzas name exactly those
+    fingerprints in that order. The payload is not authenticated (that needs
+    a recipient's key): a structurally valid envelope may still fail to open.
+
+    :returns: the parsed :class:`Header`.
+    :raises UnsupportedVersionError, HeaderError: for a bad header.
+    :raises SizeError: if ``size`` breaks the length rule.
+    :raises RecipientMismatchError: if the recipients differ from ``recipients``.
+    """
+    header = read_header(source)
+    payload_chunks(size, len(header.stanzas))
+    if recipients is not None and header.recipients != tuple(recipients):
+        raise RecipientMismatchError("the envelope is not sealed to the expected keys")
+    return header
 
 
 def _unwrap(header: Header, identities: Iterable[SecretKey]) -> bytes:

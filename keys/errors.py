@@ -18,6 +18,14 @@ class UnsupportedVersionError(HeaderError):
     """An envelope or key file declares a format version this code does not read."""
 
 
+class SizeError(HeaderError):
+    """An envelope's length is not its header plus a Padmé-padded number of whole chunks."""
+
+
+class RecipientMismatchError(HeaderError):
+    """An envelope is not sealed to exactly the expected recipient keys."""
+
+
 class NoMatchingKeyError(KeysError):
     """None of the supplied secret keys opens any recipient stanza of an envelope."""
 

@@ -38,7 +38,7 @@ from .errors import AttachmentMismatchError, InvalidReportError, ItemError, Mani
 from .names import assign_names
 from .output import explain
 from .render import render_report
-from .report import MAX_REPORT_BYTES, match_attachments, parse_report
+from .report import HASHES, MAX_REPORT_BYTES, match_attachments, parse_report
 
 IMPORTED = "imported"
 SKIPPED = "already imported"
@@ -214,13 +214,15 @@ class _Importer:
         fsutil.fsync_dir(temp)
 
     def _decrypt_attachment(self, entry: dict, item: ManifestItem, directory: Path, name: str) -> None:
-        digest = hashlib.sha256()
+        # Every hash the report gives is checked (parse_report made sure there is one).
+        digests = {key: make() for key, make in HASHES.items() if key in entry}
         size = 0
         handle = fsutil.create_file(directory, name, self.root)
         try:
             for piece in self._open(item):
                 handle.write(piece)
-                digest.update(piece)
+                for digest in digests.values():
+                    digest.update(piece)
                 size += len(piece)
         except tarfile.TarError as exc:
             raise ManifestMismatchError("the archive ends inside this item", item.id) from exc
@@ -228,8 +230,9 @@ class _Importer:
             fsutil.finish_file(handle)
         if size != entry["size"]:
             raise AttachmentMismatchError(f"size is {size}, the report says {entry['size']}", item.id)
-        if not hmac.compare_digest(digest.hexdigest(), entry["sha256"]):
-            raise AttachmentMismatchError("sha256 differs from the report", item.id)
+        for key, digest in digests.items():
+            if not hmac.compare_digest(digest.hexdigest(), entry[key]):
+                raise AttachmentMismatchError(f"{key} differs from the report", item.id)
 
 
 def _status_document(bundle: Bundle, submission: ManifestSubmission, result: SubmissionResult) -> bytes:

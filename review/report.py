@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from .bundle import HEX32, HEX64, ManifestSubmission
@@ -10,6 +11,12 @@ from .errors import InvalidReportError, ManifestMismatchError, MissingItemError,
 REPORT_FORMAT = "resguardo-report"
 REPORT_VERSION = 1
 MAX_REPORT_BYTES = 64 * 1024 * 1024
+#: Plaintext hashes an attachment entry may carry (docs/FORMAT.md, "Report"):
+#: name -> constructor of a fresh hashlib object.
+HASHES = {
+    "sha256": hashlib.sha256,
+    "blake2b_256": lambda: hashlib.blake2b(digest_size=32),
+}
 
 
 def parse_report(data: bytes, submission: ManifestSubmission) -> dict:
@@ -17,7 +24,9 @@ def parse_report(data: bytes, submission: ManifestSubmission) -> dict:
 
     Unknown field names are accepted and missing fields tolerated (the
     format says so); ``attachments`` entries must each name a distinct
-    32-hex ``item_id`` with an integer ``size`` and a 64-hex ``sha256``.
+    32-hex ``item_id`` with an integer ``size`` and at least one plaintext
+    hash of 64 hex digits: ``sha256`` (server-sealed) or ``blake2b_256``
+    (browser-sealed); every hash present must be well formed.
     Returns the report object exactly as decoded.
 
     :raises InvalidReportError: if it is not a UTF-8 JSON object without a
@@ -47,13 +56,14 @@ def parse_report(data: bytes, submission: ManifestSubmission) -> dict:
     for entry in attachments:
         if not isinstance(entry, dict):
             raise InvalidReportError("an attachment entry is not an object", item_id)
-        att_id, size, digest = entry.get("item_id"), entry.get("size"), entry.get("sha256")
+        att_id, size = entry.get("item_id"), entry.get("size")
         if not isinstance(att_id, str) or not HEX32.match(att_id) or att_id in seen:
             raise InvalidReportError("an attachment item_id is invalid or repeated", item_id)
         if type(size) is not int or size < 0:
             raise InvalidReportError(f"attachment {att_id} has no valid size", item_id)
-        if not isinstance(digest, str) or not HEX64.match(digest):
-            raise InvalidReportError(f"attachment {att_id} has no valid sha256", item_id)
+        hashes = [entry[name] for name in HASHES if name in entry]
+        if not hashes or not all(isinstance(d, str) and HEX64.match(d) for d in hashes):
+            raise InvalidReportError(f"attachment {att_id} has no valid sha256 or blake2b_256", item_id)
         seen.add(att_id)
     return report
 

@@ -104,4 +104,37 @@ ES = {
     "If you are in immediate danger, contact a trusted organisation or person near you.":
         "Si está en peligro inmediato, comuníquese con una organización o persona de confianza cercana.",
     "Send another report": "Enviar otra denuncia",
+    # Browser sealing (intake/upload/, templates/report/form.html, static/js/form.js)
+    "Your report and files are encrypted in your browser, before they leave this device: the site only ever receives encrypted data.":
+        "Su denuncia y sus archivos se cifran en su navegador antes de salir de este dispositivo: el sitio solo recibe datos cifrados.",
+    "Cancel": "Cancelar",
+    "Your report was not sent": "Su denuncia no se envió",
+    "Nothing was stored. You can try again, or let this site encrypt your report the moment it arrives, as it does when JavaScript is off.":
+        "No se guardó nada. Puede intentarlo de nuevo, o dejar que este sitio cifre su denuncia en el momento en que llegue, como hace cuando JavaScript está desactivado.",
+    "Send it to be encrypted by the site instead": "Enviarla para que la cifre el sitio",
+    "Preparing encryption in your browser…": "Preparando el cifrado en su navegador…",
+    "Encrypting and sending file %(number)s of %(total)s…": "Cifrando y enviando el archivo %(number)s de %(total)s…",
+    "Encrypting and sending your report…": "Cifrando y enviando su denuncia…",
+    "Storing your report…": "Guardando su denuncia…",
+    "Cancelled. Nothing was stored; you can change the form and send it again.":
+        "Cancelado. No se guardó nada; puede cambiar el formulario y enviarlo de nuevo.",
+    "Encryption in your browser does not work on this device.": "El cifrado en su navegador no funciona en este dispositivo.",
+    "The reviewer keys in this page do not match their fingerprints, so your browser will not encrypt to them.":
+        "Las claves de las personas revisoras de esta página no coinciden con sus huellas, así que su navegador no cifrará para ellas.",
+    "The connection to the site was lost and could not be restored.": "Se perdió la conexión con el sitio y no se pudo restablecer.",
+    "Your files are larger than this site accepts in one report. Please send fewer or smaller files, or send them in several reports.":
+        "Sus archivos superan lo que este sitio acepta en una denuncia. Envíe menos archivos o archivos más pequeños, o repártalos en varias denuncias.",
+    "The encrypted upload was refused": "Se rechazó el envío cifrado",
+    "What your browser sent is not an envelope for this site's reviewers. Nothing was stored.":
+        "Lo que envió su navegador no es un sobre cifrado para las personas revisoras de este sitio. No se guardó nada.",
+    "The reviewer keys of this site changed while you were writing. Nothing was stored. Please copy your text, reload the page and send it again.":
+        "Las claves de las personas revisoras cambiaron mientras usted escribía. No se guardó nada. Copie su texto, vuelva a cargar la página y envíelo de nuevo.",
+    "Part of what your browser sent was not encrypted, so it was refused. Nothing was stored.":
+        "Parte de lo que envió su navegador no estaba cifrado y por eso se rechazó. No se guardó nada.",
+    "A file did not arrive completely. Nothing was stored. Please try again.":
+        "Un archivo no llegó completo. No se guardó nada. Inténtelo de nuevo.",
+    "This upload is not part of your browser session. Nothing was stored. Please reload the page and try again.":
+        "Este envío no pertenece a su sesión del navegador. No se guardó nada. Vuelva a cargar la página e inténtelo de nuevo.",
+    "Part of a file was sent twice; your browser continues where it stopped.":
+        "Una parte de un archivo se envió dos veces; su navegador continúa donde se detuvo.",
 }

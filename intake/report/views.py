@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import base64
 import json
 
 from flask import Blueprint, redirect, render_template, url_for
@@ -10,17 +10,13 @@ from flask_babel import get_locale
 
 import keys
 
-from .. import db
-from ..models import Item, Submission
+from .. import submission as shared
 from ..reviewers import has_demo_key
-from ..sealing import SealedUpload, blob_store, mark_stored, request_recipients, track
-from ..storage import new_id
+from ..sealing import SealedUpload, blob_store, request_recipients, track
 from .forms import ReportForm
 
 bp = Blueprint("report", __name__)
 
-REPORT_FORMAT = "resguardo-report"
-REPORT_VERSION = 1
 TEXT_FIELDS = (
     "description",
     "date",
@@ -39,7 +35,10 @@ def _page(form: ReportForm, status: int = 200):
         render_template(
             "report/form.html",
             form=form,
-            fingerprints=[key.fingerprint.display() for key in recipients],
+            reviewer_keys=[
+                {"fingerprint": key.fingerprint.display(), "public_key": base64.b64encode(key.raw).decode("ascii")}
+                for key in recipients
+            ],
             demo=has_demo_key(),
         ),
         status,
@@ -70,8 +69,8 @@ def _report_document(form: ReportForm, submission_id: str, attachments: list[dic
     fields = {name: _clean(getattr(form, name).data or "") for name in TEXT_FIELDS}
     fields["incident_types"] = list(form.incident_types.data or [])
     document = {
-        "format": REPORT_FORMAT,
-        "version": REPORT_VERSION,
+        "format": shared.REPORT_FORMAT,
+        "version": shared.REPORT_VERSION,
         "submission_id": submission_id,
         "sealed_by": "server",
         "language": str(get_locale() or ""),
@@ -93,8 +92,8 @@ def submit():
     if not form.validate():
         return _page(form, 400)
 
-    submission_id = new_id()
-    items: list[tuple[str, object]] = []
+    submission_id = shared.new_submission_id()
+    attachments = []
     attachment_meta = []
     for upload in _attachments(form):
         blob = upload.finish()
@@ -107,26 +106,12 @@ def submit():
                 "sha256": upload.sha256,
             }
         )
-        items.append(("attachment", blob))
+        attachments.append(blob)
 
     report_blob = track(blob_store().new())
     with keys.EnvelopeWriter(request_recipients(), report_blob) as writer:
         writer.write(_report_document(form, submission_id, attachment_meta))
-    items.insert(0, ("report", report_blob))
-
-    for _kind, blob in items:
-        blob.commit()
-    session = db.session()
-    submission = Submission(
-        id=submission_id, received_on=dt.datetime.now(dt.timezone.utc).date()
-    )
-    for position, (kind, blob) in enumerate(items):
-        submission.items.append(
-            Item(id=blob.id, kind=kind, position=position, size=blob.size, sha256=blob.sha256)
-        )
-    session.add(submission)
-    session.commit()
-    mark_stored()
+    shared.store(submission_id, report_blob, attachments)
     return redirect(url_for("report.received"), code=303)
 
 

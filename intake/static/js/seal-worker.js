@@ -22,6 +22,10 @@
  *         The page has consumed `count` (default 1) pieces; more may be sent.
  *     {type: 'cancel', id}
  *         Stop the job between two pieces; answered by 'cancelled'.
+ *     {type: 'fingerprints', id, keys: Uint8Array[]}
+ *         Compute the display fingerprints of 32-byte X25519 public keys (the
+ *         page checks them against the fingerprints it shows); may run
+ *         alongside a job.
  *
  *   worker -> page
  *     {type: 'ready', wasm: boolean, version: string}   once, when libsodium is initialised
@@ -31,7 +35,11 @@
  *         envelope bytes [offset, offset + bytes.length); index 0 is the header,
  *         every later piece one 65553-byte chunk. bytes.buffer is transferred.
  *     {type: 'progress', id, done, total}   plaintext bytes sealed so far / in all
- *     {type: 'done', id, size}              all pieces have been posted; size = envelope bytes
+ *     {type: 'done', id, size, blake2b256}  all pieces have been posted; size = envelope bytes,
+ *         blake2b256 = lower-case hex BLAKE2b-256 of the plaintext (unkeyed,
+ *         32 bytes: libsodium crypto_generichash, streaming), the attachment
+ *         hash of docs/FORMAT.md "Report"
+ *     {type: 'fingerprints', id, fingerprints: string[]}   the answer to 'fingerprints'
  *     {type: 'cancelled', id}
  *     {type: 'error', id, name, message}    name: TypeError, RangeError, NotReadableError, ...
  *
@@ -111,10 +119,12 @@ async function seal(message) {
   };
   job = current;
   let writer = null;
+  let hash = null;
   try {
     if (!(blob instanceof Blob)) throw new TypeError('blob must be a Blob or File');
     await ready;
     writer = new ResguardoEnvelope.EnvelopeWriter(recipients);
+    hash = sodium.crypto_generichash_init(null, 32);
     const total = blob.size;
     self.postMessage({
       type: 'start',
@@ -129,13 +139,16 @@ async function seal(message) {
       const end = Math.min(total, done + READ_SIZE);
       const data = new Uint8Array(await blob.slice(done, end).arrayBuffer());
       if (current.cancelled) throw new Cancelled();
+      sodium.crypto_generichash_update(hash, data);
       offset = await send(current, writer.push(data), offset);
       done = end;
       self.postMessage({ type: 'progress', id, done, total });
     }
     if (total === 0) self.postMessage({ type: 'progress', id, done: 0, total: 0 });
     offset = await send(current, writer.finish(), offset);
-    self.postMessage({ type: 'done', id, size: offset });
+    const blake2b256 = sodium.to_hex(sodium.crypto_generichash_final(hash, 32));
+    hash = null;
+    self.postMessage({ type: 'done', id, size: offset, blake2b256 });
   } catch (error) {
     if (error instanceof Cancelled) {
       self.postMessage({ type: 'cancelled', id });
@@ -144,13 +157,28 @@ async function seal(message) {
     }
   } finally {
     if (writer) writer.abort(); // wipes the pending chunk and the stream state (no-op when finished)
+    if (hash !== null) sodium.crypto_generichash_final(hash, 32); // releases the hash state
     job = null;
+  }
+}
+
+async function fingerprints(message) {
+  try {
+    await ready;
+    if (!Array.isArray(message.keys)) throw new TypeError('keys must be an array of Uint8Array');
+    const shown = message.keys.map(
+      (key) => ResguardoEnvelope.displayFingerprint(ResguardoEnvelope.fingerprint(key)));
+    self.postMessage({ type: 'fingerprints', id: message.id, fingerprints: shown });
+  } catch (error) {
+    self.postMessage({ type: 'error', id: message.id, name: error && error.name, message: String(error && error.message) });
   }
 }
 
 self.onmessage = (event) => {
   const message = event.data || {};
-  if (message.type === 'seal') {
+  if (message.type === 'fingerprints') {
+    fingerprints(message);
+  } else if (message.type === 'seal') {
     if (job) {
       self.postMessage({ type: 'error', id: message.id, name: 'InvalidStateError', message: 'a job is already running' });
       return;

@@ -1,8 +1,6 @@
 /**
- * Page side of browser sealing (phase 2 skeleton): a promise API over
- * seal-worker.js. The form handler, progress bar and resumable upload come
- * later, against the server's endpoints; this file only wraps the worker
- * protocol so that code can be written as:
+ * Page side of browser sealing: a promise API over seal-worker.js, used by
+ * form.js (the form handler) together with upload.js (the resumable upload):
  *
  *   const worker = new Worker('/static/js/seal-worker.js');
  *   const size = await ResguardoSubmit.sealBlob(worker, recipients, file, {
@@ -62,6 +60,9 @@
    * @param {(done: number, total: number) => void} [options.onProgress] plaintext bytes sealed / total
    * @param {(info: {envelopeSize: number, recipients: string[]}) => void} [options.onStart]
    *        exact envelope size (for the upload) and the display fingerprints sealed to
+   * @param {(info: {size: number, blake2b256: string}) => void} [options.onDone]
+   *        after the last piece was handled: envelope bytes and the plaintext's
+   *        BLAKE2b-256 (64 lower-case hex digits)
    * @param {AbortSignal} [options.signal] aborting cancels the job
    * @param {number} [options.window] pieces in flight (default 16)
    * @returns {Promise<number>} the envelope size in bytes, once every piece was handled
@@ -69,7 +70,7 @@
    *         whatever onPiece threw (the job is then cancelled)
    */
   function sealBlob(worker, recipients, blob, options = {}) {
-    const { onPiece, onProgress, onStart, signal } = options;
+    const { onPiece, onProgress, onStart, onDone, signal } = options;
     const id = `seal-${nextId++}`;
     return new Promise((resolve, reject) => {
       let chain = Promise.resolve(); // pieces are handled strictly in order
@@ -106,7 +107,11 @@
             if (onProgress) onProgress(message.done, message.total);
             break;
           case 'done':
-            chain.then(() => finish(null, message.size));
+            chain.then(() => {
+              if (settled) return;
+              if (onDone) onDone({ size: message.size, blake2b256: message.blake2b256 });
+              finish(null, message.size);
+            });
             break;
           case 'cancelled':
             finish(new SealCancelled());
@@ -129,5 +134,28 @@
     });
   }
 
-  return Object.freeze({ sealBlob, SealCancelled, SealFailed });
+  /**
+   * Ask `worker` for the display fingerprints of `keys` (docs/FORMAT.md
+   * "Fingerprints": 40 upper-case hex digits in ten groups of four).
+   * @param {Worker} worker a seal-worker.js Worker
+   * @param {Uint8Array[]} keys 32-byte X25519 public keys
+   * @returns {Promise<string[]>} one display fingerprint per key, in order
+   * @throws {SealFailed} if the worker could not compute them
+   */
+  function fingerprints(worker, keys) {
+    const id = `fp-${nextId++}`;
+    return new Promise((resolve, reject) => {
+      function onMessage(event) {
+        const message = event.data || {};
+        if (message.id !== id) return;
+        worker.removeEventListener('message', onMessage);
+        if (message.type === 'fingerprints') resolve(message.fingerprints);
+        else reject(new SealFailed(message.name, message.message));
+      }
+      worker.addEventListener('message', onMessage);
+      worker.postMessage({ type: 'fingerprints', id, keys });
+    });
+  }
+
+  return Object.freeze({ sealBlob, fingerprints, SealCancelled, SealFailed });
 });

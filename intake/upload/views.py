@@ -1,0 +1,264 @@
+"""JSON endpoints for browser-sealed uploads (``/upload/...``), CSRF on.
+
+Every call carries the form's CSRF token in the ``X-CSRFToken`` header
+(flask-wtf checks it; the session cookie is SameSite=Strict). The state of a
+reporter's uploads lives only in their signed session cookie::
+
+    session["sealed"] = {"s": <submission id>, "u": {<upload id>: <declared size>}}
+
+Nothing about the reporter is kept on the server; a partial envelope is the
+file ``blobs/incoming/<upload id>.part`` and its length is what was received.
+
+=======  ===========================  ===============================================
+method   path                         answer (JSON)
+=======  ===========================  ===============================================
+POST     /upload/begin                200 ``{"submission_id"}``; forgets (deletes) this
+                                      session's earlier unfinished uploads
+POST     /upload/                     201 ``{"upload_id", "item_id", "received": 0}`` for
+                                      body ``{"size": <envelope bytes>}``
+GET      /upload/<id>                 200 ``{"received", "size"}`` (to resume)
+PUT      /upload/<id>?offset=N        200 ``{"received"}``: raw ciphertext appended at N;
+                                      409 ``{"received", ...}`` if N is not the end
+POST     /upload/<id>/finish          200 ``{"received", "complete": true}`` after the
+                                      structure check (:mod:`intake.upload.checks`)
+POST     /upload/submit               201 ``{"location"}`` for body ``{"report": <id>,
+                                      "attachments": [<id>, ...]}``: stored, "received"
+=======  ===========================  ===============================================
+
+Errors are ``{"error": <localized message>, "title": <localized title>,
+"code": <short name>}`` with 400 (malformed, CSRF), 404 (no such upload in
+this session), 409 (offset), 413 (too large), 422 (refused envelope).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .. import errors
+from .. import submission as shared
+from ..sealing import blob_store, request_recipients, track
+from ..storage import is_id, new_id
+from .checks import MAX_PIECE_BYTES, Refused, check_complete, check_piece, declared_size_ok
+from .parts import OffsetMismatch, Part, ReceivedBlob, item_id_for
+
+bp = Blueprint("upload", __name__, url_prefix="/upload")
+
+STATE = "sealed"
+REFUSED_TITLE = _l("The encrypted upload was refused")
+MESSAGES = {
+    "structure": (422, _l("What your browser sent is not an envelope for this site's reviewers. Nothing was stored.")),
+    "recipients": (422, _l("The reviewer keys of this site changed while you were writing. Nothing was stored. Please copy your text, reload the page and send it again.")),
+    "not_encrypted": (422, _l("Part of what your browser sent was not encrypted, so it was refused. Nothing was stored.")),
+    "incomplete": (422, _l("A file did not arrive completely. Nothing was stored. Please try again.")),
+    "unknown": (404, _l("This upload is not part of your browser session. Nothing was stored. Please reload the page and try again.")),
+    "too_many": (413, _l("Please send at most %(count)d files at once.")),
+    "offset": (409, _l("Part of a file was sent twice; your browser continues where it stopped.")),
+}
+
+
+def _error(code: str, status: int, title, message, **extra):
+    body = {"error": str(message), "title": str(title), "code": code, **extra}
+    return jsonify(body), status
+
+
+def _refused(code: str, **extra):
+    status, message = MESSAGES[code]
+    if code == "too_many":
+        message = message % {"count": current_app.config["MAX_ATTACHMENTS"]}
+    return _error(code, status, REFUSED_TITLE, message, **extra)
+
+
+def _state() -> dict:
+    state = session.get(STATE)
+    if not isinstance(state, dict) or not is_id(str(state.get("s", ""))) or not isinstance(state.get("u"), dict):
+        return {}
+    return state
+
+
+def _fingerprints():
+    return [key.fingerprint for key in request_recipients()]
+
+
+def _part(upload_id: str) -> tuple[Part, int] | None:
+    """The part named ``upload_id`` and its declared size, if this session owns it."""
+    declared = _state().get("u", {}).get(upload_id)
+    if not is_id(upload_id) or type(declared) is not int:
+        return None
+    part = Part(blob_store(), upload_id)
+    return (part, declared) if part.exists() else None
+
+
+def _discard_all(state: dict) -> None:
+    for upload_id in state.get("u", {}):
+        if is_id(upload_id):
+            Part(blob_store(), upload_id).discard()
+
+
+@bp.post("/begin")
+def begin():
+    """Start a browser-sealed submission; its id goes into the report the browser seals."""
+    _discard_all(_state())
+    submission_id = shared.new_submission_id()
+    session[STATE] = {"s": submission_id, "u": {}}
+    return jsonify({"submission_id": submission_id})
+
+
+@bp.post("/")
+def create():
+    """Declare one envelope upload of ``size`` bytes (body ``{"size": int}``)."""
+    state = _state()
+    if not state:
+        return _refused("unknown")
+    body = request.get_json(silent=True)
+    size = body.get("size") if isinstance(body, dict) else None
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if len(state["u"]) >= current_app.config["MAX_ATTACHMENTS"] + 1:
+        return _refused("too_many")
+    try:
+        declared_size_ok(size, len(_fingerprints()), limit)
+        if sum(state["u"].values()) + size > limit:
+            raise Refused("too_large")
+    except Refused as refusal:
+        if refusal.code == "too_large":
+            return errors_413()
+        return _refused(refusal.code)
+    upload_id = new_id()
+    Part(blob_store(), upload_id).create()
+    state["u"][upload_id] = size
+    session[STATE] = state
+    session.modified = True
+    item_id = item_id_for(upload_id, current_app.config["SECRET_KEY"])
+    return jsonify({"upload_id": upload_id, "item_id": item_id, "received": 0}), 201
+
+
+@bp.get("/<upload_id>")
+def status(upload_id: str):
+    """How many bytes of this upload the server holds (to resume after a drop)."""
+    found = _part(upload_id)
+    if found is None:
+        return _refused("unknown")
+    part, declared = found
+    return jsonify({"received": part.received(), "size": declared})
+
+
+@bp.put("/<upload_id>")
+def append(upload_id: str):
+    """Append the raw request body (ciphertext) at ``?offset=``; answer the new size."""
+    found = _part(upload_id)
+    if found is None:
+        return _refused("unknown")
+    part, declared = found
+    offset = request.args.get("offset", "")
+    length = request.content_length
+    if not offset.isdigit() or length is None or length > MAX_PIECE_BYTES:
+        return errors_400()
+    offset = int(offset)
+    received = part.received()
+    if offset != received:
+        return _refused("offset", received=received)
+    data = request.get_data(cache=False)
+    if len(data) != length:
+        return errors_400()
+    try:
+        check_piece(offset, data, declared, _fingerprints())
+        received = part.append(offset, data)
+    except Refused as refusal:
+        return _refused(refusal.code)
+    except OffsetMismatch as mismatch:
+        return _refused("offset", received=mismatch.received)
+    return jsonify({"received": received})
+
+
+@bp.post("/<upload_id>/finish")
+def finish(upload_id: str):
+    """Check a complete upload's structure; a refused one is deleted."""
+    found = _part(upload_id)
+    if found is None:
+        return _refused("unknown")
+    part, declared = found
+    received = part.received()
+    try:
+        with part.open() as source:
+            check_complete(source, received, declared, _fingerprints())
+    except Refused as refusal:
+        if refusal.code != "incomplete":
+            part.discard()
+        return _refused(refusal.code)
+    return jsonify({"received": received, "complete": True})
+
+
+@bp.post("/submit")
+def submit():
+    """Bind the report envelope and the attachment envelopes into one submission.
+
+    Body ``{"report": <upload id>, "attachments": [<upload id>, ...]}``. Every
+    upload must belong to this session, be complete and pass the structure
+    check; then blobs are committed, the row commits, and the answer is the
+    "received" page's location. Any failure stores nothing.
+    """
+    state = _state()
+    body = request.get_json(silent=True)
+    if not state or not isinstance(body, dict):
+        return errors_400() if state else _refused("unknown")
+    report_id, attachment_ids = body.get("report"), body.get("attachments", [])
+    if not isinstance(report_id, str) or not isinstance(attachment_ids, list):
+        return errors_400()
+    names = [report_id, *attachment_ids]
+    if len(set(map(str, names))) != len(names):
+        return errors_400()
+    if len(attachment_ids) > current_app.config["MAX_ATTACHMENTS"]:
+        return _refused("too_many")
+    parts = []
+    for upload_id in names:
+        found = _part(upload_id) if isinstance(upload_id, str) else None
+        if found is None:
+            return _refused("unknown")
+        part, declared = found
+        try:
+            with part.open() as source:
+                check_complete(source, part.received(), declared, _fingerprints())
+        except Refused as refusal:
+            return _refused(refusal.code)
+        parts.append(part)
+    secret = current_app.config["SECRET_KEY"]
+    blobs = [track(ReceivedBlob(part, item_id_for(part.upload_id, secret))) for part in parts]
+    shared.store(state["s"], blobs[0], blobs[1:])
+    session.pop(STATE, None)
+    return jsonify({"location": url_for("report.received")}), 201
+
+
+def errors_400():
+    title, message = errors.MESSAGES[400]
+    return _error("bad_request", 400, title, message)
+
+
+def errors_413():
+    title, message = errors.MESSAGES[413]
+    limit = errors._human_size(current_app.config["MAX_CONTENT_LENGTH"])
+    return _error("too_large", 413, title, message % {"limit": limit})
+
+
+@bp.errorhandler(CSRFError)
+def _csrf(_exc: CSRFError):
+    title, message = errors.CSRF_MESSAGE
+    return _error("csrf", 400, title, message)
+
+
+@bp.errorhandler(HTTPException)
+def _http(exc: HTTPException):
+    if exc.code == 413:
+        return errors_413()
+    title, message = errors.MESSAGES.get(exc.code or 500, errors.MESSAGES[400])
+    return _error("http", exc.code or 500, title, message)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception):
+    if isinstance(exc, HTTPException):
+        return _http(exc)
+    errors.log_exception_safely(exc)
+    title, message = errors.MESSAGES[500]
+    return _error("server", 500, title, message)

@@ -1,0 +1,131 @@
+"""Driving the real report form in Debian's headless Chromium (Playwright, no downloaded browsers).
+
+Modes (what a Tor Browser user may have):
+
+- ``wasm``: JavaScript and WebAssembly ("Standard"): the browser seals.
+- ``jitless``: ``--js-flags=--jitless``, no JIT and so no WebAssembly ("Safer"):
+  the browser seals with libsodium's pure-JavaScript build (about 1 MB/s).
+- ``nojs``: JavaScript off ("Safest"): the form posts and the server seals.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+MODES = {"wasm": [], "jitless": ["--js-flags=--jitless"], "nojs": []}
+
+
+def require_chromium():
+    """Skip unless Debian's Chromium and the playwright package are present."""
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        pytest.skip("no /usr/bin/chromium (apt-get install -y chromium)")
+    return pytest.importorskip("playwright.sync_api")
+
+
+@dataclass
+class Sent:
+    """What one browser sent: request bodies by URL, and the page's sealing facts."""
+
+    bodies: list[tuple[str, str, bytes | None]] = field(default_factory=list)  # (method, url, body)
+    build: str | None = None  # form[data-build]: "wasm", "js", or None without JavaScript
+    sealing: str | None = None  # form[data-sealing]
+
+
+def launch(playwright, mode: str):
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS + MODES[mode])
+
+
+def new_page(browser, mode: str, sent: Sent):
+    """A fresh context (own cookies) and page that records every request body."""
+    context = browser.new_context(java_script_enabled=(mode != "nojs"), locale="es-PE")
+    page = context.new_page()
+
+    def record(request):
+        body = request.post_data_buffer if request.method in ("POST", "PUT") else None
+        sent.bodies.append((request.method, request.url, body))
+
+    page.on("request", record)
+    return context, page
+
+
+def fill_and_send(
+    page, base: str, fields: dict, files: list[Path], *, javascript: bool, timeout_ms: int = 240_000
+) -> tuple[str | None, str | None]:
+    """Open the form, fill it like a person would, attach ``files``, press send, await /received.
+
+    With ``javascript``, waits until the script has decided how to seal.
+    :returns: the form's (data-build, data-sealing) just before sending.
+    """
+    page.goto(base + "/")
+    if javascript:
+        page.wait_for_selector("#report-form[data-sealing]", state="attached", timeout=timeout_ms)
+    facts = sealing_facts(page)
+    page.fill("#description", fields["description"])
+    for code in fields.get("incident_types", []):
+        page.check(f"input[name=incident_types][value={code}]")
+    for name in ("date", "online_platforms"):
+        if fields.get(name):
+            page.fill(f"#{name}", fields[name])
+    for name in ("affected", "perpetrators"):
+        if fields.get(name):
+            page.fill(f"#{name}", fields[name])
+    if fields.get("region"):
+        page.select_option("#region", fields["region"])
+    if fields.get("consent_aggregate_statistics"):
+        page.check(f"input[name=consent_aggregate_statistics][value={fields['consent_aggregate_statistics']}]")
+    if files:
+        page.set_input_files("#attachments", [str(path) for path in files])
+    with page.expect_navigation(url="**/received", timeout=timeout_ms):
+        page.click("#send-report")
+    return facts
+
+
+def sealing_facts(page) -> tuple[str | None, str | None]:
+    """(data-build, data-sealing) of the form once its script settled (None without JS)."""
+    form = page.locator("#report-form")
+    return form.get_attribute("data-build"), form.get_attribute("data-sealing")
+
+
+def installation(base: Path, reviewer) -> dict[str, str]:
+    """An initialised data directory under ``base`` with ``reviewer``'s key; its environment."""
+    from tests.support.live import resguardo
+
+    env = {
+        "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"),
+        "RESGUARDO_DATA_DIR": str(base / "data"), "LANG": "C.UTF-8",
+    }
+    if os.environ.get("RESGUARDO_TEST_DATABASE_URL"):
+        env["RESGUARDO_DATABASE_URL"] = os.environ["RESGUARDO_TEST_DATABASE_URL"]
+    resguardo(["init"], env)
+    resguardo(["reviewer", "add", str(reviewer.public_file)], env)
+    return env
+
+
+def export_and_review(env: dict[str, str], base: Path, reviewer) -> tuple[subprocess.CompletedProcess, Path]:
+    """``resguardo export`` then ``review import`` with the reviewer's key file; (result, cases dir)."""
+    from tests.support.live import BIN, resguardo
+
+    exported = resguardo(["export", "--out", str(base / "usb")], env)
+    bundle = exported.stdout.split("bundle: ")[1].split()[0]
+    cases = base / "cases"
+    imported = subprocess.run(
+        [str(BIN / "review"), "import", bundle, "--key", str(reviewer.secret_file), "--out", str(cases)],
+        env={**env, "RESGUARDO_PASSPHRASE": reviewer.passphrase, "TMPDIR": str(base)},
+        capture_output=True, text=True,
+    )
+    return imported, cases

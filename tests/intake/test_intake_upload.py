@@ -1,0 +1,227 @@
+"""Browser-sealed uploads (/upload/...): envelopes in pieces, checked, bound into a submission.
+
+The envelopes here are made by keys/ exactly as the browser's envelope.js
+makes them (the JS tests check the two agree byte for byte in structure).
+CSRF stays on: every call carries the form's token in X-CSRFToken.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import secrets
+import time
+
+import pytest
+
+import keys
+from keys.stream import SEALED_CHUNK_SIZE
+from tests.support.stored import blob_files, open_submission, stored_submissions
+
+H = keys.header_size(1)
+
+
+@pytest.fixture
+def api(client, token):
+    """Call the upload API with the CSRF header."""
+
+    class Api:
+        headers = {"X-CSRFToken": token}
+
+        def post(self, path, body=None):
+            return client.post(path, json=body, headers=self.headers)
+
+        def put(self, upload_id, offset, data):
+            return client.put(
+                f"/upload/{upload_id}?offset={offset}", data=data,
+                headers={**self.headers, "Content-Type": "application/octet-stream"},
+            )
+
+        def get(self, upload_id):
+            return client.get(f"/upload/{upload_id}")
+
+        def upload(self, envelope, piece_chunks=16):
+            created = self.post("/upload/", {"size": len(envelope)})
+            assert created.status_code == 201, created.get_json()
+            upload_id = created.get_json()["upload_id"]
+            offset = 0
+            ends = [H + k * SEALED_CHUNK_SIZE for k in range(0, (len(envelope) - H) // SEALED_CHUNK_SIZE + 1, piece_chunks)]
+            ends = sorted(set(ends[1:] + [len(envelope)]))
+            for end in ends:
+                answer = self.put(upload_id, offset, envelope[offset:end])
+                assert answer.status_code == 200, answer.get_json()
+                assert answer.get_json() == {"received": end}
+                offset = end
+            finished = self.post(f"/upload/{upload_id}/finish")
+            assert finished.status_code == 200, finished.get_json()
+            assert finished.get_json() == {"received": len(envelope), "complete": True}
+            return upload_id, created.get_json()["item_id"]
+
+    return Api()
+
+
+def _report(submission_id, attachments):
+    doc = {"format": "resguardo-report", "version": 1, "submission_id": submission_id,
+           "sealed_by": "browser", "language": "es",
+           "fields": {"description": "CANARY-TEXT-upload"}, "attachments": attachments}
+    return json.dumps(doc).encode()
+
+
+def test_sealed_report_and_file_are_stored_as_one_submission(app, api, reviewer):
+    begin = api.post("/upload/begin")
+    assert begin.status_code == 200
+    submission_id = begin.get_json()["submission_id"]
+    content = secrets.token_bytes(3 * 65532 + 5)
+    file_id, item_id = api.upload(keys.seal(content, [reviewer.secret.public_key]))
+    meta = [{"item_id": item_id, "filename": "a.bin", "content_type": "application/octet-stream",
+             "size": len(content), "blake2b_256": hashlib.blake2b(content, digest_size=32).hexdigest()}]
+    report_id, report_item = api.upload(keys.seal(_report(submission_id, meta), [reviewer.secret.public_key]))
+    done = api.post("/upload/submit", {"report": report_id, "attachments": [file_id]})
+    assert done.status_code == 201
+    assert done.get_json() == {"location": "/received"}
+    (row,) = stored_submissions(app)
+    assert row.id == submission_id
+    assert [(item.kind, item.id) for item in row.items] == [("report", report_item), ("attachment", item_id)]
+    report, files = open_submission(app, row, reviewer.secret)
+    assert report["sealed_by"] == "browser"
+    assert files == {item_id: content}
+    assert [path.name for path in blob_files(app)] == sorted([report_item, item_id])
+    assert file_id != item_id
+
+
+def test_without_the_csrf_header_nothing_is_accepted(client, token):
+    answer = client.post("/upload/begin")
+    assert answer.status_code == 400
+    assert answer.get_json()["code"] == "csrf"
+
+
+def test_a_resumed_upload_continues_from_the_received_size(api, reviewer):
+    api.post("/upload/begin")
+    envelope = keys.seal(secrets.token_bytes(5 * 65532), [reviewer.secret.public_key])
+    upload_id = api.post("/upload/", {"size": len(envelope)}).get_json()["upload_id"]
+    first = H + 2 * SEALED_CHUNK_SIZE
+    assert api.put(upload_id, 0, envelope[:first]).get_json() == {"received": first}
+    assert api.get(upload_id).get_json() == {"received": first, "size": len(envelope)}
+    repeated = api.put(upload_id, 0, envelope[:first])
+    assert repeated.status_code == 409
+    assert repeated.get_json()["received"] == first
+    assert api.put(upload_id, first, envelope[first:]).get_json() == {"received": len(envelope)}
+    assert api.post(f"/upload/{upload_id}/finish").status_code == 200
+
+
+def test_plaintext_behind_a_valid_header_is_refused(api, reviewer):
+    api.post("/upload/begin")
+    envelope = keys.seal(b"x" * 65532, [reviewer.secret.public_key])
+    disguised = envelope[:H] + (b"CANARY plaintext account of what happened. " * 2000)[:SEALED_CHUNK_SIZE]
+    upload_id = api.post("/upload/", {"size": len(disguised)}).get_json()["upload_id"]
+    answer = api.put(upload_id, 0, disguised)
+    assert answer.status_code == 422
+    assert answer.get_json()["code"] == "not_encrypted"
+    assert api.get(upload_id).get_json() == {"received": 0, "size": len(disguised)}
+
+
+def test_an_envelope_for_other_keys_is_refused(api):
+    api.post("/upload/begin")
+    envelope = keys.seal(b"data", [keys.SecretKey.generate().public_key])
+    upload_id = api.post("/upload/", {"size": len(envelope)}).get_json()["upload_id"]
+    answer = api.put(upload_id, 0, envelope)
+    assert answer.status_code == 422
+    assert answer.get_json()["code"] == "recipients"
+
+
+@pytest.mark.parametrize("size", [H + SEALED_CHUNK_SIZE - 1, H + 9 * SEALED_CHUNK_SIZE, 0, "65701", -1])
+def test_a_declared_size_that_no_envelope_has_is_refused(api, size):
+    api.post("/upload/begin")
+    answer = api.post("/upload/", {"size": size})
+    assert answer.status_code == 422
+    assert answer.get_json()["code"] == "structure"
+
+
+def test_a_declared_size_over_the_limit_is_413(api, app):
+    api.post("/upload/begin")
+    chunks = 1024
+    answer = api.post("/upload/", {"size": H + chunks * SEALED_CHUNK_SIZE * 16})
+    assert app.config["MAX_CONTENT_LENGTH"] < H + chunks * SEALED_CHUNK_SIZE * 16
+    assert answer.status_code == 413
+    assert answer.get_json()["code"] == "too_large"
+
+
+def test_misaligned_pieces_are_refused(api, reviewer):
+    api.post("/upload/begin")
+    envelope = keys.seal(secrets.token_bytes(2 * 65532), [reviewer.secret.public_key])
+    upload_id = api.post("/upload/", {"size": len(envelope)}).get_json()["upload_id"]
+    assert api.put(upload_id, 0, envelope[: H + 1000]).status_code == 422
+    assert api.put(upload_id, 0, envelope[: H - 1]).status_code == 422
+    assert api.get(upload_id).get_json()["received"] == 0
+
+
+def test_an_incomplete_upload_cannot_be_finished_or_submitted(api, reviewer):
+    api.post("/upload/begin")
+    envelope = keys.seal(secrets.token_bytes(3 * 65532), [reviewer.secret.public_key])
+    upload_id = api.post("/upload/", {"size": len(envelope)}).get_json()["upload_id"]
+    api.put(upload_id, 0, envelope[: H + SEALED_CHUNK_SIZE])
+    assert api.post(f"/upload/{upload_id}/finish").get_json()["code"] == "incomplete"
+    answer = api.post("/upload/submit", {"report": upload_id, "attachments": []})
+    assert answer.status_code == 422
+    assert answer.get_json()["code"] == "incomplete"
+
+
+def test_uploads_are_bound_to_the_session(app, api, reviewer):
+    api.post("/upload/begin")
+    envelope = keys.seal(b"data", [reviewer.secret.public_key])
+    upload_id = api.post("/upload/", {"size": len(envelope)}).get_json()["upload_id"]
+    other = app.test_client()
+    from tests.support.submit import csrf_token
+
+    other_token = csrf_token(other.get("/").get_data(as_text=True))
+    headers = {"X-CSRFToken": other_token, "Content-Type": "application/octet-stream"}
+    assert other.get(f"/upload/{upload_id}").status_code == 404
+    assert other.put(f"/upload/{upload_id}?offset=0", data=envelope, headers=headers).status_code == 404
+    answer = other.post("/upload/submit", json={"report": upload_id}, headers={"X-CSRFToken": other_token})
+    assert answer.status_code == 404
+    assert answer.get_json()["code"] == "unknown"
+
+
+def test_a_new_begin_deletes_the_sessions_unfinished_uploads(app, api, reviewer):
+    api.post("/upload/begin")
+    envelope = keys.seal(b"data", [reviewer.secret.public_key])
+    upload_id = api.post("/upload/", {"size": len(envelope)}).get_json()["upload_id"]
+    api.put(upload_id, 0, envelope[:H])
+    assert [p.name for p in blob_files(app)] == [f"{upload_id}.part"]
+    api.post("/upload/begin")
+    assert blob_files(app) == []
+    assert api.get(upload_id).status_code == 404
+
+
+def test_too_many_uploads_in_one_submission_are_refused(api, app, reviewer):
+    api.post("/upload/begin")
+    size = keys.envelope_size(0, 1)
+    for _ in range(app.config["MAX_ATTACHMENTS"] + 1):
+        assert api.post("/upload/", {"size": size}).status_code == 201
+    answer = api.post("/upload/", {"size": size})
+    assert answer.status_code == 413
+    assert answer.get_json()["code"] == "too_many"
+
+
+def test_cleanup_deletes_abandoned_partial_uploads(app, api, reviewer, runner):
+    api.post("/upload/begin")
+    envelope = keys.seal(b"data", [reviewer.secret.public_key])
+    upload_id = api.post("/upload/", {"size": len(envelope)}).get_json()["upload_id"]
+    api.put(upload_id, 0, envelope[:H])
+    (part,) = blob_files(app)
+    old = time.time() - 7 * 3600
+    os.utime(part, (old, old))
+    result = runner(["cleanup"])
+    assert result.exit_code == 0
+    assert result.output.startswith("removed 1 leftover files")
+    assert blob_files(app) == []
+
+
+def test_errors_are_localized_json(api, client):
+    client.set_cookie("lang", "es")
+    api.post("/upload/begin")
+    answer = api.post("/upload/", {"size": 5})
+    assert answer.status_code == 422
+    assert answer.get_json()["title"] == "Se rechazó el envío cifrado"
