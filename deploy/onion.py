@@ -81,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _spec_factory(args: argparse.Namespace):
+    """Validate the target now; return a function that re-reads key and clients each call."""
     target = torctl.validate_target(args.target)
 
     def make_spec() -> ServiceSpec:
@@ -98,6 +99,7 @@ def _spec_factory(args: argparse.Namespace):
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    """``init``: create (or reuse) the key; print ``<id>.onion``. Exit 0, 6 or 10."""
     key, created = onionkey.load_or_create(args.service_dir)
     say("notice", ("created" if created else "reusing") + f" key in {args.service_dir}")
     print(key.hostname, flush=True)
@@ -105,6 +107,11 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    """``publish [--watch]``: publish the service; print ``<id>.onion`` once it is up.
+
+    Without ``--watch`` returns after one ADD_ONION; with it, runs until SIGTERM/SIGINT
+    (exit 0). Errors: see :mod:`deploy.errors`.
+    """
     make_spec = _spec_factory(args)
     key, created = onionkey.load_or_create(args.service_dir)
     if created:
@@ -131,6 +138,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """``check``: exit 0 and print ``ok <id>.onion`` if tor publishes it, else exit 8."""
     key = onionkey.load(args.service_dir)
     controller = torctl.connect(args.control, args.cookie_file)
     try:
@@ -145,6 +153,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_unpublish(args: argparse.Namespace) -> int:
+    """``unpublish``: DEL_ONION our address (exit 9 if tor does not have it)."""
     key = onionkey.load(args.service_dir)
     controller = torctl.connect(args.control, args.cookie_file)
     try:
@@ -156,6 +165,7 @@ def cmd_unpublish(args: argparse.Namespace) -> int:
 
 
 def cmd_client_auth(args: argparse.Namespace) -> int:
+    """``client-auth add|list|remove``: manage x25519 client credentials (see clientauth)."""
     if args.auth_command == "add":
         key = onionkey.load(args.service_dir)
         cred = clientauth.add_client(args.service_dir, args.name)
@@ -188,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         say("error", f"lost the control connection to tor: {exc}")
         return torctl.ControlRefusedError.exit_code
     except OSError as exc:
-        say("error", f"{exc.filename or ''}: {exc.strerror or exc}")
+        where = f"{exc.filename}: " if exc.filename else ""
+        say("error", f"{where}{exc.strerror or exc}")
         return EXIT_INTERNAL
     except KeyboardInterrupt:
         return 130

@@ -14,6 +14,9 @@ from offline_tor import OfflineTor, run_launcher
 
 
 # stem logs every closed control socket at INFO; keep failure output readable
+# (stem sets its logger's level when imported, so import it first)
+import stem.util.log  # noqa: E402
+
 logging.getLogger("stem").setLevel(logging.WARNING)
 
 

@@ -26,6 +26,9 @@ from onion_site import (FIGURES, PASSPHRASE, ROOT, OnionSite, stop_process, cons
 from tornet import LOOPBACK, TorNetwork, free_port, running_pids
 
 # stem logs every closed control socket at INFO; keep failure output readable
+# (stem sets its logger's level when imported, so import it first)
+import stem.util.log  # noqa: E402
+
 logging.getLogger("stem").setLevel(logging.WARNING)
 
 
