@@ -48,7 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     tor.add_argument("--cookie-file", type=Path, default=None,
                      help="control auth cookie (default: the path tor announces)")
 
-    parser = argparse.ArgumentParser(prog="resguardo-onion", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="resguardo-onion",
+        description="Publish Resguardo as a persistent v3 onion service through tor's control port.",
+        epilog="exit codes: 3 tor missing, 4 control refused, 5 cookie rejected, 6 key "
+               "permissions, 7 address collision, 8 not published, 9 tor refused, "
+               "10 key file, 11 bad option")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init", parents=[common], help="create the onion key, print the address")
 
@@ -73,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     auth = sub.add_parser("client-auth", help="client authorization (x25519) credentials")
     auth_sub = auth.add_subparsers(dest="auth_command", required=True)
     add = auth_sub.add_parser("add", parents=[common], help="new credential; prints it once")
-    add.add_argument("name")
+    add.add_argument("name", help="who gets it: letters, digits, '-' or '_'")
     auth_sub.add_parser("list", parents=[common])
     remove = auth_sub.add_parser("remove", parents=[common])
     remove.add_argument("name")
