@@ -42,15 +42,32 @@ Export what was received, then decrypt it as a reviewer would:
   $bin/review list $root/cases
 TXT
 
-onion_pid=""
-if command -v tor >/dev/null 2>&1 && [ -x "$bin/resguardo-onion" ]; then
-  (sleep 2; "$bin/resguardo-onion" publish --target "$RESGUARDO_BIND" --key-dir "$RESGUARDO_DATA_DIR/onion" --watch) &
-  onion_pid=$!
-  echo "onion service: starting (the .onion address is printed below when published)"
+pids=""
+trap 'for pid in $pids; do kill "$pid" 2>/dev/null || true; done' EXIT
+if command -v tor >/dev/null 2>&1; then
+  # A tor of our own for this trial run (an installed system tor is left alone):
+  # control socket with cookie auth, no SOCKS port, safe logging.
+  tor_dir="$root/.local-tor"
+  mkdir -p -m 0700 "$tor_dir"
+  cat > "$tor_dir/torrc" <<TORRC
+DataDirectory $tor_dir/data
+ControlSocket $tor_dir/control
+CookieAuthentication 1
+SocksPort 0
+SafeLogging 1
+Log notice file $tor_dir/notice.log
+TORRC
+  tor -f "$tor_dir/torrc" --RunAsDaemon 0 >/dev/null 2>&1 &
+  pids="$pids $!"
+  for _ in $(seq 50); do [ -S "$tor_dir/control" ] && break; sleep 0.2; done
+  "$bin/resguardo-onion" publish --control "unix:$tor_dir/control" --service-dir "$root/onion" \
+      --target "$RESGUARDO_BIND" --watch &
+  pids="$pids $!"
+  echo "onion service: publishing through a local tor (the .onion address is printed below);"
+  echo "  the key is kept in $root/onion (0600). Reaching it needs tor to get online."
 else
   echo "onion service: not published (tor is not installed). To publish: sudo apt-get install tor,"
-  echo "  then see docs/OPERATIONS.md, 'Publish the onion service'."
+  echo "  then run this again, or see docs/OPERATIONS.md, 'Publish the onion service'."
 fi
-trap '[ -n "$onion_pid" ] && kill "$onion_pid" 2>/dev/null || true' EXIT
 echo
-exec "$bin/gunicorn" -c deploy/gunicorn.conf.py wsgi:app
+"$bin/gunicorn" -c deploy/gunicorn.conf.py wsgi:app
