@@ -91,6 +91,11 @@ class PostgresServer:
     def stop(self) -> None:
         """Nothing to stop for a server the suite did not start."""
 
+    def files(self) -> list[Path]:
+        """Directories holding the server's data files, written out (for canary
+        scans); empty for a server elsewhere."""
+        return []
+
 
 class PostgresCluster(PostgresServer):
     """A cluster of our own in a temp dir: :meth:`start` it, :meth:`stop` it.
@@ -143,10 +148,17 @@ class PostgresCluster(PostgresServer):
             f"-k {self.root}", "-c listen_addresses=''", "-c fsync=off",
             "-c synchronous_commit=off", "-c full_page_writes=off",
             "-c max_connections=300", "-c shared_buffers=32MB",
+            # A small WAL keeps the data directory small for canary scans.
+            "-c max_wal_size=64MB", "-c min_wal_size=32MB",
         ])
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options,
                   "-w", "-t", str(START_TIMEOUT), "start")
         return self
+
+    def files(self) -> list[Path]:
+        """The cluster's data directory, after a CHECKPOINT has written every page."""
+        self._admin("CHECKPOINT")
+        return [self.data]
 
     def stop(self) -> None:
         """Stop the server at once and delete its files."""
@@ -212,3 +224,15 @@ def fresh_database_url(request, backend: str, directory: Path) -> str:
     url = server.create_database()
     request.addfinalizer(lambda: server.drop_database(url))
     return url
+
+
+def database_files(request, backend: str) -> list[Path]:
+    """Where ``backend`` keeps its data, written out now (for canary scans).
+
+    SQLite: nothing extra (its file is in the data directory). PostgreSQL:
+    the session cluster's data directory after a CHECKPOINT.
+    """
+    if backend == "sqlite":
+        return []
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.files()
