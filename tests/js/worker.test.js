@@ -197,3 +197,28 @@ test('sealBlob: abort cancels, a failing onPiece cancels, worker errors reject',
   await assert.rejects(S.sealBlob(third.asWorker(), [], new Blob([bytes(1)])),
     (error) => error instanceof S.SealFailed && error.workerName === 'RangeError');
 });
+
+test('done carries the BLAKE2b-256 of the plaintext (unkeyed, 32 bytes), across read slices', async () => {
+  const worker = startWorker();
+  const content = bytes(17 * DATA + 5); // more than one 16-chunk read slice
+  const acker = setInterval(() => worker.send({ type: 'ack', id: 'h', count: 100 }), 1);
+  worker.send({ type: 'seal', id: 'h', recipients: [alice.publicKey], blob: new Blob([content]) });
+  const done = await worker.until((m) => m.type === 'done' && m.id === 'h');
+  clearInterval(acker);
+  assert.equal(done.blake2b256, sodium.to_hex(sodium.crypto_generichash(32, content, null)));
+  const empty = startWorker();
+  empty.send({ type: 'seal', id: 'e', recipients: [alice.publicKey], blob: new Blob([]) });
+  const none = await empty.until((m) => m.type === 'done');
+  // BLAKE2b-256 of no bytes (RFC 7693 parameters, no key)
+  assert.equal(none.blake2b256, '0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8');
+});
+
+test('fingerprints answers the display fingerprints of the given keys, in order', async () => {
+  const worker = startWorker();
+  const bob = sodium.crypto_box_keypair();
+  worker.send({ type: 'fingerprints', id: 'f', keys: [alice.publicKey, bob.publicKey] });
+  const answer = await worker.until((m) => m.type === 'fingerprints' && m.id === 'f');
+  assert.deepEqual(answer.fingerprints, [alice.publicKey, bob.publicKey].map((k) => E.displayFingerprint(E.fingerprint(k))));
+  worker.send({ type: 'fingerprints', id: 'g', keys: [new Uint8Array(31)] });
+  assert.equal((await worker.until((m) => m.type === 'error' && m.id === 'g')).name, 'RangeError');
+});

@@ -63,10 +63,14 @@
     }
   }
 
-  /** True for failures worth retrying: no answer at all, 5xx, 429, or a 408. */
+  /**
+   * True for failures worth retrying: no answer at all (fetch rejects with a
+   * TypeError on a network failure, per the Fetch standard), 5xx, 408 or 429.
+   * Not an abort (the reporter cancelled) and not a refusal (4xx).
+   */
   function retryable(error) {
     if (error instanceof ServerRefused) return error.status >= 500 || error.status === 429 || error.status === 408;
-    return !(error && error.name === 'AbortError');
+    return error instanceof TypeError;
   }
 
   function sleep(ms, signal) {

@@ -1,0 +1,77 @@
+"""JavaScript on, browser sealing impossible: never post plaintext silently.
+
+If the crypto cannot load, or the public keys in the page do not match the
+fingerprints shown, the page says so and offers the server-sealing path as an
+explicit button; pressing "send" does nothing else. The reporter's explicit
+choice then posts the normal form, and the server seals it as without JS.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from tests.browser.chromium import (
+    Sent, export_and_review, installation, launch, new_page, require_chromium,
+)
+from tests.support.live import gunicorn
+
+pytestmark = pytest.mark.live
+
+
+def _break_sodium(route):
+    route.abort("failed")
+
+
+def _swap_keys(route):
+    """Serve the form with another 32-byte key in data-public-key (fingerprints unchanged)."""
+    response = route.fetch()
+    html = response.text()
+    start = html.index('data-public-key="') + len('data-public-key="')
+    end = html.index('"', start)
+    forged = base64.b64encode(bytes(range(32))).decode()
+    route.fulfill(response=response, body=html[:start] + forged + html[end:])
+
+
+@pytest.mark.parametrize(("breakage", "pattern", "handler", "message"), [
+    ("crypto", "**/static/vendor/sodium.js*", _break_sodium,
+     "El cifrado en su navegador no funciona en este dispositivo."),
+    ("keys", "**/", _swap_keys,
+     "Las claves de las personas revisoras de esta página no coinciden con sus huellas, "
+     "así que su navegador no cifrará para ellas."),
+])
+def test_failure_is_shown_and_server_sealing_is_an_explicit_choice(tmp_path, reviewer, breakage, pattern, handler, message):
+    sync_api = require_chromium()
+    env = installation(tmp_path, reviewer)
+    sent = Sent()
+    with gunicorn(env, tmp_path / "logs") as url, sync_api.sync_playwright() as playwright:
+        browser = launch(playwright, "wasm")
+        try:
+            context, page = new_page(browser, "wasm", sent)
+            page.route(pattern, handler)
+            page.goto(url + "/")
+            page.wait_for_selector("#report-form[data-sealing=unavailable]", state="attached", timeout=60_000)
+            assert page.locator("#seal-error").is_visible()
+            assert page.locator("#seal-error-text").text_content() == message
+            assert page.locator("#browser-path").is_hidden()
+            assert page.locator("#sealing-path").is_visible()
+            page.fill("#description", f"CANARY-TEXT-fallback-{breakage}")
+            page.click("#send-report")
+            page.wait_for_timeout(500)
+            assert page.url == url + "/"
+            assert not [b for m, u, b in sent.bodies if m == "POST"]
+            with page.expect_navigation(url="**/received", timeout=60_000):
+                page.click("#server-fallback")
+            context.close()
+        finally:
+            browser.close()
+    posts = [u for m, u, _ in sent.bodies if m == "POST"]
+    assert posts == [url + "/submit"]
+    imported, cases = export_and_review(env, tmp_path, reviewer)
+    assert imported.returncode == 0, imported.stderr
+    (case,) = [c for c in cases.iterdir() if not c.name.startswith(("_", "."))]
+    report = json.loads((case / "report.json").read_text("utf-8"))
+    assert report["sealed_by"] == "server"
+    assert report["fields"]["description"] == f"CANARY-TEXT-fallback-{breakage}"
