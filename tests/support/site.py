@@ -51,6 +51,7 @@ class Installation:
 
     @property
     def blobs(self) -> Path:
+        """The blob store directory (``incoming/`` holds unfinished ``.part`` files)."""
         return self.data_dir / "blobs"
 
     def rows(self) -> dict[str, list[str]]:

@@ -86,6 +86,7 @@ class SlowUpload:
         return data
 
     def close(self) -> None:
+        """Close the client's socket."""
         self.sock.close()
 
 
