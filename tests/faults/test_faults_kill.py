@@ -36,6 +36,7 @@ pytestmark = [pytest.mark.live, pytest.mark.slow]
 KILLS = 20
 WORKERS = 2
 ATTACHMENT_BYTES = 384 * 1024
+SEALING_AFTER = 160 * 1024  # attachment bytes after which its .part file surely exists
 
 
 def _attachment(canary: bytes, rng: random.Random) -> bytes:
@@ -54,6 +55,18 @@ def _fields(text_canary: str) -> dict[str, object]:
     }
 
 
+def _parts(site) -> int:
+    return len(list((site.blobs / "incoming").glob("*.part")))
+
+
+def _wait_for_part(site, before: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while _parts(site) <= before:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the attachment is not being sealed into incoming/")
+        time.sleep(0.01)
+
+
 def _wait_for_workers(server, killed: int, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -69,7 +82,7 @@ def test_kill_9_mid_upload_loses_and_leaks_nothing(site, reviewer):
     rng = random.Random(seed)
     run = secrets.token_hex(4)
     acknowledged: dict[str, list[str]] = {}
-    cuts = {"text": 0, "attachment": 0}
+    cuts = {"text": 0, "attachment": 0, "sealing": 0}
     started = time.monotonic()
 
     with serve(site.env, site.logs, workers=WORKERS) as server:
@@ -84,8 +97,12 @@ def test_kill_9_mid_upload_loses_and_leaks_nothing(site, reviewer):
             else:
                 cut = rng.randrange(upload.file_offset + 1, len(upload.body) - 200)
             cuts[region] += 1
+            parts_before = _parts(site)
             upload.send_until(cut)
             time.sleep(rng.uniform(0.05, 0.3))  # let the worker take in (and seal) what was sent
+            if cut - upload.file_offset > SEALING_AFTER:
+                _wait_for_part(site, parts_before)  # killed while the envelope is being written
+                cuts["sealing"] += 1
             worker = worker_holding(server.workers(), server.port, upload.client_port)
             os.kill(worker, signal.SIGKILL)
             assert upload.read_response() == b""  # no "received", no error page: the connection died
@@ -102,6 +119,7 @@ def test_kill_9_mid_upload_loses_and_leaks_nothing(site, reviewer):
 
     leftovers = check_outcome(site, reviewer, acknowledged, [f"CANARY-{run}-".encode()])
     print(f"\nkill -9 mid-upload [{site.backend}]: seed {seed}, {KILLS} kills "
-          f"({cuts['text']} in text fields, {cuts['attachment']} in the attachment), "
+          f"({cuts['text']} in text fields, {cuts['attachment']} in the attachment, "
+          f"{cuts['sealing']} of them seen mid-sealing in incoming/), "
           f"{len(acknowledged)} acknowledged and stored, 0 victims stored, "
           f"{leftovers} leftovers removed by cleanup, {time.monotonic() - started:.1f} s")
