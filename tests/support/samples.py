@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SAMPLES = Path(os.environ.get("RESGUARDO_SAMPLES", Path(__file__).resolve().parents[3] / "shared" / "samples"))
+if not (SAMPLES / "README.md").is_file():
+    raise RuntimeError(
+        f"the sample reports are missing at {SAMPLES}: put shared/ beside the clone or set RESGUARDO_SAMPLES"
+    )
 
 INCIDENT_CODES = {
     "amenazas": "threats", "threats": "threats",
