@@ -84,10 +84,30 @@ def _digest(path: str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
+def static_version(filename: str) -> str:
+    """The first 16 hex digits of a static file's SHA-256 (its cache-busting version)."""
+    return _digest(str(Path(current_app.static_folder) / filename))
+
+
 def static_url(filename: str) -> str:
     """URL of a static file with ``?v=<content hash>``, so it can be cached for a year."""
-    path = Path(current_app.static_folder) / filename
-    return url_for("static", filename=filename, v=_digest(str(path)))
+    return url_for("static", filename=filename, v=static_version(filename))
+
+
+def worker_url() -> str:
+    """URL of the seal worker, carrying the versions of the scripts it imports.
+
+    The worker loads ``vendor/sodium.js`` and ``js/envelope.js`` itself
+    (``importScripts``); their versions travel in its query string (``s``,
+    ``e``) so an upgrade never meets a year-old cached copy of either.
+    """
+    return url_for(
+        "static",
+        filename="js/seal-worker.js",
+        v=static_version("js/seal-worker.js"),
+        s=static_version("vendor/sodium.js"),
+        e=static_version("js/envelope.js"),
+    )
 
 
 class StaticFiles(WhiteNoise):
@@ -111,6 +131,7 @@ def init_app(app: Flask) -> None:
     """Add headers to every Flask response; serve /static through WhiteNoise."""
     app.after_request(_set_headers)
     app.jinja_env.globals["static_url"] = static_url
+    app.jinja_env.globals["worker_url"] = worker_url
     app.wsgi_app = StaticFiles(
         app.wsgi_app,
         root=app.static_folder,

@@ -141,3 +141,19 @@ def test_cookies_are_only_session_and_language_and_strict(client, token):
     for cookie in client._cookies.values():
         assert cookie.http_only and cookie.same_site == "Strict" and cookie.expires is None
         assert "CANARY" not in cookie.value and "f.txt" not in cookie.value
+
+
+def test_the_worker_url_carries_the_versions_of_what_it_imports(client):
+    """The worker imports sodium.js and envelope.js itself; both must be cache-busted too."""
+    import re
+
+    from intake.security import static_version
+
+    page = client.get("/").get_data(as_text=True)
+    url = re.search(r'data-worker="([^"]+)"', page).group(1).replace("&amp;", "&")
+    with client.application.test_request_context():
+        expected = (
+            f"/static/js/seal-worker.js?v={static_version('js/seal-worker.js')}"
+            f"&s={static_version('vendor/sodium.js')}&e={static_version('js/envelope.js')}"
+        )
+    assert url == expected

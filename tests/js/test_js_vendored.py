@@ -45,3 +45,27 @@ def test_banner_names_the_versions_package_json_pins():
     lock = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))
     for name, version in pins.items():
         assert lock["packages"][f"node_modules/{name}"]["version"] == version
+
+
+def test_the_served_file_is_the_recorded_one_compressed_and_cached(client):
+    """What a browser receives from /static is the recorded library, gzip when asked."""
+    from intake.security import static_version
+
+    assert client.get("/").status_code == 200
+    with client.application.test_request_context():
+        src = "/static/vendor/sodium.js?v=" + static_version("vendor/sodium.js")
+    recorded = recorded_checksums()["sodium.js"]
+
+    compressed = client.get(src, headers={"Accept-Encoding": "gzip"})
+    assert compressed.status_code == 200
+    assert compressed.headers["Content-Encoding"] == "gzip"
+    assert compressed.headers["Cache-Control"] == "max-age=31536000, public"
+    body = compressed.get_data()
+    compressed.close()
+    assert len(body) == (VENDOR / "sodium.js.gz").stat().st_size
+    assert hashlib.sha256(gzip.decompress(body)).hexdigest() == recorded
+
+    plain = client.get(src, headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers
+    assert hashlib.sha256(plain.get_data()).hexdigest() == recorded
+    plain.close()

@@ -31,6 +31,8 @@ function startWorker() {
   const waiters = [];
   const page = new EventTarget(); // the page's side: a Worker-like object (see asWorker)
   const scope = {
+    // As the page starts it (intake/security.py worker_url): the imports' versions ride along.
+    location: { search: '?v=0123456789abcdef&s=5a5a5a5a5a5a5a5a&e=e0e0e0e0e0e0e0e0' },
     postMessage(message) {
       messages.push(message);
       for (const waiter of waiters.splice(0)) waiter();
@@ -47,7 +49,7 @@ function startWorker() {
   const source = fs.readFileSync(WORKER, 'utf8');
   vm.runInThisContext(`(function (self, importScripts, ResguardoEnvelope) {${source}\n})`, { filename: WORKER })(
     scope, importScripts, require(path.join(ROOT, 'intake', 'static', 'js', 'envelope.js'))); // writer only, as in the browser
-  assert.deepEqual(imported, ['../vendor/sodium.js', 'envelope.js']);
+  assert.deepEqual(imported, ['../vendor/sodium.js?v=5a5a5a5a5a5a5a5a', 'envelope.js?v=e0e0e0e0e0e0e0e0']);
   const send = (message) => scope.onmessage({ data: message });
   /** Wait until a message matching `predicate` has arrived (or fail after a while). */
   async function until(predicate) {

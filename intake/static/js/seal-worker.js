@@ -48,7 +48,19 @@
 /* global importScripts, sodium, ResguardoEnvelope */
 'use strict';
 
-importScripts('../vendor/sodium.js', 'envelope.js');
+/**
+ * The page passes the content versions of the two imports in the worker's own
+ * query string (?s=<sodium.js version>&e=<envelope.js version>, see
+ * intake/security.py worker_url) so a long-cached stale copy is never used.
+ * @param {string} name query parameter
+ * @returns {string} '?v=<hex>' or '' when absent or malformed
+ */
+function versionOf(name) {
+  const value = new URLSearchParams(self.location.search).get(name) || '';
+  return /^[0-9a-f]{1,64}$/.test(value) ? '?v=' + value : '';
+}
+
+importScripts('../vendor/sodium.js' + versionOf('s'), 'envelope.js' + versionOf('e'));
 
 /** Plaintext bytes read from the Blob at a time: 16 chunks' worth (about 1 MiB). */
 const READ_SIZE = 16 * 65532;
