@@ -11,7 +11,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Boolean, Date, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -51,6 +61,12 @@ class Item(Base):
     """One envelope (the report, or one attachment) stored as blob ``id``."""
 
     __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("submission_id", "position", name="uq_items_submission_position"),
+        CheckConstraint("kind IN ('report', 'attachment')", name="ck_items_kind"),
+        CheckConstraint("size >= 0", name="ck_items_size"),
+        CheckConstraint("position >= 0", name="ck_items_position"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     submission_id: Mapped[str] = mapped_column(

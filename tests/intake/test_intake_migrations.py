@@ -117,3 +117,37 @@ def test_migrated_schema_matches_the_models(database_url):
     finally:
         engine.dispose()
     assert differences == []
+
+
+def test_head_is_0002_and_refuses_malformed_items(database_url):
+    """0002 adds the item constraints: a bad kind, a negative size or a second
+    item at one position are refused by the database itself."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    assert _head() == "0002"
+    db.upgrade(database_url, FIRST)
+    engine = create_engine(database_url)
+    try:
+        _fill_first_schema(engine)
+        engine.dispose()
+        db.upgrade(database_url)
+        assert _revision(engine) == "0002"
+        submission = SUBMISSIONS[1][0]
+        bad_rows = [
+            ("7" * 32, submission, "script", 1, 10, "00" * 32),
+            ("8" * 32, submission, "attachment", 1, -1, "00" * 32),
+            ("9" * 32, submission, "attachment", 0, 10, "00" * 32),  # position 0 is the report's
+        ]
+        for row in bad_rows:
+            with pytest.raises(IntegrityError):
+                with engine.begin() as connection:
+                    connection.execute(
+                        text("INSERT INTO items (id, submission_id, kind, position, size, sha256) "
+                             "VALUES (:id, :sub, :kind, :pos, :size, :sha)"),
+                        dict(zip(("id", "sub", "kind", "pos", "size", "sha"), row)),
+                    )
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT COUNT(*) FROM items")).scalar_one() == len(ITEMS)
+    finally:
+        engine.dispose()
