@@ -69,3 +69,17 @@ def post_worker_init(worker):
         return [line for line in default_headers(self) if not line.lower().startswith("server:")]
 
     wsgi.Response.default_headers = without_server
+
+
+def on_starting(server):
+    """Refuse to start with one plain line and exit code 3 (no worker tracebacks)
+    when the intake cannot serve: no data directory or secret key, an
+    uninitialised database, no reviewer key (see intake.preflight)."""
+    import sys
+
+    from intake import preflight
+
+    problem = preflight()
+    if problem is not None:
+        sys.stderr.write(f"resguardo: error: {problem}\n")
+        sys.exit(3)

@@ -57,6 +57,21 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, require_reviewer
     return app
 
 
+def preflight() -> str | None:
+    """Why the intake cannot start now (one operator-readable sentence), or None.
+
+    Builds the app exactly as ``wsgi.py`` does and closes it again; used by
+    gunicorn's ``on_starting`` hook so a misconfigured server says so once,
+    before any worker starts.
+    """
+    try:
+        app = create_app()
+    except config.ConfigError as exc:
+        return str(exc)
+    app.extensions["resguardo.engine"].dispose()
+    return None
+
+
 def _check_ready(app: Flask) -> None:
     if not db.is_migrated(app.extensions["resguardo.engine"]):
         raise NotReadyError("the database is not initialised: run `resguardo init`")

@@ -27,13 +27,20 @@ import time
 from dataclasses import dataclass
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .models import Item
 from .storage import BlobStore
 
 QUERY_BATCH = 500  # item ids per "which of these exist?" query
+SUSPICIOUS_MINIMUM = 20  # unreferenced blobs always tolerated when rows exist
+
+
+class SuspiciousCleanupError(Exception):
+    """The blobs to delete look like real submissions whose rows are missing
+    (a deleted, replaced or half-restored database), not crash leftovers.
+    Nothing was deleted; restore the database first."""
 
 
 @dataclass
@@ -69,7 +76,9 @@ def _referenced(session: Session, candidates: list[str]) -> set[str]:
     return known
 
 
-def remove_leftovers(store: BlobStore, session: Session, *, older_than: float, limit: int) -> CleanupResult:
+def remove_leftovers(
+    store: BlobStore, session: Session, *, older_than: float, limit: int, force: bool = False
+) -> CleanupResult:
     """Delete ``.part`` files and unreferenced blobs untouched for ``older_than`` seconds.
 
     Blobs are listed first and the database is asked about them afterwards,
@@ -77,8 +86,13 @@ def remove_leftovers(store: BlobStore, session: Session, *, older_than: float, l
 
     :param older_than: minimum age in seconds (by mtime) of a file to delete.
     :param limit: most files to delete in this run (at least 1).
+    :param force: delete even when it looks like the database lost its rows.
     :returns: a :class:`CleanupResult`.
     :raises ValueError: if ``limit`` < 1 or ``older_than`` < 0.
+    :raises SuspiciousCleanupError: without ``force``, when the database has
+        no items but blobs exist, or more blobs would go than
+        ``max(20, items in the database)``: crash leftovers are few, so that
+        many means the rows are missing, and deleting would destroy reports.
     :raises sqlalchemy.exc.SQLAlchemyError: if the database cannot be read
         (then no blob has been deleted; ``.part`` files may have been).
     """
@@ -95,9 +109,14 @@ def remove_leftovers(store: BlobStore, session: Session, *, older_than: float, l
 
     candidates = list(_old_blobs(store, cutoff))
     known = _referenced(session, candidates)
-    for blob_id in candidates:
-        if blob_id in known:
-            continue
+    unreferenced = [blob_id for blob_id in candidates if blob_id not in known]
+    if unreferenced and not force:
+        items = session.scalar(select(func.count()).select_from(Item)) or 0
+        if items == 0 or len(unreferenced) > max(SUSPICIOUS_MINIMUM, items):
+            raise SuspiciousCleanupError(
+                f"{len(unreferenced)} stored blobs have no row, with {items} rows in the database"
+            )
+    for blob_id in unreferenced:
         if result.removed >= limit:
             result.more = True
             break

@@ -12,6 +12,7 @@ code  meaning
 2     configuration or usage problem (what to fix is printed)
 3     a key file could not be read or is invalid
 4     the reviewer key is already registered / not found
+5     a file or folder could not be read or written
 ====  =====================================================
 """
 
@@ -33,6 +34,7 @@ EXIT_ATTENTION = 1
 EXIT_CONFIG = 2
 EXIT_KEYFILE = 3
 EXIT_REVIEWER = 4
+EXIT_FILES = 5
 DEMO_NAME = "DEMO key - not for real reports"
 
 
@@ -64,18 +66,48 @@ def _app():
     # otherwise logs each one as an unexpected disconnect).
     click.get_current_context().call_on_close(app.extensions["resguardo.engine"].dispose)
     if not db.is_migrated(app.extensions["resguardo.engine"]):
+        stored = _stored_blob_count(app.config["BLOB_DIR"])
+        if stored:
+            fail(
+                f"the database is missing or empty, but the blob store holds {stored} encrypted items: "
+                "restore the database from a backup (docs/OPERATIONS.md, 'Restore') before anything else",
+                EXIT_CONFIG,
+            )
         fail("the database is not initialised: run `resguardo init`", EXIT_CONFIG)
     return app
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _stored_blob_count(blob_dir: Path) -> int:
+    """Committed blobs under ``blob_dir`` (0 if it does not exist)."""
+    from .storage import is_id
+
+    try:
+        return sum(1 for entry in Path(blob_dir).iterdir() if is_id(entry.name))
+    except FileNotFoundError:
+        return 0
+
+
+class _Commands(click.Group):
+    """A click group that turns file-system errors into one line, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except PermissionError as exc:
+            fail(f"permission denied: {exc.filename or exc} (run as the user that owns the data directory)", EXIT_FILES)
+        except OSError as exc:
+            fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), EXIT_FILES)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Operate a Resguardo intake: keys, exports, maintenance."""
 
 
 @main.command()
 @_data_dir_option
-def init() -> None:
+@click.option("--force", is_flag=True, help="Create an empty database even though encrypted items are stored.")
+def init(force: bool) -> None:
     """Create the data directory, the secret key file and the database (safe to re-run)."""
     raw = os.environ.get("RESGUARDO_DATA_DIR")
     if not raw:
@@ -93,6 +125,19 @@ def init() -> None:
     except config.ConfigError as exc:
         fail(str(exc), EXIT_CONFIG)
     Path(settings["BLOB_DIR"]).mkdir(mode=0o700, parents=True, exist_ok=True)
+    engine = db.make_engine(settings["DATABASE_URL"])
+    try:
+        fresh = not db.is_migrated(engine)
+    finally:
+        engine.dispose()
+    stored = _stored_blob_count(settings["BLOB_DIR"])
+    if fresh and stored and not force:
+        fail(
+            f"there is no database, but the blob store holds {stored} encrypted items: restore the "
+            "database from a backup (docs/OPERATIONS.md, 'Restore'); a new empty one would orphan them. "
+            "Pass --force to start an empty database anyway",
+            EXIT_CONFIG,
+        )
     db.upgrade(settings["DATABASE_URL"])
     click.echo(f"database ready; data directory {data_dir}")
 
@@ -102,6 +147,15 @@ def reviewer() -> None:
     """Add, list or remove the reviewer public keys reports are sealed to."""
 
 
+def _looks_secret(path: Path) -> bool:
+    """True if ``path`` starts like a secret-key file."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(64).lstrip().startswith(keys.keyfile.SECRET_MAGIC.encode())
+    except OSError:
+        return False
+
+
 @reviewer.command("add")
 @_data_dir_option
 @click.argument("public_key_file", type=click.Path(dir_okay=False, path_type=Path))
@@ -109,8 +163,18 @@ def reviewer_add(public_key_file: Path) -> None:
     """Register a reviewer's .public-key file. Compare the printed fingerprint with the reviewer aloud."""
     try:
         key = keys.read_public_key_file(public_key_file)
-    except (keys.KeysError, OSError) as exc:
+    except keys.KeyFileError as exc:
+        if _looks_secret(public_key_file):
+            fail(
+                f"{public_key_file} is a SECRET key file. It must never leave the reviewer's laptop: "
+                "delete this copy securely, tell the reviewer, and ask for their .public-key file",
+                EXIT_KEYFILE,
+            )
         fail(f"cannot use {public_key_file}: {exc}", EXIT_KEYFILE)
+    except keys.KeysError as exc:
+        fail(f"cannot use {public_key_file}: {exc}", EXIT_KEYFILE)
+    except OSError as exc:
+        fail(f"cannot read {public_key_file}: {exc.strerror or exc}", EXIT_KEYFILE)
     with _app().app_context():
         try:
             reviewers.add(key, demo=key.name.startswith(reviewers.DEMO_PREFIX))
@@ -199,8 +263,10 @@ def export(out_dir: Path, include_exported: bool) -> None:
     with app.app_context():
         try:
             result = export_bundle(out_dir, app.extensions["resguardo.blobs"], include_exported=include_exported)
+        except FileNotFoundError:
+            fail(f"{out_dir.parent} does not exist: is the USB stick mounted? Nothing was exported", EXIT_FILES)
         except OSError as exc:
-            fail(f"could not write the bundle: {exc.strerror or exc}", EXIT_CONFIG)
+            fail(f"could not write the bundle to {out_dir}: {exc.strerror or exc}; nothing was exported", EXIT_FILES)
     if result.path is None:
         click.echo("nothing new to export")
     else:
@@ -216,19 +282,28 @@ def export(out_dir: Path, include_exported: bool) -> None:
 @_data_dir_option
 @click.option("--older-than", default=6 * 3600, show_default=True, type=click.IntRange(min=60), help="Seconds a leftover must be untouched before it is deleted; longer than the slowest upload.")
 @click.option("--limit", default=10000, show_default=True, type=click.IntRange(min=1), help="Most files to delete in one run (the rest wait for the next run).")
-def cleanup(older_than: int, limit: int) -> None:
+@click.option("--force", is_flag=True, help="Delete even if the database looks deleted or replaced (see docs/OPERATIONS.md).")
+def cleanup(older_than: int, limit: int, force: bool) -> None:
     """Delete leftovers of interrupted uploads: temporary blobs, and blobs no row names.
 
     Safe to run at any time, e.g. hourly from a systemd timer: it only
     touches ciphertext files untouched for --older-than seconds.
     """
-    from .cleanup import remove_leftovers
+    from .cleanup import SuspiciousCleanupError, remove_leftovers
 
     app = _app()
     with app.app_context():
-        result = remove_leftovers(
-            app.extensions["resguardo.blobs"], db.session(), older_than=older_than, limit=limit
-        )
+        try:
+            result = remove_leftovers(
+                app.extensions["resguardo.blobs"], db.session(), older_than=older_than, limit=limit, force=force
+            )
+        except SuspiciousCleanupError as exc:
+            fail(
+                f"{exc}: the database looks deleted or replaced, so these may be real reports; "
+                "nothing was deleted. Restore the database from a backup (docs/OPERATIONS.md), "
+                "or pass --force only if you are sure",
+                EXIT_ATTENTION,
+            )
     click.echo(f"removed {result.removed} leftover files")
     if result.more:
         click.echo(f"resguardo: warning: stopped at --limit {limit}; the next run removes the rest", err=True)

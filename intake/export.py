@@ -77,7 +77,9 @@ def export_bundle(out_dir: Path, store: BlobStore, *, include_exported: bool = F
 
     :param include_exported: also include submissions exported before.
     :returns: an :class:`ExportResult`; ``path`` is None when there was nothing to export.
-    :raises OSError: if the bundle cannot be written (nothing is marked exported then).
+    :raises OSError: if the bundle cannot be written, or ``out_dir``'s parent
+        does not exist (an unmounted USB stick must not turn into a folder on
+        the server's disk); nothing is marked exported then.
     """
     session = db.session()
     query = select(Submission).order_by(Submission.received_on, Submission.id)
@@ -117,7 +119,7 @@ def export_bundle(out_dir: Path, store: BlobStore, *, include_exported: bool = F
     manifest_bytes = json.dumps(manifest, indent=1).encode("utf-8")
 
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.mkdir(mode=0o700, exist_ok=True)  # never its parents: a missing mount point must fail
     final = out_dir / f"resguardo-bundle-{today.isoformat()}-{manifest['bundle_id'][:8]}.tar"
     temp = final.with_name(final.name + ".part")
     try:

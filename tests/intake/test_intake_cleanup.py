@@ -47,6 +47,7 @@ def test_old_blobs_of_stored_submissions_are_kept(app):
 
 
 def test_limit_bounds_one_run_and_the_next_run_finishes(app, runner):
+    _submit(app)
     store = app.extensions["resguardo.blobs"]
     leftovers = _leftovers(store, parts=3, orphans=4)
     first = runner(["cleanup", "--older-than", "3600", "--limit", "5"])
@@ -68,3 +69,44 @@ def test_committing_a_blob_gives_it_a_fresh_mtime(app):
     os.utime(blob.temp_path, (OLD, OLD))
     blob.commit()
     assert store.path(blob.id).stat().st_mtime > time.time() - 60
+
+
+def test_refuses_when_the_database_looks_deleted(app, runner):
+    """Blobs with no rows at all are real reports whose database is missing, not leftovers."""
+    store = app.extensions["resguardo.blobs"]
+    leftovers = _leftovers(store, parts=0, orphans=3)
+    refused = runner(["cleanup", "--older-than", "3600"])
+    assert refused.exit_code == 1
+    assert refused.stdout == ""
+    assert "3 stored blobs have no row, with 0 rows in the database" in refused.stderr
+    assert all(path.exists() for path in leftovers)
+    forced = runner(["cleanup", "--older-than", "3600", "--force"])
+    assert forced.exit_code == 0 and forced.stdout == "removed 3 leftover files\n"
+
+
+def test_refuses_when_far_more_blobs_than_rows_would_go(app, runner):
+    _submit(app)
+    store = app.extensions["resguardo.blobs"]
+    leftovers = _leftovers(store, parts=0, orphans=21)
+    refused = runner(["cleanup", "--older-than", "3600"])
+    assert refused.exit_code == 1
+    assert "21 stored blobs have no row, with 2 rows in the database" in refused.stderr
+    assert all(path.exists() for path in leftovers)
+
+
+def test_commands_say_restore_when_the_database_is_gone_but_blobs_remain(app, runner, data_dir):
+    import pytest
+
+    if not (data_dir / "resguardo.db").exists():
+        pytest.skip("the database is a PostgreSQL one here")
+    _submit(app)
+    app.extensions["resguardo.engine"].dispose()
+    for path in data_dir.glob("resguardo.db*"):
+        path.unlink()
+    listed = runner(["reviewer", "list"])
+    assert listed.exit_code == 2
+    assert "the blob store holds 2 encrypted items: restore the database from a backup" in listed.stderr
+    init = runner(["init"])
+    assert init.exit_code == 2
+    assert "a new empty one would orphan them" in init.stderr
+    assert runner(["init", "--force"]).exit_code == 0

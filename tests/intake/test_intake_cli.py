@@ -158,3 +158,48 @@ def test_demo_key_is_labelled_and_warned_about(env, runner, tmp_path):
     assert "[DEMO]" in runner(["reviewer", "list"]).output
     page = create_app().test_client().get("/").get_data(as_text=True)
     assert "Instalación de demostración." in page
+
+
+def test_export_never_creates_a_missing_mount_point(app, runner, tmp_path):
+    _submit(app, [])
+    target = tmp_path / "media" / "usb-not-mounted" / "bundles"
+    result = runner(["export", "--out", str(target)])
+    assert result.exit_code == 5
+    assert "is the USB stick mounted? Nothing was exported" in result.stderr
+    assert not (tmp_path / "media").exists()
+    assert all(row.exported_on is None for row in stored_submissions(app))
+    created = runner(["export", "--out", str(tmp_path / "bundles")])
+    assert created.exit_code == 0 and (tmp_path / "bundles").stat().st_mode & 0o777 == 0o700
+
+
+def test_a_secret_key_given_as_public_is_refused_with_a_warning(runner, reviewer):
+    result = runner(["reviewer", "add", str(reviewer.secret_file)])
+    assert result.exit_code == EXIT_KEYFILE
+    assert "is a SECRET key file. It must never leave the reviewer's laptop" in result.stderr
+
+
+def test_export_os_errors_are_one_line(runner, app, monkeypatch):
+    from intake import export
+
+    def broken(*_args, **_kwargs):
+        raise IsADirectoryError(21, "Is a directory", "/somewhere")
+
+    monkeypatch.setattr(export, "export_bundle", broken)
+    outcome = runner(["export", "--out", "/tmp"])
+    assert outcome.exit_code == 5
+    assert outcome.stderr == "resguardo: error: could not write the bundle to /tmp: Is a directory; nothing was exported\n"
+
+
+def test_any_command_turns_a_permission_error_into_one_line(runner, app, monkeypatch):
+    from intake import cleanup
+
+    def denied(*_args, **_kwargs):
+        raise PermissionError(13, "Permission denied", "/srv/data/blobs/incoming")
+
+    monkeypatch.setattr(cleanup, "remove_leftovers", denied)
+    outcome = runner(["cleanup"])
+    assert outcome.exit_code == 5
+    assert outcome.stderr == (
+        "resguardo: error: permission denied: /srv/data/blobs/incoming "
+        "(run as the user that owns the data directory)\n"
+    )

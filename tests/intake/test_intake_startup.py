@@ -77,3 +77,26 @@ def test_settings_come_from_the_environment(tmp_path):
     assert config["DATABASE_URL"] == f"sqlite:///{tmp_path.resolve() / 'resguardo.db'}"
     assert config["WTF_CSRF_TIME_LIMIT"] is None
     assert config["SESSION_COOKIE_SAMESITE"] == "Strict"
+
+
+@pytest.mark.parametrize("conf", [True, False], ids=["production-config", "bare-gunicorn"])
+def test_gunicorn_refuses_a_misconfigured_intake_in_one_line(tmp_path, conf):
+    """No data directory: one plain error line and exit code 3, never a worker traceback."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.support.live import free_port
+
+    root = Path(__file__).resolve().parents[2]
+    command = [str(Path(sys.executable).parent / "gunicorn")]
+    if conf:
+        command += ["-c", str(root / "deploy" / "gunicorn.conf.py")]
+    command += ["-b", f"127.0.0.1:{free_port()}", "wsgi:app"]
+    env = {key: value for key, value in os.environ.items() if not key.startswith("RESGUARDO_")}
+    env["HOME"] = str(tmp_path)
+    result = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 3
+    assert "resguardo: error: RESGUARDO_DATA_DIR is not set: say where the data directory is" in result.stderr
+    assert "Traceback" not in result.stderr
