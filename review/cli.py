@@ -101,9 +101,14 @@ def cmd_keygen(args: argparse.Namespace, out: Output) -> int:
     return output.EXIT_OK
 
 
-def _load_key(path: Path, passphrase_file: Path | None) -> keys.SecretKey:
+def _load_key(path: Path, passphrase_file: Path | None, out: Output) -> keys.SecretKey:
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
     if not path.is_file():
         raise FileNotFoundError(errno.ENOENT, "no such file", str(path))
+    if not keys.is_private_mode(path):
+        out.warning(f"{displayable(path.name)} can be read by other users of this laptop; "
+                    f"make it private with: chmod 600 {displayable(str(path))}")
     passphrase = get_passphrase(passphrase_file, "passphrase for your secret key: ")
     if not passphrase:
         raise keys.WrongPassphraseError("empty passphrase")
@@ -116,6 +121,10 @@ def _load_key(path: Path, passphrase_file: Path | None) -> keys.SecretKey:
 def cmd_import(args: argparse.Namespace, out: Output) -> int:
     """Verify a bundle, unlock the key, import every submission; exit 0 or 1."""
     language = choose_language(args.lang)
+    if not args.out.parent.is_dir():
+        # An unmounted encrypted disk must not turn into a folder of plaintext
+        # on the laptop's system disk.
+        raise FileNotFoundError(errno.ENOENT, "no such folder", str(args.out.parent))
     with Bundle(args.bundle) as bundle:
         if bundle.cut_short:
             out.warning("this bundle file is cut short (an interrupted copy?); "
@@ -123,7 +132,7 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
         if bundle.unlisted:
             for item_id in bundle.unlisted:
                 out.warning(f"items/{item_id} is in the bundle but not in its manifest; it was not imported")
-        key = _load_key(args.key, args.passphrase_file)
+        key = _load_key(args.key, args.passphrase_file, out)
         if key.fingerprint.hex not in bundle.manifest.recipients:
             out.warning(f"this bundle does not list your key ({key.fingerprint.display()}) "
                         "among its recipients")

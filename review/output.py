@@ -151,7 +151,7 @@ _TABLE: tuple[tuple[type[BaseException], Explanation], ...] = (
         "run the command again and type the same passphrase twice")),
     (errors.WeakPassphraseError, Explanation(
         "weak passphrase", EXIT_PASSPHRASE_REJECTED,
-        "this passphrase is too short to protect a secret key",
+        "this passphrase is too short or too simple to protect a secret key",
         "use a diceware passphrase: six or more random words from a word list, "
         "chosen with dice, e.g. 'ladder quiet mango ferry olive sprint'")),
     (errors.UsageError, Explanation(
@@ -159,6 +159,9 @@ _TABLE: tuple[tuple[type[BaseException], Explanation], ...] = (
     (KeyboardInterrupt, Explanation(
         "interrupted", EXIT_INTERRUPTED, "stopped",
         "nothing half-done was kept; run the same command again to continue")),
+    (EOFError, Explanation(
+        "interrupted", EXIT_INTERRUPTED, "no passphrase was typed (the input ended)",
+        "run the same command again and type the passphrase at the prompt")),
 )
 
 _OS_MESSAGES: dict[int, tuple[str, str]] = {

@@ -19,6 +19,8 @@ from .errors import PassphraseMismatchError, WeakPassphraseError
 ENV_VAR = "RESGUARDO_PASSPHRASE"
 MIN_CHARS = 16
 """Shortest new passphrase accepted (a six-word diceware phrase is ~35 characters)."""
+MIN_DISTINCT = 8
+"""Fewest different characters in a new passphrase."""
 MAX_FILE_BYTES = 4096
 
 
@@ -59,8 +61,22 @@ def check_new_passphrase(passphrase: str) -> str:
     """Return ``passphrase`` if it is fit to protect a new secret key.
 
     :raises WeakPassphraseError: if it has fewer than :data:`MIN_CHARS`
-        characters (after NFC normalisation, ignoring outer spaces).
+        characters (after NFC normalisation, ignoring outer spaces), fewer
+        than :data:`MIN_DISTINCT` different characters, or no letters at all
+        (``aaaaaaaaaaaaaaaa``, ``1234567890123456``), or is one short piece
+        repeated (``passwordpassword``).
     """
-    if len(unicodedata.normalize("NFC", passphrase).strip()) < MIN_CHARS:
+    text = unicodedata.normalize("NFC", passphrase).strip()
+    if len(text) < MIN_CHARS or len(set(text.lower())) < MIN_DISTINCT:
+        raise WeakPassphraseError()
+    if not any(ch.isalpha() for ch in text) or _is_repetition(text.lower()):
         raise WeakPassphraseError()
     return passphrase
+
+
+def _is_repetition(text: str) -> bool:
+    """True if ``text`` is a piece of at most half its length, repeated."""
+    return any(
+        len(text) % size == 0 and text == text[:size] * (len(text) // size)
+        for size in range(1, len(text) // 2 + 1)
+    )

@@ -13,6 +13,8 @@ import os
 import unicodedata
 from typing import Mapping, Sequence
 
+from .labels import CODE_LABELS, label
+
 LANGUAGES = ("es", "en")
 DEFAULT_LANGUAGE = "es"
 
@@ -35,7 +37,7 @@ LABELS: dict[str, dict[str, str]] = {
         "type": "tipo",
         "size": "tamaño",
         "bytes": "bytes",
-        "verified": "tamaño y SHA-256 verificados",
+        "verified": "tamaño y huella verificados",
         "description": "Descripción",
         "incident_types": "Tipos de incidente",
         "date": "Fecha del incidente",
@@ -64,7 +66,7 @@ LABELS: dict[str, dict[str, str]] = {
         "type": "type",
         "size": "size",
         "bytes": "bytes",
-        "verified": "size and SHA-256 verified",
+        "verified": "size and hash verified",
         "description": "Description",
         "incident_types": "Incident types",
         "date": "Date of the incident",
@@ -125,10 +127,12 @@ def readable(text: object) -> str:
     )
 
 
-def _value(value: object, empty: str) -> str:
-    if isinstance(value, list):
-        value = ", ".join(readable(v) for v in value)
-    text = readable(value).strip()
+def _value(value: object, empty: str, field: str = "", language: str = DEFAULT_LANGUAGE) -> str:
+    """``value`` readable; coded answers (incident types, region, consent) by name."""
+    values = value if isinstance(value, list) else [value]
+    if field in CODE_LABELS:
+        values = [label(field, v, language) if isinstance(v, str) else v for v in values]
+    text = ", ".join(readable(v) for v in values).strip()
     return text if text else empty
 
 
@@ -166,7 +170,7 @@ def render_report(
     lines += _entry(labels["language"], _value(report.get("language"), labels["empty"]))
     lines += ["", labels["fields"], "-" * len(labels["fields"])]
     for name in KNOWN_FIELDS:
-        lines += _entry(labels[name], _value(fields.get(name), labels["empty"]))
+        lines += _entry(labels[name], _value(fields.get(name), labels["empty"], name, language))
     others = [name for name in fields if name not in KNOWN_FIELDS]
     if others:
         lines += ["", labels["other_fields"], "-" * len(labels["other_fields"])]
@@ -180,5 +184,7 @@ def render_report(
         lines.append(f"    {labels['original_name']}: {_value(entry.get('filename'), labels['empty']).replace(chr(10), chr(0xFFFD))}")
         lines.append(f"    {labels['type']}: {_value(entry.get('content_type'), labels['empty'])}")
         lines.append(f"    {labels['size']}: {entry.get('size')} {labels['bytes']}")
-        lines.append(f"    sha256: {entry.get('sha256')} ({labels['verified']})")
+        for algorithm in ("sha256", "blake2b_256"):
+            if entry.get(algorithm):
+                lines.append(f"    {algorithm}: {readable(entry[algorithm])} ({labels['verified']})")
     return "\n".join(lines) + "\n"

@@ -205,3 +205,53 @@ def test_explain_maps_every_error(error, status, code):
     for text in (explanation.message, explanation.hint):
         assert text[:1] == text[:1].lower()
         assert not text.endswith(".")
+
+
+@pytest.mark.parametrize("weak", ["aaaaaaaaaaaaaaaa", "1234567890123456", "passwordpassword", "abcabcabcabcabcabc"])
+def test_keygen_refuses_trivial_long_passphrases(tmp_path, monkeypatch, weak):
+    monkeypatch.setenv("RESGUARDO_PASSPHRASE", weak)
+    assert main(["keygen", "--out", str(tmp_path / "k")]) == output.EXIT_PASSPHRASE_REJECTED
+    assert not (tmp_path / "k" / "reviewer.secret-key").exists()
+
+
+def test_keygen_with_input_ended_at_the_prompt_is_not_an_internal_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("RESGUARDO_PASSPHRASE", raising=False)
+
+    def ended(_prompt=""):
+        raise EOFError
+
+    monkeypatch.setattr(getpass, "getpass", ended)
+    assert main(["keygen", "--out", str(tmp_path / "k")]) == output.EXIT_INTERRUPTED
+    assert "no passphrase was typed" in capsys.readouterr().err
+
+
+def _one_bundle(tmp_path, public_key) -> Path:
+    sub = make_submission([public_key])
+    return write_bundle(tmp_path / "b.tar", make_manifest([sub], [public_key]), [sub])
+
+
+def test_import_refuses_an_output_folder_whose_parent_is_missing(tmp_path, keydir, public_key, capsys):
+    bundle = _one_bundle(tmp_path, public_key)
+    target = tmp_path / "media" / "usb-not-mounted" / "casos"
+    assert _import(bundle, keydir, target) == output.EXIT_FILES
+    assert not (tmp_path / "media").exists()
+    assert "there is no such file or folder" in capsys.readouterr().err
+
+
+def test_import_warns_when_the_secret_key_is_readable_by_others(tmp_path, keydir, public_key, capsys):
+    bundle = _one_bundle(tmp_path, public_key)
+    secret = keydir / "Ana Quispe.secret-key"
+    secret.chmod(0o644)
+    try:
+        assert _import(bundle, keydir, tmp_path / "cases") == output.EXIT_OK
+    finally:
+        secret.chmod(0o600)
+    assert "can be read by other users of this laptop; make it private with: chmod 600" in capsys.readouterr().err
+
+
+def test_import_with_a_folder_as_key_says_so(tmp_path, keydir, public_key, capsys):
+    bundle = _one_bundle(tmp_path, public_key)
+    code = main(["import", str(bundle), "--key", str(tmp_path), "--out", str(tmp_path / "c"),
+                 "--passphrase-file", str(keydir / "pass")])
+    assert code == output.EXIT_FILES
+    assert "this is a folder, not a file" in capsys.readouterr().err

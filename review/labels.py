@@ -1,0 +1,66 @@
+"""Readable names for the codes a report carries (incident types, region, consent).
+
+The intake's form (intake/report/choices.py) asks these questions with the
+same codes; the review tool cannot import the intake, so the names are kept
+here too, in Spanish and English. A code this table does not know (a later
+form version) is shown as it is.
+"""
+
+from __future__ import annotations
+
+CODE_LABELS: dict[str, dict[str, dict[str, str]]] = {
+    "incident_types": {
+        "es": {
+            "threats": "Amenazas",
+            "physical_attack": "Agresión física",
+            "online_harassment": "Acoso o campaña de odio en línea",
+            "smear_campaign": "Estigmatización o campaña de desprestigio",
+            "criminalisation": "Criminalización (denuncias, procesos judiciales, detención)",
+            "surveillance": "Vigilancia o seguimiento",
+            "harassment_at_home": "Hostigamiento en el domicilio",
+            "doxxing": "Publicación de datos personales (doxxing)",
+            "event_disruption": "Interrupción de una reunión o evento",
+            "property_damage": "Daños a bienes",
+            "other": "Otro",
+        },
+        "en": {
+            "threats": "Threats",
+            "physical_attack": "Physical attack",
+            "online_harassment": "Online harassment or hate campaign",
+            "smear_campaign": "Smear campaign or stigmatisation",
+            "criminalisation": "Criminalisation (complaints, prosecution, arrest)",
+            "surveillance": "Surveillance or being followed",
+            "harassment_at_home": "Harassment at home",
+            "doxxing": "Personal data published (doxxing)",
+            "event_disruption": "Disruption of a meeting or event",
+            "property_damage": "Damage to property",
+            "other": "Other",
+        },
+    },
+    "region": {
+        "es": {"lima_region": "Lima (región)", "outside_peru": "Fuera del Perú", "withheld": "Prefiere no decirlo"},
+        "en": {"lima_region": "Lima (region)", "outside_peru": "Outside Peru", "withheld": "Prefers not to say"},
+    },
+    "consent_aggregate_statistics": {
+        "es": {"yes": "Sí", "no": "No"},
+        "en": {"yes": "Yes", "no": "No"},
+    },
+}
+
+REGION_NAMES = {
+    "amazonas": "Amazonas", "ancash": "Áncash", "apurimac": "Apurímac", "arequipa": "Arequipa",
+    "ayacucho": "Ayacucho", "cajamarca": "Cajamarca", "callao": "Callao", "cusco": "Cusco",
+    "huancavelica": "Huancavelica", "huanuco": "Huánuco", "ica": "Ica", "junin": "Junín",
+    "la_libertad": "La Libertad", "lambayeque": "Lambayeque", "lima_metropolitana": "Lima Metropolitana",
+    "loreto": "Loreto", "madre_de_dios": "Madre de Dios", "moquegua": "Moquegua", "pasco": "Pasco",
+    "piura": "Piura", "puno": "Puno", "san_martin": "San Martín", "tacna": "Tacna", "tumbes": "Tumbes",
+    "ucayali": "Ucayali",
+}
+for _language in ("es", "en"):
+    CODE_LABELS["region"][_language].update(REGION_NAMES)
+
+
+def label(field: str, code: str, language: str) -> str:
+    """The readable name of ``code`` for ``field`` in ``language`` ("es" or "en");
+    ``code`` itself when unknown. E.g. ``label("region", "cusco", "es") == "Cusco"``."""
+    return CODE_LABELS.get(field, {}).get(language, {}).get(code, code)
