@@ -35,9 +35,10 @@ cat <<TXT
 Resguardo intake: http://$RESGUARDO_BIND/
   data directory:  $RESGUARDO_DATA_DIR
   reviewer keys:   $bin/resguardo reviewer list
-Export what was received, then decrypt it as a reviewer would:
+Export what was received, then decrypt it as a reviewer would
+(export prints the bundle file name: put it in place of DATE-ID):
   RESGUARDO_DATA_DIR=$RESGUARDO_DATA_DIR $bin/resguardo export --out $root/bundles
-  $bin/review import $root/bundles/resguardo-bundle-*.tar --key $root/demo-reviewer/demo.secret-key --out $root/cases \\
+  $bin/review import $root/bundles/resguardo-bundle-DATE-ID.tar --key $root/demo-reviewer/demo.secret-key --out $root/cases \\
       --passphrase-file $root/demo-reviewer/demo-passphrase.txt
   $bin/review list $root/cases
 TXT
@@ -67,7 +68,7 @@ TORRC
   echo "  the key is kept in $root/onion (0600). Reaching it needs tor to get online."
 else
   echo "onion service: not published (tor is not installed). To publish: sudo apt-get install tor,"
-  echo "  then run this again, or see docs/OPERATIONS.md, 'Publish the onion service'."
+  echo "  then run this again, or see docs/OPERATIONS.md, 'Publish the onion address'."
 fi
 echo
 "$bin/gunicorn" -c deploy/gunicorn.conf.py wsgi:app
