@@ -66,7 +66,9 @@ def _clean(text: str) -> str:
 
 
 def _report_document(form: ReportForm, submission_id: str, attachments: list[dict]) -> bytes:
-    fields = {name: _clean(getattr(form, name).data or "") for name in TEXT_FIELDS}
+    # Browsers send form text with CRLF line breaks; the browser-sealed path
+    # (JavaScript) sends LF. Reviewers get LF either way.
+    fields = {name: _clean(getattr(form, name).data or "").replace("\r\n", "\n") for name in TEXT_FIELDS}
     fields["incident_types"] = list(form.incident_types.data or [])
     document = {
         "format": shared.REPORT_FORMAT,

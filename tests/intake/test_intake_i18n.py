@@ -69,3 +69,15 @@ def test_compiled_catalogs_are_current():
         mo = po.with_suffix(".mo")
         assert mo.stat().st_size > 0
         assert mo.stat().st_mtime >= po.stat().st_mtime - 1 or lang == "en"
+
+
+def test_language_links_on_pages_answering_a_post_lead_back_to_the_form(client):
+    """A 400/413 page answers a POST to /submit; switching language there must not
+    send the reporter to GET /submit (a 405)."""
+    page = client.post("/submit", data={"description": "x"})
+    assert page.status_code == 400
+    assert 'href="/language/en?next=/"' in page.get_data(as_text=True)
+    missing = client.get("/no-such-page?x=1")
+    assert 'href="/language/en?next=/"' in missing.get_data(as_text=True)
+    received = client.get("/received")
+    assert 'href="/language/en?next=/received"' in received.get_data(as_text=True)

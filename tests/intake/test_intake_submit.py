@@ -270,3 +270,11 @@ def test_memory_stays_bounded_whatever_the_upload_size(app, client, token, revie
     assert submission.items[1].size == keys.envelope_size(len(content), 1)
     _report, opened = open_submission(app, submission, reviewer.secret)
     assert hashlib.sha256(list(opened.values())[0]).digest() == hashlib.sha256(content).digest()
+
+
+def test_line_breaks_reach_reviewers_as_lf(app, client, token, reviewer):
+    assert post(client, token, {"description": "línea uno\r\nlínea dos\r\n", "contact": "a\r\nb"}).status_code == 303
+    [submission] = stored_submissions(app)
+    report, _ = open_submission(app, submission, reviewer.secret)
+    assert report["fields"]["description"] == "línea uno\nlínea dos\n"
+    assert report["fields"]["contact"] == "a\nb"
