@@ -2,7 +2,7 @@
 # Resguardo backup: database, ciphertext blobs, app secret key, reviewer public
 # keys (they live in the database) and the onion service key, in ONE tar file.
 #
-#   usage: sudo deploy/backup.sh OUT_DIR        -> OUT_DIR/resguardo-backup-YYYYMMDD.tar (0600)
+#   usage: sudo deploy/backup.sh OUT_DIR        -> OUT_DIR/resguardo-backup-YYYYMMDD-HHMMSS.tar (0600)
 #
 # Safe while the app runs: SQLite is copied with its online backup API (a
 # consistent snapshot), blobs are copied after it (a blob is written before the
@@ -64,7 +64,7 @@ else
 fi
 
 (cd "$B" && sha256sum -- * > SHA256SUMS)
-ARCHIVE="$OUT_DIR/resguardo-backup-$(date -u +%Y%m%d).tar"
+ARCHIVE="$OUT_DIR/resguardo-backup-$(date -u +%Y%m%d-%H%M%S).tar"  # never overwrites an earlier backup of the same day
 tar -C "$WORK" -cf "$ARCHIVE.tmp" resguardo-backup
 chmod 0600 "$ARCHIVE.tmp"
 mv "$ARCHIVE.tmp" "$ARCHIVE"

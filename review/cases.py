@@ -152,6 +152,7 @@ class _Importer:
     def _import(self, submission: ManifestSubmission) -> SubmissionResult:
         existing = find_case(self.root, submission)
         if existing is not None:
+            self._forget_failure(submission)
             return SubmissionResult(submission.id, submission.received_on, SKIPPED, existing)
         temp = self.root / f"{INCOMING}{submission.id}"
         fsutil.remove_tree(temp)
@@ -165,6 +166,7 @@ class _Importer:
             target = self._target(submission)
             os.rename(temp, target)
             fsutil.fsync_dir(self.root)
+            self._forget_failure(submission)
         except (ItemError, KeysError) as exc:
             fsutil.remove_tree(temp)
             item_id = getattr(exc, "item_id", None) or current[0]
@@ -177,6 +179,13 @@ class _Importer:
             fsutil.remove_tree(temp)
             raise
         return SubmissionResult(submission.id, submission.received_on, IMPORTED, target)
+
+    def _forget_failure(self, submission: ManifestSubmission) -> None:
+        """Drop ``_failed/<id>`` once the submission is imported (e.g. by a retry with
+        another key), so a case never looks both failed and imported."""
+        failed = self.root / FAILED_DIR
+        if failed.is_dir() and not failed.is_symlink():
+            fsutil.remove_tree(failed / submission.id)
 
     def _target(self, submission: ManifestSubmission) -> Path:
         for name in case_names(submission):

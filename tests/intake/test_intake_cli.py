@@ -70,7 +70,7 @@ def test_init_creates_secret_and_database(tmp_path, monkeypatch):
     assert result.exit_code == 0
     assert (data / "secret_key").stat().st_mode & 0o777 == 0o600
     assert data.stat().st_mode & 0o777 == 0o700
-    assert (data / "resguardo.db").exists()
+    assert (data / "resguardo.db").stat().st_mode & 0o777 == 0o600
     secret = (data / "secret_key").read_bytes()
     assert CliRunner().invoke(main, ["init", "--data-dir", str(data)]).exit_code == 0
     assert (data / "secret_key").read_bytes() == secret

@@ -183,6 +183,7 @@ def test_failed_submission_retries_with_the_right_key(tmp_path, key, other_key):
     assert [r.status for r in retry.results] == ["imported"]
     case = out / f"2026-11-29_{theirs.id[:8]}"
     assert (case / "attachments" / "x.bin").read_bytes() == b"xyz"
+    assert os.listdir(out / "_failed") == []  # imported now: no longer listed as failed
 
 
 def test_no_partial_plaintext_when_a_late_attachment_fails(tmp_path, key):
