@@ -102,7 +102,8 @@ class _Commands(click.Group):
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Operate a Resguardo intake: keys, exports, maintenance."""
-    os.umask(0o077)  # database, WAL and bundle files: owner only
+    previous = os.umask(0o077)  # database, WAL and bundle files: owner only
+    click.get_current_context().call_on_close(lambda: os.umask(previous))
 
 
 @main.command()
