@@ -137,4 +137,20 @@ ES = {
         "Este envío no pertenece a su sesión del navegador. No se guardó nada. Vuelva a cargar la página e inténtelo de nuevo.",
     "Part of a file was sent twice; your browser continues where it stopped.":
         "Una parte de un archivo se envió dos veces; su navegador continúa donde se detuvo.",
+    "Your report will be encrypted by this site the moment it arrives, before anything is stored, as when JavaScript is off. The button at the end of the form sends it that way.":
+        "Su denuncia será cifrada por este sitio en el momento en que llegue, antes de guardar nada, como cuando JavaScript está desactivado. El botón al final del formulario la envía de esa manera.",
+    "Please check these fields": "Revise estos campos",
+    "Nothing was sent yet.": "Todavía no se envió nada.",
+    "You can send up to %(count)d files, %(size)s in total.": "Puede enviar hasta %(count)d archivos, con un total de %(size)s.",
+    "Nothing was stored. Please check your connection and try again.":
+        "No se guardó nada. Revise su conexión e inténtelo de nuevo.",
+    "The connection was interrupted. Trying again…": "La conexión se interrumpió. Intentando de nuevo…",
+    "We could not confirm that your report arrived": "No pudimos confirmar que su denuncia llegó",
+    "The connection was lost while your report was being stored, so this page cannot tell whether it arrived. Please press “Send report” again when you are connected: if it already arrived, sending again will not create a duplicate.":
+        "Se perdió la conexión mientras se guardaba su denuncia, así que esta página no puede saber si llegó. Cuando tenga conexión, pulse de nuevo «Enviar denuncia»: si ya llegó, enviarla otra vez no creará un duplicado.",
+    "For your protection, this form only works within one browser session, and this session has expired. If it is safe to do so, copy your text to a safe place on this device only, then reload this page, paste your text back in and choose your files again.":
+        "Por su protección, este formulario solo funciona dentro de una misma sesión del navegador, y esta sesión expiró. Si es seguro hacerlo, copie su texto a un lugar seguro solo en este dispositivo; luego vuelva a cargar esta página, pegue su texto y elija otra vez sus archivos.",
+    "Your report was not stored.": "Su denuncia no se guardó.",
+    "Encryption in your browser is not available on this device.": "El cifrado en su navegador no está disponible en este dispositivo.",
+    "Send report, encrypted by the site": "Enviar denuncia para que la cifre el sitio",
 }

@@ -22,7 +22,9 @@ PUT      /upload/<id>?offset=N        200 ``{"received"}``: raw ciphertext appen
 POST     /upload/<id>/finish          200 ``{"received", "complete": true}`` after the
                                       structure check (:mod:`intake.upload.checks`)
 POST     /upload/submit               201 ``{"location"}`` for body ``{"report": <id>,
-                                      "attachments": [<id>, ...]}``: stored, "received"
+                                      "attachments": [<id>, ...]}``: stored, "received";
+                                      idempotent (a repeat after a lost answer gets
+                                      the same 201 and stores nothing)
 =======  ===========================  ===============================================
 
 Errors are ``{"error": <localized message>, "title": <localized title>,
@@ -37,8 +39,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .. import errors
+from .. import db, errors
 from .. import submission as shared
+from ..models import Item
 from ..sealing import blob_store, request_recipients, track
 from ..storage import is_id, new_id
 from .checks import MAX_PIECE_BYTES, Refused, check_complete, check_piece, declared_size_ok
@@ -198,9 +201,17 @@ def submit():
     upload must belong to this session, be complete and pass the structure
     check; then blobs are committed, the row commits, and the answer is the
     "received" page's location. Any failure stores nothing.
+
+    Idempotent: if the answer was lost (connection cut after the commit) the
+    browser sends the same body again; when that report is already stored
+    (:func:`_already_stored`) the answer is the same 201 and nothing else
+    happens, so a retry never makes a duplicate.
     """
     state = _state()
     body = request.get_json(silent=True)
+    if isinstance(body, dict) and _already_stored(body.get("report"), body.get("attachments", [])):
+        session.pop(STATE, None)
+        return jsonify({"location": url_for("report.received")}), 201
     if not state or not isinstance(body, dict):
         return errors_400() if state else _refused("unknown")
     report_id, attachment_ids = body.get("report"), body.get("attachments", [])
@@ -228,6 +239,27 @@ def submit():
     shared.store(state["s"], blobs[0], blobs[1:])
     session.pop(STATE, None)
     return jsonify({"location": url_for("report.received")}), 201
+
+
+def _already_stored(report_id: object, attachment_ids: object) -> bool:
+    """True if this exact submission was stored already (a repeat after a lost answer).
+
+    The upload ids are 128-bit random values that only the reporter's browser
+    learnt, so naming them is proof enough: the report's item id (the keyed
+    hash :func:`~intake.upload.parts.item_id_for` of its upload id) must be a
+    stored report item, and the attachments' item ids must be that
+    submission's attachments, in order. Nothing new is stored or recorded.
+    """
+    if not isinstance(report_id, str) or not is_id(report_id) or not isinstance(attachment_ids, list):
+        return False
+    if not all(isinstance(upload_id, str) and is_id(upload_id) for upload_id in attachment_ids):
+        return False
+    secret = current_app.config["SECRET_KEY"]
+    report = db.session().get(Item, item_id_for(report_id, secret))
+    if report is None or report.kind != shared.REPORT or report.position != 0:
+        return False
+    stored = [item.id for item in report.submission.items if item.kind == shared.ATTACHMENT]
+    return stored == [item_id_for(upload_id, secret) for upload_id in attachment_ids]
 
 
 def errors_400():

@@ -1,15 +1,20 @@
 """JavaScript on, browser sealing impossible: never post plaintext silently.
 
 If the crypto cannot load, or the public keys in the page do not match the
-fingerprints shown, the page says so and offers the server-sealing path as an
-explicit button; pressing "send" does nothing else. The reporter's explicit
-choice then posts the normal form, and the server seals it as without JS.
+fingerprints shown, a calm notice at the top of the form says so and that the
+site will encrypt the report when it arrives; the page neither scrolls nor
+moves the focus on load. The main button is relabelled "send report, encrypted
+by the site": pressing it is the explicit choice that posts the normal form,
+and the server seals it as without JS. An empty description is still caught
+before anything is posted.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import os
+from pathlib import Path
 
 import pytest
 
@@ -37,7 +42,7 @@ def _swap_keys(route):
 
 @pytest.mark.parametrize(("breakage", "pattern", "handler", "message"), [
     ("crypto", "**/static/vendor/sodium.js*", _break_sodium,
-     "El cifrado en su navegador no funciona en este dispositivo."),
+     "El cifrado en su navegador no está disponible en este dispositivo."),
     ("keys", "**/", _swap_keys,
      "Las claves de las personas revisoras de esta página no coinciden con sus huellas, "
      "así que su navegador no cifrará para ellas."),
@@ -51,19 +56,30 @@ def test_failure_is_shown_and_server_sealing_is_an_explicit_choice(tmp_path, rev
         try:
             context, page = new_page(browser, "wasm", sent)
             page.route(pattern, handler)
+            page.set_viewport_size({"width": 390, "height": 844})
             page.goto(url + "/")
             page.wait_for_selector("#report-form[data-sealing=unavailable]", state="attached", timeout=60_000)
-            assert page.locator("#seal-error").is_visible()
-            assert page.locator("#seal-error-text").text_content() == message
+            notice = page.locator("#browser-unavailable")
+            assert notice.is_visible()
+            assert page.locator("#browser-unavailable-text").text_content() == message
+            assert "será cifrada por este sitio" in notice.inner_text()
+            assert notice.evaluate("n => n.getBoundingClientRect().top") < page.locator("#description").evaluate(
+                "n => n.getBoundingClientRect().top")
+            assert page.locator("#seal-error").is_hidden()
+            assert page.evaluate("window.scrollY") == 0
+            assert page.evaluate("document.activeElement === document.body")
             assert page.locator("#browser-path").is_hidden()
             assert page.locator("#sealing-path").is_visible()
-            page.fill("#description", f"CANARY-TEXT-fallback-{breakage}")
-            page.click("#send-report")
-            page.wait_for_timeout(500)
+            assert page.locator("#send-report").text_content() == "Enviar denuncia para que la cifre el sitio"
+            if os.environ.get("RESGUARDO_SCREENSHOTS"):
+                page.screenshot(path=str(Path(os.environ["RESGUARDO_SCREENSHOTS"]) / f"unavailable-{breakage}.png"))
+            page.click("#send-report")  # no description: caught before anything is posted
+            page.locator("#check-form").wait_for(state="visible")
             assert page.url == url + "/"
             assert not [b for m, u, b in sent.bodies if m == "POST"]
+            page.fill("#description", f"CANARY-TEXT-fallback-{breakage}")
             with page.expect_navigation(url="**/received", timeout=60_000):
-                page.click("#server-fallback")
+                page.click("#send-report")
             context.close()
         finally:
             browser.close()

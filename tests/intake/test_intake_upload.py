@@ -225,3 +225,59 @@ def test_errors_are_localized_json(api, client):
     answer = api.post("/upload/", {"size": 5})
     assert answer.status_code == 422
     assert answer.get_json()["title"] == "Se rechazó el envío cifrado"
+
+
+def _sealed_submission(api, reviewer):
+    """begin + one attachment + the report, uploaded and finished; (report id, [file id])."""
+    submission_id = api.post("/upload/begin").get_json()["submission_id"]
+    content = secrets.token_bytes(65532 + 9)
+    file_id, item_id = api.upload(keys.seal(content, [reviewer.secret.public_key]))
+    meta = [{"item_id": item_id, "filename": "a.bin", "content_type": "application/octet-stream",
+             "size": len(content), "blake2b_256": hashlib.blake2b(content, digest_size=32).hexdigest()}]
+    report_id, _ = api.upload(keys.seal(_report(submission_id, meta), [reviewer.secret.public_key]))
+    return report_id, [file_id]
+
+
+def test_a_repeated_submit_after_a_lost_answer_stores_nothing_more(app, api, client, reviewer):
+    """The answer to /upload/submit was lost (so the browser kept its old cookie): the retry gets the same 201."""
+    report_id, file_ids = _sealed_submission(api, reviewer)
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie_before = client.get_cookie(name).value
+    first = api.post("/upload/submit", {"report": report_id, "attachments": file_ids})
+    assert first.status_code == 201
+    files_after_first = blob_files(app)
+    client.set_cookie(name, cookie_before)  # the Set-Cookie of the lost answer never arrived
+    again = api.post("/upload/submit", {"report": report_id, "attachments": file_ids})
+    assert again.status_code == 201
+    assert again.get_json() == first.get_json() == {"location": "/received"}
+    (row,) = stored_submissions(app)
+    assert len(row.items) == 2
+    assert blob_files(app) == files_after_first
+    # with the updated cookie too (state already cleared), and a third time
+    assert api.post("/upload/submit", {"report": report_id, "attachments": file_ids}).status_code == 201
+    assert len(stored_submissions(app)) == 1
+
+
+def test_a_repeated_submit_must_name_the_same_attachments(app, api, reviewer):
+    report_id, file_ids = _sealed_submission(api, reviewer)
+    assert api.post("/upload/submit", {"report": report_id, "attachments": file_ids}).status_code == 201
+    for attachments in ([], [file_ids[0], file_ids[0]], ["0" * 32], [5]):
+        answer = api.post("/upload/submit", {"report": report_id, "attachments": attachments})
+        assert answer.status_code in (400, 404), attachments
+    # an attachment's upload id is not a report
+    assert api.post("/upload/submit", {"report": file_ids[0], "attachments": []}).status_code in (400, 404)
+    assert len(stored_submissions(app)) == 1
+
+
+def test_the_form_states_the_limits_and_ties_errors_to_fields(client, token, app):
+    """Server-rendered (no JavaScript too): limits in the attachments help, errors linked and marked invalid."""
+    page = client.get("/").get_data(as_text=True)
+    count = app.config["MAX_ATTACHMENTS"]
+    assert f'<p class="help" id="attachments-limits">Puede enviar hasta {count} archivos, con un total de 512 MiB.</p>' in page
+    assert 'aria-describedby="attachments-help attachments-limits"' in page
+    answer = client.post("/submit", data={"csrf_token": token, "description": "  "})
+    assert answer.status_code == 400
+    page = answer.get_data(as_text=True)
+    assert '<a href="#description">' in page
+    assert 'aria-invalid="true"' in page
+    assert 'aria-describedby="description-help description-error"' in page

@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const path = require('node:path');
 const { ROOT } = require('./sodium.js');
 
-const { PieceSender, ServerRefused, ConnectionLost } = require(path.join(ROOT, 'intake', 'static', 'js', 'upload.js'));
+const { PieceSender, ServerRefused, ConnectionLost, withRetries } = require(path.join(ROOT, 'intake', 'static', 'js', 'upload.js'));
 
 const CHUNK = 65553;
 
@@ -81,4 +81,44 @@ test('too many failures in a row give up with ConnectionLost', { timeout: 5000 }
   }
   assert.ok((await outcome) instanceof ConnectionLost);
   assert.equal(api.server.puts.length, 11);
+});
+
+test('withRetries retries network failures and 5xx with backoff, not refusals', { timeout: 5000 }, async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const fates = [new TypeError('Failed to fetch'), new ServerRefused(502, null), new ServerRefused(500, { code: 'server' })];
+  let calls = 0;
+  const retries = [];
+  const outcome = withRetries(async () => {
+    calls += 1;
+    if (fates.length) throw fates.shift();
+    return { location: '/received' };
+  }, undefined, (failures) => retries.push(failures));
+  for (let i = 0; i < 6; i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    t.mock.timers.tick(30000);
+  }
+  assert.deepEqual(await outcome, { location: '/received' });
+  assert.equal(calls, 4);
+  assert.deepEqual(retries, [1, 2, 3]);
+  let refusedCalls = 0;
+  await assert.rejects(withRetries(async () => {
+    refusedCalls += 1;
+    throw new ServerRefused(404, { code: 'unknown', error: 'no' });
+  }), (error) => error instanceof ServerRefused && error.code === 'unknown');
+  assert.equal(refusedCalls, 1);
+});
+
+test('withRetries gives up with ConnectionLost after as many failures as PUTs', { timeout: 5000 }, async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  let calls = 0;
+  const outcome = withRetries(async () => {
+    calls += 1;
+    throw new TypeError('Failed to fetch');
+  }).then(() => null, (error) => error);
+  for (let i = 0; i < 12; i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    t.mock.timers.tick(30000);
+  }
+  assert.ok((await outcome) instanceof ConnectionLost);
+  assert.equal(calls, 11);
 });

@@ -5,8 +5,11 @@
  * it streams in. With it:
  *
  * 1. At once, a submit handler is installed, so from now on the form is never
- *    posted as plaintext unless the reporter explicitly chooses the button
- *    "send it to be encrypted by the site" (#server-fallback).
+ *    posted as plaintext unless the reporter explicitly chooses server
+ *    sealing: the button "send it to be encrypted by the site"
+ *    (#server-fallback) after a failure, or, when the browser cannot seal at
+ *    all, the main button, then relabelled "send report, encrypted by the
+ *    site" under a notice at the top of the form (#browser-unavailable).
  * 2. The seal worker (seal-worker.js: vendored libsodium + envelope.js) is
  *    started. The reviewers' public keys come from the page
  *    (li[data-public-key], base64 of 32 bytes, next to each displayed
@@ -19,8 +22,15 @@
  *    finally the report JSON (docs/FORMAT.md "Report", "sealed_by":
  *    "browser", attachments with "blake2b_256") are sealed in the worker and
  *    uploaded piece by piece (upload.js: resumable, retried), with a progress
- *    bar and a cancel button; POST /upload/submit binds them; the browser
- *    goes to the "received" page.
+ *    bar and a cancel button; POST /upload/submit binds them (retried like
+ *    the PUTs: the server answers a repeat of a stored submission with the
+ *    same success, so a lost answer never makes a duplicate); the form is
+ *    cleared and the browser goes to the "received" page.
+ * 5. Problems the reporter can fix (no description, too many or too large
+ *    files) are shown next to their field and in a summary at the top of the
+ *    form, which takes the focus. If the answer to the final submit never
+ *    came, the page says it cannot tell whether the report arrived, and
+ *    pressing "send" again repeats only that submit.
  *
  * Every text shown comes from the page (#seal-strings data attributes,
  * translated by the server) or from the server's localized JSON errors.
@@ -32,7 +42,7 @@
   const form = document.getElementById('report-form');
   if (!form || !window.ResguardoSubmit || !window.ResguardoUpload || !window.ResguardoEnvelope) return;
   const { sealBlob, fingerprints, SealCancelled } = window.ResguardoSubmit;
-  const { Api, PieceSender, ServerRefused } = window.ResguardoUpload;
+  const { Api, PieceSender, ServerRefused, ConnectionLost, withRetries } = window.ResguardoUpload;
   const { envelopeSize } = window.ResguardoEnvelope;
 
   const $ = (id) => document.getElementById(id);
@@ -40,18 +50,28 @@
   const ui = {
     serverPath: $('sealing-path'), browserPath: $('browser-path'),
     progress: $('seal-progress'), status: $('seal-status'), bar: $('seal-bar'), cancel: $('seal-cancel'),
-    error: $('seal-error'), errorText: $('seal-error-text'), fallback: $('server-fallback'),
+    error: $('seal-error'), errorTitle: $('seal-error-title'), errorText: $('seal-error-text'),
+    fallbackOffer: $('seal-fallback-offer'), fallback: $('server-fallback'),
+    unavailable: $('browser-unavailable'), unavailableText: $('browser-unavailable-text'),
+    problems: $('check-form'), problemList: $('check-form-list'),
     send: $('send-report'),
   };
+  /** Fields the script checks before sending, with the element that shows their problem. */
+  const CHECKED = { description: $('description-check'), attachments: $('attachments-check') };
   const TEXT_FIELDS = ['description', 'date', 'region', 'affected', 'perpetrators',
     'online_platforms', 'consent_aggregate_statistics', 'contact'];
   const READY_TIMEOUT_MS = 180000; // pure-JS libsodium can take long to start on slow devices
+
+  // The script checks the form itself, to show problems next to their fields
+  // and in a linked summary (the browser's own bubbles vanish and are not linked).
+  form.noValidate = true;
 
   let worker = null;
   let recipients = [];
   let busy = false;
   let controller = null;
   let readyFailure = null; // the text to show if browser sealing cannot be used
+  let pending = null; // {reportId, uploadIds}: a final submit whose answer never arrived
 
   // ---- readiness ----
 
@@ -105,19 +125,34 @@
   }
 
   const ready = prepare().catch((error) => {
-    readyFailure = error.text || strings.crypto;
+    readyFailure = error.text || strings.unavailable;
     form.dataset.sealing = 'unavailable';
     if (worker) worker.terminate();
     worker = null;
+    showUnavailable();
     throw error;
   });
-  ready.catch(() => showError(readyFailure));
+  ready.catch(() => {}); // shown by showUnavailable, calmly: no focus or scroll on load
 
   // ---- feedback ----
 
-  function showError(text) {
+  /**
+   * Browser sealing cannot be used: say so near the top of the form, and make
+   * the main button the explicit, labelled choice of server sealing.
+   */
+  function showUnavailable() {
+    ui.unavailableText.textContent = readyFailure;
+    ui.unavailable.hidden = false;
+    ui.send.textContent = strings.serverSend;
     ui.progress.hidden = true;
+  }
+
+  /** A failure after "send": {title, text, fallback: offer server sealing}. */
+  function showError({ title, text, fallback }) {
+    ui.progress.hidden = true;
+    ui.errorTitle.textContent = title || strings.notSent;
     ui.errorText.textContent = text;
+    ui.fallbackOffer.hidden = !fallback;
     ui.error.hidden = false;
     ui.error.focus();
   }
@@ -128,12 +163,81 @@
     if (fraction !== undefined) ui.bar.value = Math.round(1000 * Math.min(1, fraction));
   }
 
-  function messageFor(error) {
-    if (error instanceof ServerRefused && error.body && error.body.error) {
-      return error.title ? `${error.title}. ${error.body.error}` : error.body.error;
+  /** What to tell the reporter about `error`; `storing`: the final submit's outcome is unknown. */
+  function describe(error, storing) {
+    const refused = error instanceof ServerRefused ? error : null;
+    const lost = error instanceof ConnectionLost || error instanceof TypeError
+      || (refused && (refused.status >= 500 || !refused.body.error));
+    if (refused && refused.code === 'csrf') {
+      // The session cookie is gone: nothing done from this page can work now.
+      const text = storing ? strings.session : `${strings.sessionNothing} ${strings.session}`;
+      return { title: strings.sessionTitle, text };
     }
-    if (error && error.name === 'ConnectionLost') return strings.connection;
-    return strings.crypto;
+    if (storing && lost) return { title: strings.unconfirmedTitle, text: strings.unconfirmed };
+    if (lost) return { text: `${strings.connection} ${strings.nothing}` };
+    if (refused) {
+      const text = refused.title ? `${refused.title}. ${refused.body.error}` : refused.body.error;
+      return { text, fallback: refused.code === 'structure' || refused.code === 'not_encrypted' };
+    }
+    return { text: strings.crypto, fallback: true }; // the seal worker failed
+  }
+
+  // ---- problems the reporter can fix ----
+
+  /** [{name, text}] for each field the form cannot be sent with. */
+  function problems(files, totalBytes) {
+    const found = [];
+    if (!form.elements.description.value.trim()) found.push({ name: 'description', text: strings.description });
+    if (files.length > Number(form.dataset.maxFiles)) found.push({ name: 'attachments', text: strings.tooMany });
+    else if (totalBytes > Number(form.dataset.maxBytes)) found.push({ name: 'attachments', text: strings.tooLarge });
+    return found;
+  }
+
+  function describedBy(control, id, on) {
+    const ids = (control.getAttribute('aria-describedby') || '').split(/\s+/).filter((x) => x && x !== id);
+    if (on) ids.push(id);
+    if (ids.length) control.setAttribute('aria-describedby', ids.join(' '));
+    else control.removeAttribute('aria-describedby');
+  }
+
+  function clearProblems() {
+    ui.problems.hidden = true;
+    ui.problemList.replaceChildren();
+    for (const [name, element] of Object.entries(CHECKED)) {
+      const control = $(name);
+      if (!element.hidden) {
+        element.hidden = true;
+        element.textContent = '';
+        control.removeAttribute('aria-invalid');
+        describedBy(control, element.id, false);
+      }
+    }
+  }
+
+  /** Each problem next to its field (aria-invalid, aria-describedby), and linked from the summary, focused. */
+  function showProblems(found) {
+    ui.progress.hidden = true;
+    ui.error.hidden = true;
+    for (const { name, text } of found) {
+      const control = $(name);
+      const element = CHECKED[name];
+      element.textContent = text;
+      element.hidden = false;
+      control.setAttribute('aria-invalid', 'true');
+      describedBy(control, element.id, true);
+      const link = document.createElement('a');
+      link.href = `#${name}`;
+      link.textContent = text;
+      link.addEventListener('click', (event) => {
+        event.preventDefault();
+        control.focus();
+      });
+      const item = document.createElement('li');
+      item.append(link);
+      ui.problemList.append(item);
+    }
+    ui.problems.hidden = false;
+    ui.problems.focus();
   }
 
   // ---- sealing and sending ----
@@ -163,7 +267,7 @@
       onDone: (info) => { hash = info.blake2b256; },
     });
     await sender.flush();
-    await api.finish(sender.upload.upload_id);
+    await withRetries(() => api.finish(sender.upload.upload_id), signal);
     return { uploadId: sender.upload.upload_id, itemId: sender.upload.item_id, blake2b256: hash };
   }
 
@@ -186,34 +290,59 @@
     };
   }
 
+  /**
+   * POST /upload/submit, retried on a lost connection or 5xx (the server
+   * answers a repeat of a stored submission with the same success); then
+   * clear the form, so Back does not show the report again, and leave.
+   */
+  async function store(api) {
+    ui.cancel.hidden = true; // from here, cancelling could not promise that nothing was stored
+    showStatus(strings.storing, 1);
+    const stored = await withRetries(
+      () => api.submit(pending.reportId, pending.uploadIds), null, () => showStatus(strings.retrying),
+    );
+    pending = null;
+    form.reset();
+    if (form.elements.attachments) form.elements.attachments.value = '';
+    window.location.assign(stored.location);
+  }
+
+  function chosenFiles() {
+    return Array.from(form.elements.attachments ? form.elements.attachments.files : []);
+  }
+
+  /** Envelope bytes that sending `files` and the report takes, at most. */
+  function sendingBytes(files) {
+    const count = recipients.length || document.querySelectorAll('#reviewer-keys li').length || 1;
+    return files.reduce((n, file) => n + envelopeSize(file.size, count), 0) + envelopeSize(200000, count);
+  }
+
   async function send() {
-    const files = Array.from(form.elements.attachments ? form.elements.attachments.files : []);
-    const description = form.elements.description.value;
-    if (!description.trim()) {
-      showError(strings.description);
-      form.elements.description.focus();
-      return;
-    }
-    if (files.length > Number(form.dataset.maxFiles)) {
-      showError(strings.tooMany);
-      return;
-    }
-    const totalBytes = files.reduce((n, file) => n + envelopeSize(file.size, recipients.length), 0)
-      + envelopeSize(200000, recipients.length);
-    if (totalBytes > Number(form.dataset.maxBytes)) {
-      showError(strings.tooLarge);
-      return;
+    const files = chosenFiles();
+    const totalBytes = sendingBytes(files);
+    clearProblems();
+    ui.error.hidden = true;
+    if (!pending) {
+      const found = problems(files, totalBytes);
+      if (found.length) {
+        showProblems(found);
+        return;
+      }
     }
     busy = true;
-    ui.error.hidden = true;
     ui.send.disabled = true;
+    ui.cancel.hidden = false;
     controller = new AbortController();
     const api = new Api(form.elements.csrf_token.value, controller.signal, form.dataset.upload);
     let doneBytes = 0;
     const tracker = () => (received) => showStatus(ui.status.textContent, (doneBytes + received) / totalBytes);
     try {
+      if (pending) {
+        await store(api); // the earlier report, already sealed and uploaded: only confirm it
+        return;
+      }
       showStatus(strings.preparing, 0);
-      const { submission_id: submissionId } = await api.begin();
+      const { submission_id: submissionId } = await withRetries(() => api.begin(), controller.signal);
       const attachments = [];
       const uploadIds = [];
       for (const [index, file] of files.entries()) {
@@ -232,14 +361,18 @@
       showStatus(strings.report);
       const json = JSON.stringify(reportDocument(submissionId, attachments), null, 1);
       const report = await sealAndSend(api, new Blob([json], { type: 'application/json' }), controller.signal, tracker());
-      showStatus(strings.storing, 1);
-      const stored = await api.submit(report.uploadId, uploadIds);
-      window.location.assign(stored.location);
+      pending = { reportId: report.uploadId, uploadIds };
+      await store(api);
     } catch (error) {
       if (error instanceof SealCancelled || (error && error.name === 'AbortError')) {
         showStatus(strings.cancelled, 0);
+        ui.cancel.hidden = true;
       } else {
-        showError(messageFor(error));
+        const storing = pending !== null;
+        showError(describe(error, storing));
+        if (storing && error instanceof ServerRefused && error.status < 500 && error.body.error && error.code !== 'csrf') {
+          pending = null; // the server refused that submission: nothing of it is stored, a new one may be sent
+        }
       }
       ui.send.disabled = false;
       busy = false;
@@ -247,19 +380,29 @@
   }
 
   form.addEventListener('submit', async (event) => {
-    event.preventDefault(); // never post plaintext from here; the fallback button does, when chosen
+    event.preventDefault(); // never post plaintext from here, unless server sealing is the labelled choice
     if (busy) return;
     if (readyFailure) {
-      showError(readyFailure);
+      // The main button now reads "send report, encrypted by the site", under the notice saying why.
+      clearProblems();
+      const found = problems(chosenFiles(), sendingBytes(chosenFiles()));
+      if (found.length) {
+        showProblems(found);
+        return;
+      }
+      form.dataset.sealing = 'server';
+      HTMLFormElement.prototype.submit.call(form);
       return;
     }
     busy = true;
     showStatus(strings.preparing, 0);
+    ui.cancel.hidden = true;
     try {
       await ready;
     } catch (_) {
       busy = false;
-      return; // showError already ran
+      ui.unavailable.focus(); // the reporter pressed "send": show them why nothing happened
+      return;
     }
     busy = false;
     await send();

@@ -85,6 +85,31 @@
     });
   }
 
+  /**
+   * Run `action` (returning a promise) until it succeeds, retrying the
+   * failures worth retrying (see retryable) with the same backoff as PUTs.
+   * Only for calls the server treats as idempotent (POST /upload/submit is:
+   * a repeat of a stored submission gets the same answer and stores nothing).
+   * @param {() => Promise<any>} action
+   * @param {AbortSignal} [signal] aborts the waits between attempts
+   * @param {(failures: number, error: Error) => void} [onRetry] called before each wait
+   * @throws the first failure not worth retrying; {ConnectionLost} after MAX_FAILURES
+   */
+  async function withRetries(action, signal, onRetry = () => {}) {
+    let failures = 0;
+    for (;;) {
+      try {
+        return await action();
+      } catch (error) {
+        if (!retryable(error)) throw error;
+        failures += 1;
+        if (failures > MAX_FAILURES) throw new ConnectionLost(error);
+        onRetry(failures, error);
+        await sleep(backoff(failures), signal);
+      }
+    }
+  }
+
   /** The /upload/ JSON API, bound to one CSRF token and one AbortSignal. */
   class Api {
     /**
@@ -225,5 +250,5 @@
     }
   }
 
-  return Object.freeze({ Api, PieceSender, ServerRefused, ConnectionLost, retryable, PUT_CHUNKS });
+  return Object.freeze({ Api, PieceSender, ServerRefused, ConnectionLost, retryable, withRetries, PUT_CHUNKS, MAX_FAILURES });
 });
