@@ -31,6 +31,7 @@ MESSAGES = {
         ),
     ),
     429: (_l("Too many requests"), _l("Please wait a moment and try again.")),
+    503: (_l("Please wait a moment"), _l("Your report is being stored right now. Please wait a moment.")),
     500: (_l("Something went wrong on our side"), _l("Nothing was saved. Please try again later.")),
 }
 CSRF_MESSAGE = (

@@ -17,6 +17,8 @@ ES = {
         "Lo que envió supera lo que este sitio acepta (%(limit)s en total). No se guardó nada. Envíe menos archivos o archivos más pequeños, o repártalos en varias denuncias.",
     "Too many requests": "Demasiadas solicitudes",
     "Please wait a moment and try again.": "Espere un momento e inténtelo de nuevo.",
+    "Please wait a moment": "Espere un momento",
+    "Your report is being stored right now. Please wait a moment.": "Su denuncia se está guardando en este momento. Espere un momento.",
     "Something went wrong on our side": "Algo falló de nuestro lado",
     "Nothing was saved. Please try again later.": "No se guardó nada. Inténtelo de nuevo más tarde.",
     "Your session expired": "Su sesión expiró",

@@ -212,6 +212,9 @@ def submit():
     if isinstance(body, dict) and _already_stored(body.get("report"), body.get("attachments", [])):
         session.pop(STATE, None)
         return jsonify({"location": url_for("report.received")}), 201
+    if isinstance(body, dict) and _being_stored(body.get("report")):
+        title, message = errors.MESSAGES[503]
+        return _error("in_progress", 503, title, message)  # retried by the page
     if not state or not isinstance(body, dict):
         return errors_400() if state else _refused("unknown")
     report_id, attachment_ids = body.get("report"), body.get("attachments", [])
@@ -260,6 +263,18 @@ def _already_stored(report_id: object, attachment_ids: object) -> bool:
         return False
     stored = [item.id for item in report.submission.items if item.kind == shared.ATTACHMENT]
     return stored == [item_id_for(upload_id, secret) for upload_id in attachment_ids]
+
+
+def _being_stored(report_id: object) -> bool:
+    """True if the report's blob is already in the blob store but its row is not
+    committed yet: a first submit is between those two steps (milliseconds), so
+    a retry must wait, not be told the uploads are unknown. (If that first
+    request died there, the blob is a leftover for ``resguardo cleanup`` and
+    the page's bounded retries end in its "could not confirm" message.)"""
+    if not isinstance(report_id, str) or not is_id(report_id):
+        return False
+    item_id = item_id_for(report_id, current_app.config["SECRET_KEY"])
+    return blob_store().path(item_id).exists() and db.session().get(Item, item_id) is None
 
 
 def errors_400():

@@ -281,3 +281,18 @@ def test_the_form_states_the_limits_and_ties_errors_to_fields(client, token, app
     assert '<a href="#description">' in page
     assert 'aria-invalid="true"' in page
     assert 'aria-describedby="description-help description-error"' in page
+
+
+def test_a_retry_while_the_first_submit_is_committing_is_told_to_wait(app, api, reviewer):
+    """Report blob already renamed into place, row not yet committed: 503 (retried), not 'unknown'."""
+    from intake.upload.parts import item_id_for
+
+    report_id, file_ids = _sealed_submission(api, reviewer)
+    with app.app_context():
+        item_id = item_id_for(report_id, app.config["SECRET_KEY"])
+    (app.config["BLOB_DIR"] / item_id).write_bytes(b"ciphertext being committed")
+    waiting = api.post("/upload/submit", {"report": report_id, "attachments": file_ids})
+    assert waiting.status_code == 503
+    assert waiting.get_json()["code"] == "in_progress"
+    assert waiting.get_json()["title"] == "Espere un momento"
+    assert stored_submissions(app) == []
