@@ -26,6 +26,7 @@ import time
 import pytest
 import requests
 
+from tests.support.figures import record
 from tests.support.live import serve
 from tests.support.site import check_outcome
 from tests.support.slow import SlowUpload, worker_holding
@@ -118,7 +119,7 @@ def test_kill_9_mid_upload_loses_and_leaks_nothing(site, reviewer):
             acknowledged[_fields(text)["description"]] = [hashlib.sha256(content).hexdigest()]
 
     leftovers = check_outcome(site, reviewer, acknowledged, [f"CANARY-{run}-".encode()])
-    print(f"\nkill -9 mid-upload [{site.backend}]: seed {seed}, {KILLS} kills "
+    record(f"kill -9 mid-upload [{site.backend}]: seed {seed}, {KILLS} kills "
           f"({cuts['text']} in text fields, {cuts['attachment']} in the attachment, "
           f"{cuts['sealing']} of them seen mid-sealing in incoming/), "
           f"{len(acknowledged)} acknowledged and stored, 0 victims stored, "

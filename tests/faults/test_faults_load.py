@@ -18,6 +18,7 @@ import subprocess
 import pytest
 
 from tests.support.canary import scan
+from tests.support.figures import record
 from tests.support.live import BIN, serve
 from tests.support.load import bundles_in, canary_of, run_load
 from tests.support.site import read_bundle
@@ -37,7 +38,7 @@ def test_200_concurrent_submissions_while_exporting(site, reviewer):
 
     with serve(site.env, site.logs, workers=WORKERS) as server:
         figures = run_load(server.url, REPORTERS, export=export)
-    print("\n" + figures.summary(site.backend))
+    record(figures.summary(site.backend))
 
     assert [item.error for item in figures.sent if item.error] == []
     assert figures.statuses == {303: REPORTERS}
@@ -58,7 +59,7 @@ def test_200_concurrent_submissions_while_exporting(site, reviewer):
             assert [hashlib.sha256(data).hexdigest() for data in files] == [expected[canary]]
             seen[submission_id] = canary
     assert sorted(seen.values()) == sorted(expected)
-    print(f"load [{site.backend}]: {during} bundles written during the load, "
+    record(f"load [{site.backend}]: {during} bundles written during the load, "
           f"{len(bundles_in(usb))} in all, {len(seen)} submissions exported once each")
 
     roots = [site.data_dir, site.server_tmp, site.logs, usb, *site.database_files()]
