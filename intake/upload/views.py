@@ -85,13 +85,19 @@ def _fingerprints():
     return [key.fingerprint for key in request_recipients()]
 
 
-def _part(upload_id: str) -> tuple[Part, int] | None:
-    """The part named ``upload_id`` and its declared size, if this session owns it."""
+def _part(upload_id: object) -> tuple[Part, int]:
+    """The part named ``upload_id`` and its declared size (bytes).
+
+    :raises Refused: ``unknown`` unless this session owns an upload by that
+        id that still exists (answered by :func:`_refusal`).
+    """
+    if not isinstance(upload_id, str) or not is_id(upload_id):
+        raise Refused("unknown")
     declared = _state().get("u", {}).get(upload_id)
-    if not is_id(upload_id) or type(declared) is not int:
-        return None
     part = Part(blob_store(), upload_id)
-    return (part, declared) if part.exists() else None
+    if type(declared) is not int or not part.exists():
+        raise Refused("unknown")
+    return part, declared
 
 
 def _discard_all(state: dict) -> None:
@@ -140,20 +146,14 @@ def create():
 @bp.get("/<upload_id>")
 def status(upload_id: str):
     """How many bytes of this upload the server holds (to resume after a drop)."""
-    found = _part(upload_id)
-    if found is None:
-        return _refused("unknown")
-    part, declared = found
+    part, declared = _part(upload_id)
     return jsonify({"received": part.received(), "size": declared})
 
 
 @bp.put("/<upload_id>")
 def append(upload_id: str):
     """Append the raw request body (ciphertext) at ``?offset=``; answer the new size."""
-    found = _part(upload_id)
-    if found is None:
-        return _refused("unknown")
-    part, declared = found
+    part, declared = _part(upload_id)
     offset = request.args.get("offset", "")
     length = request.content_length
     if not offset.isdigit() or length is None or length > MAX_PIECE_BYTES:
@@ -178,10 +178,7 @@ def append(upload_id: str):
 @bp.post("/<upload_id>/finish")
 def finish(upload_id: str):
     """Check a complete upload's structure; a refused one is deleted."""
-    found = _part(upload_id)
-    if found is None:
-        return _refused("unknown")
-    part, declared = found
+    part, declared = _part(upload_id)
     received = part.received()
     try:
         with part.open() as source:
@@ -227,10 +224,7 @@ def submit():
         return _refused("too_many")
     parts = []
     for upload_id in names:
-        found = _part(upload_id) if isinstance(upload_id, str) else None
-        if found is None:
-            return _refused("unknown")
-        part, declared = found
+        part, declared = _part(upload_id)
         try:
             with part.open() as source:
                 check_complete(source, part.received(), declared, _fingerprints())
@@ -286,6 +280,11 @@ def errors_413():
     title, message = errors.MESSAGES[413]
     limit = errors._human_size(current_app.config["MAX_CONTENT_LENGTH"])
     return _error("too_large", 413, title, message % {"limit": limit})
+
+
+@bp.errorhandler(Refused)
+def _refusal(refusal: Refused):
+    return _refused(refusal.code)
 
 
 @bp.errorhandler(CSRFError)
