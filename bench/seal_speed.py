@@ -47,18 +47,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import keys  # noqa: E402
+from tests.browser.chromium import ARGS as CHROMIUM_ARGS, CHROMIUM  # noqa: E402  (the tests' launch settings)
 
 STATIC = ROOT / "intake" / "static"
 BROWSER = ROOT / "bench" / "browser"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 CSP_WASM = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'"
 CSP_NO_WASM = "default-src 'none'; script-src 'self'; worker-src 'self'; connect-src 'self'"
 PUSH_SIZE = 16 * 65532
