@@ -23,6 +23,7 @@ from .errors import (
     KeysError,
     NoMatchingKeyError,
     PayloadError,
+    ReceiptError,
     RecipientMismatchError,
     SizeError,
     TrailingDataError,
@@ -43,6 +44,7 @@ from .keyfile import (
     write_public_key_file,
     write_secret_key_file,
 )
+from .receipt import Receipt
 from .reviewer import PublicKey, SecretKey
 
 __all__ = [
@@ -56,6 +58,8 @@ __all__ = [
     "NoMatchingKeyError",
     "PayloadError",
     "PublicKey",
+    "Receipt",
+    "ReceiptError",
     "RecipientMismatchError",
     "SecretKey",
     "SizeError",

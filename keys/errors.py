@@ -52,3 +52,7 @@ class WrongPassphraseError(KeysError):
 
 class WeakParametersError(KeyFileError):
     """A secret key file asks for Argon2id limits below the accepted minimum."""
+
+
+class ReceiptError(KeysError):
+    """A receipt is malformed: the wrong number of words, or a word not on the list."""
