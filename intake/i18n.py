@@ -1,7 +1,11 @@
 """Language: Spanish first, English second, nothing stored on the server.
 
 The language comes from the ``lang`` cookie if the reporter chose one with
-the switch, else from ``Accept-Language``, else Spanish. The switch sets
+the switch, else from ``Accept-Language``, else the deployment's default
+(Spanish). Tor Browser's "request English pages" privacy setting makes every
+user send exactly ``en-US, en`` (``en-US,en;q=0.5``) whatever language they
+read: that header is treated as no preference (:data:`TOR_BROWSER_SPOOF`), so a
+Spanish speaker using it still gets Spanish, with the switch in plain sight. The switch sets
 only that cookie (HttpOnly, SameSite=Strict, ends with the browser session)
 and redirects to a path on this site, never elsewhere.
 """
@@ -15,6 +19,8 @@ from flask_babel import Babel, get_locale
 
 bp = Blueprint("language", __name__)
 COOKIE = "lang"
+TOR_BROWSER_SPOOF = frozenset({"en-us", "en"})
+"""The language tags Tor Browser sends for everyone when it spoofs English."""
 
 
 def select_locale() -> str:
@@ -23,7 +29,11 @@ def select_locale() -> str:
     chosen = request.cookies.get(COOKIE)
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    tags = {tag.lower() for tag, _quality in request.accept_languages}
+    if tags == TOR_BROWSER_SPOOF:
+        return default
+    return request.accept_languages.best_match(languages) or default
 
 
 def safe_next(target: str | None) -> str:

@@ -81,3 +81,22 @@ def test_language_links_on_pages_answering_a_post_lead_back_to_the_form(client):
     assert 'href="/language/en?next=/"' in missing.get_data(as_text=True)
     received = client.get("/received")
     assert 'href="/language/en?next=/received"' in received.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("header", ["en-US,en;q=0.5", "en-US, en", "en-us,EN;q=0.5"])
+def test_tor_browser_spoofed_english_is_no_preference(client, header):
+    html = client.get("/", headers={"Accept-Language": header}).get_data(as_text=True)
+    assert '<html lang="es">' in html
+    assert "Denuncie un incidente de forma segura" in html
+
+
+@pytest.mark.parametrize("header", ["en", "en-GB,en;q=0.9", "en-US,en;q=0.5,es;q=0.1"])
+def test_a_real_english_preference_is_still_honoured(client, header):
+    html = client.get("/", headers={"Accept-Language": header}).get_data(as_text=True)
+    assert '<html lang="en">' in html
+
+
+def test_the_switch_overrides_the_spoofed_header(client):
+    client.get("/language/en?next=/")
+    html = client.get("/", headers={"Accept-Language": "en-US,en;q=0.5"}).get_data(as_text=True)
+    assert '<html lang="en">' in html
