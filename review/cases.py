@@ -33,7 +33,7 @@ from typing import Callable, Sequence
 from keys import EnvelopeReader, KeysError, SecretKey
 
 from . import fsutil
-from .bundle import Bundle, ManifestItem, ManifestSubmission, Progress
+from .bundle import BUNDLE_FORMAT, BUNDLE_VERSION, Bundle, Manifest, ManifestItem, ManifestSubmission, Progress
 from .errors import AttachmentMismatchError, InvalidReportError, ItemError, ManifestMismatchError
 from .names import assign_names
 from .output import explain
@@ -46,6 +46,8 @@ FAILED_DIR = "_failed"
 INCOMING = ".incoming-"
 RETRY_BUNDLE = "bundle.tar"
 STATUS_FILE = "status.json"
+MAX_RETRY_RECIPIENTS = 64
+"""Recipients copied into a kept bundle (an envelope names at most 64)."""
 
 
 @dataclass
@@ -251,16 +253,39 @@ def _status_document(bundle: Bundle, submission: ManifestSubmission, result: Sub
         "bundle_id": bundle.manifest.bundle_id,
         "status": result.status,
         "item_id": result.item_id,
-        "detail": str(result.error) if result.error else "",
+        "detail": str(result.error)[:1000] if result.error else "",
         "items_kept": [item.id for item in submission.items if bundle.item_complete(item.id)],
     }
     return (json.dumps(doc, indent=2) + "\n").encode("utf-8")
 
 
+def retry_manifest(manifest: Manifest, submissions: Sequence[ManifestSubmission]) -> bytes:
+    """``manifest.json`` bytes of a bundle holding only ``submissions``.
+
+    Rebuilt from the parsed, checked fields only (format, version, bundle
+    id, day, at most :data:`MAX_RETRY_RECIPIENTS` recipients, and per
+    submission its id, day and items): whatever else the original manifest
+    carried is dropped, so a kept copy costs about 200 bytes per item,
+    however large the manifest it came in (issue 8: a padded manifest once
+    made each failed item write a copy of it).
+    """
+    doc = {
+        "format": BUNDLE_FORMAT, "version": BUNDLE_VERSION,
+        "bundle_id": manifest.bundle_id, "created_on": manifest.created_on,
+        "recipients": list(manifest.recipients[:MAX_RETRY_RECIPIENTS]),
+        "submissions": [
+            {"id": sub.id, "received_on": sub.received_on, "items": [
+                {"id": item.id, "kind": item.kind, "size": item.size, "sha256": item.sha256}
+                for item in sub.items
+            ]}
+            for sub in submissions
+        ],
+    }
+    return (json.dumps(doc, indent=2) + "\n").encode("utf-8")
+
+
 def _write_retry_bundle(bundle: Bundle, submission: ManifestSubmission, folder: Path, root: Path) -> None:
-    manifest = dict(bundle.manifest.raw)
-    manifest["submissions"] = [submission.raw]
-    data = (json.dumps(manifest, indent=2) + "\n").encode("utf-8")
+    data = retry_manifest(bundle.manifest, [submission])
     handle = fsutil.create_file(folder, RETRY_BUNDLE, root)
     try:
         with tarfile.open(fileobj=handle, mode="w", format=tarfile.PAX_FORMAT) as tar:

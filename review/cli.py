@@ -25,7 +25,8 @@ from .cases import IMPORTED, SKIPPED, SubmissionResult, import_bundle, work_byte
 from .errors import UsageError
 from .listing import list_cases
 from .names import safe_name
-from .output import Output, displayable
+from .labels import coded_answer
+from .output import Output, displayable, literal
 from .passphrase import ENV_VAR, check_new_passphrase, get_passphrase
 from .render import LANGUAGES, choose_language
 
@@ -57,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
 
     lst = commands.add_parser("list", help="show the cases in an output folder")
     lst.add_argument("outdir", type=Path, metavar="OUTDIR")
+    lst.add_argument("--lang", choices=LANGUAGES, help="language of coded answers (default: from LANG, else es)")
     return parser
 
 
@@ -164,14 +166,16 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
 
 def cmd_list(args: argparse.Namespace, out: Output) -> int:
     """Print a table of the cases under OUTDIR."""
+    language = choose_language(args.lang)
     cases, broken, failed = list_cases(args.outdir)
     table = Table(title=None)
     for column in ("date", "id", "incident types", "region", "attachments"):
         table.add_column(column, justify="right" if column == "attachments" else "left", overflow="fold")
     for case in cases:
         table.add_row(
-            case.date, displayable(case.submission_id[:8]),
-            displayable(", ".join(case.incident_types)), displayable(case.region),
+            case.date, literal(case.submission_id[:8]),
+            literal(", ".join(coded_answer("incident_types", list(case.incident_types), language))),
+            literal(", ".join(coded_answer("region", case.region, language))),
             str(case.attachments),
         )
     _stdout().print(table)

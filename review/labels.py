@@ -64,3 +64,32 @@ def label(field: str, code: str, language: str) -> str:
     """The readable name of ``code`` for ``field`` in ``language`` ("es" or "en");
     ``code`` itself when unknown. E.g. ``label("region", "cusco", "es") == "Cusco"``."""
     return CODE_LABELS.get(field, {}).get(language, {}).get(code, code)
+
+
+CODED_FIELDS = tuple(CODE_LABELS)
+"""The report fields whose answers are codes (shown by name)."""
+
+
+def coded_answer(field: str, value: object, language: str) -> list[str]:
+    """THE one place a report answer is turned into words for a reviewer.
+
+    ``value`` is the answer as the report holds it (a code, a list of codes,
+    free text, or None); returns one readable string per value, in
+    ``language`` ("es" or "en"): codes of :data:`CODED_FIELDS` by their
+    names, unknown codes and free text as given (not yet made safe for a
+    terminal or HTML: callers escape). ``None`` and ``""`` give ``[]``.
+    E.g. ``coded_answer("incident_types", ["threats"], "en") == ["Threats"]``.
+
+    Every renderer (report.txt, ``review list``, the workspace) calls this,
+    so the questionnaire schema can replace the tables above in one place.
+    """
+    values = value if isinstance(value, list) else [value]
+    shown = []
+    for item in values:
+        if item is None or item == "":
+            continue
+        if field in CODE_LABELS and isinstance(item, str):
+            shown.append(label(field, item, language))
+        else:
+            shown.append(item if isinstance(item, str) else str(item))
+    return shown

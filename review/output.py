@@ -7,7 +7,11 @@ Rules (after age's CLI):
 - every stderr message starts ``review: `` and, for a level, ``error: ``,
   ``warning: `` or ``hint: ``; messages are lower-case and end without a period;
 - text that came from a bundle or report is passed through
-  :func:`displayable` first, so no escape sequence reaches the terminal;
+  :func:`displayable` first, so no escape sequence reaches the terminal and
+  every control or bidi character is shown as an escape, and it is printed
+  with markup off (or as :func:`literal` text in tables): rich markup in a
+  report (``[link=…]``, ``[blink]``, an unbalanced ``[/bold]``) is shown as
+  written, never interpreted;
 - errors are explained by :func:`explain` in words for a reviewer who is
   not an engineer (what happened, what to do); a traceback is never shown.
 """
@@ -19,6 +23,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from rich.console import Console
+from rich.text import Text
 
 import keys
 
@@ -179,12 +184,33 @@ _OS_MESSAGES: dict[int, tuple[str, str]] = {
 }
 
 
+def _visible(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def displayable(text: object) -> str:
-    """``text`` as one safe terminal line: control and format characters
-    (escape sequences, bidi overrides, newlines) become U+FFFD."""
+    """``text`` as one literal terminal line, every character visible.
+
+    C0 and C1 controls (ESC of ANSI/OSC sequences, NUL, newlines, DEL),
+    format characters (bidi overrides and isolates, zero-width joiners),
+    line and paragraph separators, surrogates and unassigned code points
+    become Python-style escapes: ``"\\x1b[31m"``, ``"\\u202e"``. Rich
+    markup is not touched here: print the result with ``markup=False`` or
+    as a :class:`rich.text.Text` (see :func:`literal`).
+    E.g. ``displayable("a\\x1b]8;;x\\x07") == "a\\\\x1b]8;;x\\\\x07"``.
+    """
     return "".join(
-        "\ufffd" if unicodedata.category(ch)[0] == "C" else ch for ch in str(text)
+        _visible(ch) if unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp")
+        else ch
+        for ch in str(text)
     )
+
+
+def literal(text: object) -> Text:
+    """``text`` as a rich :class:`~rich.text.Text` shown exactly as written:
+    :func:`displayable`, and never parsed as markup (for table cells)."""
+    return Text(displayable(text), no_wrap=False)
 
 
 def explain(error: BaseException) -> Explanation:

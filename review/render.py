@@ -13,7 +13,7 @@ import os
 import unicodedata
 from typing import Mapping, Sequence
 
-from .labels import CODE_LABELS, label
+from .labels import coded_answer
 
 LANGUAGES = ("es", "en")
 DEFAULT_LANGUAGE = "es"
@@ -129,9 +129,7 @@ def readable(text: object) -> str:
 
 def _value(value: object, empty: str, field: str = "", language: str = DEFAULT_LANGUAGE) -> str:
     """``value`` readable; coded answers (incident types, region, consent) by name."""
-    values = value if isinstance(value, list) else [value]
-    if field in CODE_LABELS:
-        values = [label(field, v, language) if isinstance(v, str) else v for v in values]
+    values = coded_answer(field, value, language) if field else (value if isinstance(value, list) else [value])
     text = ", ".join(readable(v) for v in values).strip()
     return text if text else empty
 
