@@ -1,53 +1,56 @@
 """``review import``: from a verified bundle to one case folder per submission.
 
-For each submission of the manifest, in order:
+Submissions are taken in manifest order, in batches (at most
+:data:`BATCH_COUNT` submissions or :data:`BATCH_BYTES` of ciphertext). For each
+submission of a batch:
 
 1. skip it if its case folder already exists (so a second run adds nothing);
-2. check every item's size and SHA-256 against the manifest, streaming;
-3. decrypt into ``OUTDIR/.incoming-<submission id>/`` (``report.json``,
-   ``report.txt``, ``attachments/<safe name>``), checking each attachment's
-   size and SHA-256 against the report, ``fsync`` everything;
-4. rename the folder to ``OUTDIR/<received_on>_<first 8 hex of the id>/``.
+2. check every item's size and SHA-256 against the manifest, then decrypt
+   into ``OUTDIR/.incoming-<submission id>/`` (``report.json``,
+   ``report.txt``, ``attachments/<safe name>`` when there are attachments),
+   checking each attachment's size and hashes against the report
+   (:mod:`review.decrypt`).
+
+Then the whole batch is made durable at once (one ``syncfs``, instead of an
+``fsync`` per file and folder), each temporary folder is renamed to
+``OUTDIR/<received_on>_<first 8 hex of the id>/`` and the output folder is
+``fsync``-ed: a crash leaves either a complete case folder or a temporary
+one that the next run deletes, never a partial case. The case index of the
+workspace (:mod:`review.workspace.index`) learns the new cases.
 
 Any failure of one submission deletes its temporary folder (no partial
-plaintext remains) and keeps its ciphertext in
-``OUTDIR/_failed/<submission id>/bundle.tar`` (a bundle of that one
-submission, to retry with another key) with a ``status.json``; the other
-submissions still import. File-system errors (a full disk) stop the run.
+plaintext remains) and keeps its ciphertext in ``OUTDIR/_failed/`` (see
+:mod:`review.failed`); the other submissions still import. A bundle none of
+whose submissions names a loaded key is not copied anywhere: every result is
+``no matching key`` with the fingerprints needed. File-system errors (a full
+disk) stop the run.
 """
 
 from __future__ import annotations
 
 import errno
-import hashlib
-import hmac
-import io
 import json
 import os
 import stat
-import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from keys import EnvelopeReader, KeysError, SecretKey
+from keys import KeysError, NoMatchingKeyError, SecretKey
 
 from . import fsutil
-from .bundle import BUNDLE_FORMAT, BUNDLE_VERSION, Bundle, Manifest, ManifestItem, ManifestSubmission, Progress
-from .errors import AttachmentMismatchError, InvalidReportError, ItemError, ManifestMismatchError
-from .names import assign_names
+from .bundle import Bundle, ManifestSubmission, Progress
+from .decrypt import Opener
+from .errors import ItemError
+from .failed import FAILED_DIR, INCOMING, keep_failed
 from .output import explain
-from .render import render_report
-from .report import HASHES, MAX_REPORT_BYTES, match_attachments, parse_report
+from .report import MAX_REPORT_BYTES
 
 IMPORTED = "imported"
 SKIPPED = "already imported"
-FAILED_DIR = "_failed"
-INCOMING = ".incoming-"
-RETRY_BUNDLE = "bundle.tar"
-STATUS_FILE = "status.json"
-MAX_RETRY_RECIPIENTS = 64
-"""Recipients copied into a kept bundle (an envelope names at most 64)."""
+NO_KEY = "no matching key"
+BATCH_COUNT = 500
+BATCH_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -66,6 +69,8 @@ class SubmissionResult:
     case_dir: Path | None = None
     error: BaseException | None = None
     item_id: str | None = None
+    needs: tuple[str, ...] = ()
+    """For ``no matching key``: the fingerprints (64 hex) its envelope names."""
 
     @property
     def failed(self) -> bool:
@@ -90,6 +95,19 @@ class ImportSummary:
     def failed(self) -> list[SubmissionResult]:
         """The submissions that could not be imported."""
         return [result for result in self.results if result.failed]
+
+    @property
+    def missing_keys(self) -> dict[tuple[str, ...], list[SubmissionResult]]:
+        """``no matching key`` results grouped by the fingerprints they need."""
+        groups: dict[tuple[str, ...], list[SubmissionResult]] = {}
+        for result in self.results:
+            if result.status == NO_KEY:
+                groups.setdefault(result.needs, []).append(result)
+        return groups
+
+    wrong_key: bool = False
+    """True if no submission of the bundle names a loaded key (nothing was
+    decrypted or copied: the bundle is for someone else)."""
 
 
 def case_names(submission: ManifestSubmission) -> tuple[str, str]:
@@ -127,216 +145,137 @@ class _Importer:
     def __init__(self, bundle: Bundle, identities: Sequence[SecretKey], root: Path,
                  language: str, progress: Progress | None) -> None:
         self.bundle = bundle
-        self.identities = list(identities)
         self.root = root
         self.language = language
+        self.opener = Opener(bundle, identities, progress)
         self._progress = progress
-        self._counted = 0
+        self.root_fd = fsutil.open_dir(root)
+        self.names = set(os.listdir(self.root_fd))
+        self.failed_ids = self._failed_ids()
 
-    def _advance(self, nbytes: int) -> None:
-        self._counted += nbytes
-        if self._progress:
+    def close(self) -> None:
+        os.close(self.root_fd)
+
+    def _failed_ids(self) -> set[str]:
+        path = self.root / FAILED_DIR
+        try:
+            if stat.S_ISDIR(os.lstat(path).st_mode):
+                return {name for name in os.listdir(path) if not name.startswith(".")}
+        except FileNotFoundError:
+            pass
+        return set()
+
+    def _skip(self, nbytes: int) -> None:
+        if self._progress and nbytes:
             self._progress(nbytes)
 
-    def _present_size(self, submission: ManifestSubmission) -> int:
-        return sum(item.size for item in submission.items if self.bundle.has_item(item.id))
-
-    def run_one(self, submission: ManifestSubmission) -> SubmissionResult:
-        budget = 2 * self._present_size(submission)
-        start = self._counted
-        try:
-            return self._import(submission)
-        finally:
-            remaining = budget - (self._counted - start)
-            if remaining > 0 and self._progress:
-                self._progress(remaining)
-
-    def _import(self, submission: ManifestSubmission) -> SubmissionResult:
-        existing = find_case(self.root, submission)
-        if existing is not None:
-            self._forget_failure(submission)
-            return SubmissionResult(submission.id, submission.received_on, SKIPPED, existing)
-        temp = self.root / f"{INCOMING}{submission.id}"
-        fsutil.remove_tree(temp)
-        current: list[str | None] = [None]
-        try:
-            for item in submission.items:
-                current[0] = item.id
-                self.bundle.verify_item(item, self._advance)
-            fsutil.make_dir(self.root, temp.name, self.root)
-            self._decrypt(submission, temp, current)
-            target = self._target(submission)
-            os.rename(temp, target)
-            fsutil.fsync_dir(self.root)
-            self._forget_failure(submission)
-        except (ItemError, KeysError) as exc:
-            fsutil.remove_tree(temp)
-            item_id = getattr(exc, "item_id", None) or current[0]
-            result = SubmissionResult(
-                submission.id, submission.received_on, explain(exc).status, None, exc, item_id
-            )
-            keep_failed(self.bundle, submission, self.root, result)
-            return result
-        except BaseException:
-            fsutil.remove_tree(temp)
-            raise
-        return SubmissionResult(submission.id, submission.received_on, IMPORTED, target)
-
-    def _forget_failure(self, submission: ManifestSubmission) -> None:
-        """Drop ``_failed/<id>`` once the submission is imported (e.g. by a retry with
-        another key), so a case never looks both failed and imported."""
-        failed = self.root / FAILED_DIR
-        if failed.is_dir() and not failed.is_symlink():
-            fsutil.remove_tree(failed / submission.id)
-
-    def _target(self, submission: ManifestSubmission) -> Path:
+    def existing(self, submission: ManifestSubmission) -> Path | None:
         for name in case_names(submission):
-            if not os.path.lexists(self.root / name):
-                return self.root / name
+            if name in self.names:
+                report = read_case_report(self.root / name)
+                if report is not None and report.get("submission_id") == submission.id:
+                    return self.root / name
+        return None
+
+    def _target(self, submission: ManifestSubmission) -> str:
+        for name in case_names(submission):
+            if name not in self.names and not os.path.lexists(self.root / name):
+                return name
         raise FileExistsError(errno.EEXIST, "a case folder with this name already exists", str(self.root / name))
 
-    def _open(self, item: ManifestItem) -> EnvelopeReader:
-        return EnvelopeReader(self.bundle.open_item(item, self._advance), self.identities)
+    def _budget(self, submission: ManifestSubmission) -> int:
+        return sum(2 * item.size for item in submission.items if self.bundle.has_item(item.id))
 
-    def _decrypt(self, submission: ManifestSubmission, temp: Path, current: list) -> None:
-        current[0] = submission.report.id
-        data = bytearray()
-        try:
-            for piece in self._open(submission.report):
-                data += piece
-                if len(data) > MAX_REPORT_BYTES:
-                    raise InvalidReportError("the report is too large", submission.report.id)
-        except tarfile.TarError as exc:
-            raise ManifestMismatchError("the archive ends inside this item", current[0]) from exc
-        report = parse_report(bytes(data), submission)
-        pairs = match_attachments(report, submission)
-        pretty = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
-        fsutil.write_file(temp, "report.json", self.root, pretty.encode("utf-8"))
-        attachments = fsutil.make_dir(temp, "attachments", self.root)
-        names = assign_names([entry.get("filename") for entry, _ in pairs])
-        for (entry, item), name in zip(pairs, names):
-            current[0] = item.id
-            self._decrypt_attachment(entry, item, attachments, name)
-        fsutil.fsync_dir(attachments)
-        text = render_report(report, submission.received_on,
-                             [(entry, name) for (entry, _), name in zip(pairs, names)],
-                             self.language)
-        fsutil.write_file(temp, "report.txt", self.root, text.encode("utf-8"))
-        fsutil.fsync_dir(temp)
+    def forget_failure(self, submission: ManifestSubmission) -> None:
+        """Drop ``_failed/<id>`` once the submission is imported (e.g. by a retry with
+        another key), so a case never looks both failed and imported."""
+        if submission.id in self.failed_ids:
+            failed = self.root / FAILED_DIR
+            if failed.is_dir() and not failed.is_symlink():
+                fsutil.remove_tree(failed / submission.id)
+            self.failed_ids.discard(submission.id)
 
-    def _decrypt_attachment(self, entry: dict, item: ManifestItem, directory: Path, name: str) -> None:
-        # Every hash the report gives is checked (parse_report made sure there is one).
-        digests = {key: make() for key, make in HASHES.items() if key in entry}
-        size = 0
-        handle = fsutil.create_file(directory, name, self.root)
+    def stage(self, submission: ManifestSubmission) -> tuple[SubmissionResult, str | None, dict | None]:
+        """Decrypt one submission into its temporary folder (not yet durable).
+
+        Returns (result, temporary folder name or None, report or None).
+        """
+        existing = self.existing(submission)
+        if existing is not None:
+            self._skip(self._budget(submission))
+            self.forget_failure(submission)
+            return SubmissionResult(submission.id, submission.received_on, SKIPPED, existing), None, None
+        temp = f"{INCOMING}{submission.id}"
+        fsutil.remove_tree(self.root / temp)
+        self.opener.current = None
+        budget = self._budget(submission)
+        counted = [0]
+        progress = self._progress
+
+        def count(nbytes: int) -> None:
+            counted[0] += nbytes
+            if progress:
+                progress(nbytes)
+
+        self.opener._progress = count
         try:
-            for piece in self._open(item):
-                handle.write(piece)
-                for digest in digests.values():
-                    digest.update(piece)
-                size += len(piece)
-        except tarfile.TarError as exc:
-            raise ManifestMismatchError("the archive ends inside this item", item.id) from exc
+            dir_fd = fsutil.make_dir_at(self.root_fd, temp)
+            try:
+                report = self.opener.decrypt_into(submission, dir_fd, self.language)
+            finally:
+                os.close(dir_fd)
+        except (ItemError, KeysError) as exc:
+            fsutil.remove_tree(self.root / temp)
+            self._skip(max(0, budget - counted[0]))
+            item_id = getattr(exc, "item_id", None) or self.opener.current
+            result = SubmissionResult(submission.id, submission.received_on, explain(exc).status,
+                                      None, exc, item_id)
+            if isinstance(exc, NoMatchingKeyError):
+                result.needs = self.opener.needed_keys(submission)
+            keep_failed(self.bundle, submission, self.root, result)
+            self.failed_ids.add(submission.id)
+            return result, None, None
+        except BaseException:
+            fsutil.remove_tree(self.root / temp)
+            raise
         finally:
-            fsutil.finish_file(handle)
-        if size != entry["size"]:
-            raise AttachmentMismatchError(f"size is {size}, the report says {entry['size']}", item.id)
-        for key, digest in digests.items():
-            if not hmac.compare_digest(digest.hexdigest(), entry[key]):
-                raise AttachmentMismatchError(f"{key} differs from the report", item.id)
+            self.opener._progress = progress
+        self._skip(max(0, budget - counted[0]))
+        return SubmissionResult(submission.id, submission.received_on, IMPORTED), temp, report
+
+    def commit(self, staged: list[tuple[SubmissionResult, str, dict, ManifestSubmission]]) -> list[tuple[str, dict]]:
+        """Make a batch durable, then rename each folder into place; return (folder, report) pairs."""
+        if not staged:
+            return []
+        fsutil.sync_filesystem(self.root)
+        done = []
+        for result, temp, report, submission in staged:
+            target = self._target(submission)
+            os.rename(temp, target, src_dir_fd=self.root_fd, dst_dir_fd=self.root_fd)
+            self.names.add(target)
+            result.case_dir = self.root / target
+            self.forget_failure(submission)
+            done.append((target, report))
+        os.fsync(self.root_fd)
+        return done
 
 
-def _status_document(bundle: Bundle, submission: ManifestSubmission, result: SubmissionResult) -> bytes:
-    doc = {
-        "submission_id": submission.id,
-        "received_on": submission.received_on,
-        "bundle_id": bundle.manifest.bundle_id,
-        "status": result.status,
-        "item_id": result.item_id,
-        "detail": str(result.error)[:1000] if result.error else "",
-        "items_kept": [item.id for item in submission.items if bundle.item_complete(item.id)],
-    }
-    return (json.dumps(doc, indent=2) + "\n").encode("utf-8")
+def _sweep_incoming(root: Path) -> None:
+    """Delete temporary folders a crashed run left (never complete cases)."""
+    with os.scandir(root) as entries:
+        stale = [entry.name for entry in entries if entry.name.startswith(INCOMING)]
+    for name in stale:
+        fsutil.remove_tree(root / name)
 
 
-def retry_manifest(manifest: Manifest, submissions: Sequence[ManifestSubmission]) -> bytes:
-    """``manifest.json`` bytes of a bundle holding only ``submissions``.
-
-    Rebuilt from the parsed, checked fields only (format, version, bundle
-    id, day, at most :data:`MAX_RETRY_RECIPIENTS` recipients, and per
-    submission its id, day and items): whatever else the original manifest
-    carried is dropped, so a kept copy costs about 200 bytes per item,
-    however large the manifest it came in (issue 8: a padded manifest once
-    made each failed item write a copy of it).
-    """
-    doc = {
-        "format": BUNDLE_FORMAT, "version": BUNDLE_VERSION,
-        "bundle_id": manifest.bundle_id, "created_on": manifest.created_on,
-        "recipients": list(manifest.recipients[:MAX_RETRY_RECIPIENTS]),
-        "submissions": [
-            {"id": sub.id, "received_on": sub.received_on, "items": [
-                {"id": item.id, "kind": item.kind, "size": item.size, "sha256": item.sha256}
-                for item in sub.items
-            ]}
-            for sub in submissions
-        ],
-    }
-    return (json.dumps(doc, indent=2) + "\n").encode("utf-8")
-
-
-def _write_retry_bundle(bundle: Bundle, submission: ManifestSubmission, folder: Path, root: Path) -> None:
-    data = retry_manifest(bundle.manifest, [submission])
-    handle = fsutil.create_file(folder, RETRY_BUNDLE, root)
-    try:
-        with tarfile.open(fileobj=handle, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            info = tarfile.TarInfo("manifest.json")
-            info.size, info.mode = len(data), 0o600
-            tar.addfile(info, io.BytesIO(data))
-            for item in submission.items:
-                if not bundle.item_complete(item.id):
-                    continue
-                info = tarfile.TarInfo(item.member_name)
-                info.size, info.mode = bundle.member_size(item.id), 0o600
-                tar.addfile(info, bundle.open_item(item))
-    finally:
-        fsutil.finish_file(handle)
-
-
-def keep_failed(bundle: Bundle, submission: ManifestSubmission, root: Path, result: SubmissionResult) -> Path:
-    """Keep a failed submission's ciphertext in ``root/_failed/<submission id>/``.
-
-    Writes ``bundle.tar`` (a bundle holding only this submission: every
-    item the archive holds whole, and its manifest entry) and
-    ``status.json`` (status, item at fault, technical detail). If the
-    folder exists from an earlier run, only ``status.json`` is replaced.
-    Returns the folder.
-
-    :raises OSError: if writing fails.
-    """
-    failed_root = fsutil.ensure_dir(root / FAILED_DIR)
-    dest = failed_root / submission.id
-    status_doc = _status_document(bundle, submission, result)
-    if os.path.lexists(dest):
-        if not stat.S_ISDIR(os.lstat(dest).st_mode):
-            raise NotADirectoryError(errno.ENOTDIR, "not a folder (or a link to one)", str(dest))
-        fsutil.remove_tree(dest / f"{STATUS_FILE}.new")
-        fsutil.write_file(dest, f"{STATUS_FILE}.new", root, status_doc)
-        os.replace(dest / f"{STATUS_FILE}.new", dest / STATUS_FILE)
-        fsutil.fsync_dir(dest)
-        return dest
-    temp = failed_root / f"{INCOMING}{submission.id}"
-    fsutil.remove_tree(temp)
-    try:
-        fsutil.make_dir(failed_root, temp.name, root)
-        _write_retry_bundle(bundle, submission, temp, root)
-        fsutil.write_file(temp, STATUS_FILE, root, status_doc)
-        fsutil.fsync_dir(temp)
-        os.rename(temp, dest)
-        fsutil.fsync_dir(failed_root)
-    except BaseException:
-        fsutil.remove_tree(temp)
-        raise
-    return dest
+def _names_a_loaded_key(opener: Opener, bundle: Bundle, ours: set[str]) -> bool:
+    """True if any submission's report envelope names one of ``ours`` (or cannot be read:
+    then it fails on its own, with its own status)."""
+    for submission in bundle.manifest.submissions:
+        needs = opener.needed_keys(submission)
+        if not needs or ours & set(needs):
+            return True
+    return False
 
 
 def import_bundle(
@@ -350,15 +289,17 @@ def import_bundle(
 ) -> ImportSummary:
     """Import every submission of an open ``bundle`` into case folders under ``outdir``.
 
-    ``identities`` are the reviewer's unlocked secret keys; ``language`` is
-    ``"es"`` or ``"en"`` for ``report.txt``; ``progress`` is called with
+    ``identities`` are the reviewer's unlocked secret keys (one or several;
+    each item is opened with whichever key its envelope names); ``language``
+    is ``"es"`` or ``"en"`` for ``report.txt``; ``progress`` is called with
     byte counts (the total is :func:`work_bytes`); ``on_result`` with each
-    :class:`SubmissionResult` as soon as it is known. Creates ``outdir``
+    :class:`SubmissionResult` once its batch is done. Creates ``outdir``
     (mode 0700) if needed. Per-submission failures are results, not
-    exceptions.
+    exceptions. If no submission names any of ``identities``, nothing is
+    written and every result is ``no matching key`` (``summary.wrong_key``).
 
     :raises OSError: for file-system failures (the run stops; the
-        submission in progress leaves no plaintext behind).
+        submissions in progress leave no plaintext behind).
     """
     root = Path(outdir)
     root.mkdir(mode=fsutil.DIR_MODE, parents=True, exist_ok=True)
@@ -369,12 +310,54 @@ def import_bundle(
         bool(ours & set(bundle.manifest.recipients)),
         bundle.unlisted,
     )
+    probe = Opener(bundle, identities, None)
+    if bundle.manifest.submissions and not _names_a_loaded_key(probe, bundle, ours):
+        summary.wrong_key = True
+        for submission in bundle.manifest.submissions:
+            result = SubmissionResult(submission.id, submission.received_on, NO_KEY,
+                                      error=NoMatchingKeyError("no loaded key opens this submission"),
+                                      item_id=submission.report.id, needs=probe.needed_keys(submission))
+            summary.results.append(result)
+            if progress:
+                progress(sum(2 * item.size for item in submission.items if bundle.has_item(item.id)))
+            if on_result:
+                on_result(result)
+        return summary
+    _sweep_incoming(root)
+    from .workspace.index import record_cases
+
     importer = _Importer(bundle, identities, root, language, progress)
-    for submission in bundle.manifest.submissions:
-        result = importer.run_one(submission)
-        summary.results.append(result)
-        if on_result:
-            on_result(result)
+    try:
+        batch: list[tuple[SubmissionResult, str, dict, ManifestSubmission]] = []
+        pending: list[SubmissionResult] = []
+        batch_bytes = 0
+
+        def flush() -> None:
+            nonlocal batch_bytes
+            record_cases(root, importer.commit(batch))
+            for result in pending:
+                summary.results.append(result)
+                if on_result:
+                    on_result(result)
+            batch.clear()
+            pending.clear()
+            batch_bytes = 0
+
+        for submission in bundle.manifest.submissions:
+            result, temp, report = importer.stage(submission)
+            pending.append(result)
+            if temp is not None:
+                batch.append((result, temp, report, submission))
+                batch_bytes += submission.size
+            if len(pending) >= BATCH_COUNT or batch_bytes >= BATCH_BYTES:
+                flush()
+        flush()
+    except BaseException:
+        for _, temp, _, _ in batch:
+            fsutil.remove_tree(root / temp)
+        raise
+    finally:
+        importer.close()
     return summary
 
 

@@ -9,26 +9,30 @@ from __future__ import annotations
 
 import argparse
 import errno
+import shlex
 import sys
 from pathlib import Path
 from typing import Sequence
 
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 import keys
 
 from . import output
 from .bundle import Bundle
-from .cases import IMPORTED, SKIPPED, SubmissionResult, import_bundle, work_bytes
+from .cases import IMPORTED, NO_KEY, SKIPPED, ImportSummary, SubmissionResult, import_bundle, work_bytes
 from .errors import UsageError
-from .listing import list_cases
 from .names import safe_name
 from .labels import coded_answer
-from .output import Output, displayable, literal
+from .output import Output, displayable
 from .passphrase import ENV_VAR, check_new_passphrase, get_passphrase
 from .render import LANGUAGES, choose_language
+from .workspace.query import SORTS, Filters, list_cases as query_cases
+from .workspace.triage import STATUSES
+
+MAX_LISTED = 10
+"""Submissions named one by one in the "needs key" summary; the rest are counted."""
 
 DESCRIPTION = "Resguardo offline review tool: keep your key, import bundles, read cases."
 
@@ -51,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
 
     imp = commands.add_parser("import", help="verify and decrypt a bundle into case folders")
     imp.add_argument("bundle", type=Path, metavar="BUNDLE", help="the resguardo-bundle-….tar file")
-    imp.add_argument("--key", required=True, type=Path, metavar="SECRET_KEY_FILE", help="your .secret-key file")
+    imp.add_argument("--key", required=True, type=Path, action="append", metavar="SECRET_KEY_FILE",
+                     help="a .secret-key file; give --key several times to open items sealed to any of them")
     imp.add_argument("--out", required=True, type=Path, metavar="OUTDIR", help="folder that holds the case folders")
     imp.add_argument("--lang", choices=LANGUAGES, help="language of report.txt (default: from LANG, else es)")
     imp.add_argument("--passphrase-file", type=Path, metavar="PATH", help="read the passphrase from a file (scripts)")
@@ -59,6 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     lst = commands.add_parser("list", help="show the cases in an output folder")
     lst.add_argument("outdir", type=Path, metavar="OUTDIR")
     lst.add_argument("--lang", choices=LANGUAGES, help="language of coded answers (default: from LANG, else es)")
+    lst.add_argument("--status", choices=STATUSES, help="only cases with this triage status")
+    lst.add_argument("--type", dest="incident_type", metavar="CODE", default="", help="only this incident type (code)")
+    lst.add_argument("--region", metavar="CODE", default="", help="only this region (code)")
+    lst.add_argument("--tag", default="", help="only cases with this tag")
+    lst.add_argument("--search", default="", metavar="WORDS", help="only cases whose text has all these words")
+    lst.add_argument("--urgent", action="store_true", help="only cases flagged urgent")
+    lst.add_argument("--sort", choices=SORTS, default="urgency", help="order (default: urgency)")
     return parser
 
 
@@ -103,7 +115,7 @@ def cmd_keygen(args: argparse.Namespace, out: Output) -> int:
     return output.EXIT_OK
 
 
-def _load_key(path: Path, passphrase_file: Path | None, out: Output) -> keys.SecretKey:
+def _load_key(path: Path, passphrase_file: Path | None, out: Output, prompt: str) -> keys.SecretKey:
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
     if not path.is_file():
@@ -111,7 +123,7 @@ def _load_key(path: Path, passphrase_file: Path | None, out: Output) -> keys.Sec
     if not keys.is_private_mode(path):
         out.warning(f"{displayable(path.name)} can be read by other users of this laptop; "
                     f"make it private with: chmod 600 {displayable(str(path))}")
-    passphrase = get_passphrase(passphrase_file, "passphrase for your secret key: ")
+    passphrase = get_passphrase(passphrase_file, prompt)
     if not passphrase:
         raise keys.WrongPassphraseError("empty passphrase")
     try:
@@ -120,8 +132,57 @@ def _load_key(path: Path, passphrase_file: Path | None, out: Output) -> keys.Sec
         raise keys.KeyFileError(str(exc)) from exc
 
 
+def load_keys(paths: Sequence[Path], passphrase_file: Path | None, out: Output) -> list[keys.SecretKey]:
+    """Unlock every secret-key file of ``paths`` once (Argon2id once per key,
+    not per item), dropping a key given twice. With ``passphrase_file``
+    every key is tried with that passphrase; otherwise each is asked for."""
+    loaded: list[keys.SecretKey] = []
+    for path in paths:
+        prompt = ("passphrase for your secret key: " if len(paths) == 1
+                  else f"passphrase for {displayable(path.name)}: ")
+        key = _load_key(path, passphrase_file, out, prompt)
+        if all(key.fingerprint != other.fingerprint for other in loaded):
+            loaded.append(key)
+    return loaded
+
+
+def _shell_word(text: object) -> str:
+    return shlex.quote(displayable(text))
+
+
+def _fingerprint(hex_digits: str) -> str:
+    try:
+        return keys.Fingerprint.from_hex(hex_digits).display()
+    except ValueError:
+        return displayable(hex_digits)
+
+
+def report_missing_keys(summary: ImportSummary, bundle_path: Path, outdir: Path,
+                        loaded: Sequence[keys.SecretKey], out: Output) -> None:
+    """Say once which submissions no loaded key opens, grouped by the key
+    fingerprints they need, and give one command to retry with that key."""
+    groups = summary.missing_keys
+    if not groups:
+        return
+    count = sum(len(results) for results in groups.values())
+    if summary.wrong_key:
+        mine = ", ".join(key.fingerprint.display() for key in loaded)
+        out.warning(f"this bundle is not for the key you loaded ({mine}): none of its "
+                    f"{count} submission(s) is sealed to it; nothing was decrypted or copied")
+    else:
+        out.warning(f"{count} submission(s) are sealed to a key you did not load")
+    for needs, results in groups.items():
+        who = " or ".join(_fingerprint(fp) for fp in needs) or "an unreadable envelope header"
+        shown = [f"{r.received_on}_{r.submission_id[:8]}" for r in results[:MAX_LISTED]]
+        more = f" and {len(results) - MAX_LISTED} more" if len(results) > MAX_LISTED else ""
+        out.warning(f"needs key {who}: {len(results)} submission(s): {', '.join(shown)}{more}")
+    out.hint("whoever holds that key imports them with: review import "
+             f"{_shell_word(bundle_path)} --key THEIR.secret-key --out {_shell_word(outdir)}"
+             " (cases already imported are skipped; --key may be given several times)")
+
+
 def cmd_import(args: argparse.Namespace, out: Output) -> int:
-    """Verify a bundle, unlock the key, import every submission; exit 0 or 1."""
+    """Verify a bundle, unlock the keys, import every submission; exit 0 or 1."""
     language = choose_language(args.lang)
     if not args.out.parent.is_dir():
         # An unmounted encrypted disk must not turn into a folder of plaintext
@@ -134,13 +195,10 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
         if bundle.unlisted:
             for item_id in bundle.unlisted:
                 out.warning(f"items/{item_id} is in the bundle but not in its manifest; it was not imported")
-        key = _load_key(args.key, args.passphrase_file, out)
-        if key.fingerprint.hex not in bundle.manifest.recipients:
-            out.warning(f"this bundle does not list your key ({key.fingerprint.display()}) "
-                        "among its recipients")
+        loaded = load_keys(args.key, args.passphrase_file, out)
 
         def on_result(result: SubmissionResult) -> None:
-            if result.failed and result.error is not None:
+            if result.failed and result.error is not None and result.status != NO_KEY:
                 label = f"{result.received_on}_{result.submission_id[:8]}: {result.status}"
                 out.report(result.error, label)
 
@@ -150,41 +208,54 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
         ) as progress:
             task = progress.add_task("importing", total=work_bytes(bundle) or 1)
             summary = import_bundle(
-                bundle, [key], args.out, language=language,
+                bundle, loaded, args.out, language=language,
                 progress=lambda n: progress.advance(task, n), on_result=on_result,
             )
+    if not summary.addressed_to_key and not summary.wrong_key:
+        out.warning("this bundle's list of recipients does not name the key(s) you loaded")
+    report_missing_keys(summary, args.bundle, args.out, loaded, out)
     console = _stdout()
     console.print(f"imported: {summary.count(IMPORTED)}", markup=False)
     console.print(f"already imported: {summary.count(SKIPPED)}", markup=False)
     console.print(f"failed: {len(summary.failed)}", markup=False)
     console.print(f"cases in: {displayable(args.out)}", markup=False)
-    if summary.failed:
+    if any(result.status != NO_KEY for result in summary.failed) or (
+            summary.failed and not summary.wrong_key):
         out.hint("failed submissions are kept encrypted in _failed/<submission id>/bundle.tar; "
                  "see status.json there")
     return output.EXIT_ITEMS_FAILED if summary.failed or summary.unlisted else output.EXIT_OK
 
 
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def cmd_list(args: argparse.Namespace, out: Output) -> int:
-    """Print a table of the cases under OUTDIR."""
+    """Print the cases under OUTDIR, one line each, most urgent first (by default)."""
     language = choose_language(args.lang)
-    cases, broken, failed = list_cases(args.outdir)
-    table = Table(title=None)
-    for column in ("date", "id", "incident types", "region", "attachments"):
-        table.add_column(column, justify="right" if column == "attachments" else "left", overflow="fold")
-    for case in cases:
-        table.add_row(
-            case.date, literal(case.submission_id[:8]),
-            literal(", ".join(coded_answer("incident_types", list(case.incident_types), language))),
-            literal(", ".join(coded_answer("region", case.region, language))),
-            str(case.attachments),
-        )
-    _stdout().print(table)
-    for name in broken:
+    filters = Filters(status=args.status or "", incident_type=args.incident_type, region=args.region,
+                      tag=args.tag, text=args.search, urgent=args.urgent, sort=args.sort)
+    listing = query_cases(args.outdir, filters, limit=None)
+    lines = []
+    regions = [displayable(", ".join(coded_answer("region", row.region, language))) for row in listing.rows]
+    region_width = min(24, max([len("region"), *map(len, regions)]))
+    header = f"{'date':<10}  {'id':<8}  {'status':<11}  {'!':<1}  {'files':>5}  {'region':<{region_width}}  incident types"
+    lines.append(header)
+    for row, region in zip(listing.rows, regions):
+        types = displayable(", ".join(coded_answer("incident_types", row.incident_types, language)))
+        tags = f"  [{displayable(', '.join(row.tags))}]" if row.tags else ""
+        lines.append(
+            f"{row.received_on:<10}  {displayable(row.submission_id[:8]):<8}  {row.status:<11}  "
+            f"{'!' if row.urgent else ' '}  {row.attachments:>5}  {_fit(region, region_width):<{region_width}}  "
+            f"{types}{tags}")
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+    for name in listing.broken:
         out.warning(f"{displayable(name)} has no readable report.json")
-    if failed:
-        out.hint(f"{failed} submission(s) could not be imported; see the _failed folder")
-    if not cases:
-        out.info("no cases yet")
+    if listing.failed:
+        out.hint(f"{listing.failed} submission(s) could not be imported; see the _failed folder")
+    if not listing.rows:
+        out.info("no cases yet" if filters == Filters(sort=args.sort) else "no case matches")
     return output.EXIT_OK
 
 

@@ -125,3 +125,77 @@ def remove_tree(path: Path) -> None:
         shutil.rmtree(path)
     else:
         os.unlink(path)
+
+
+def open_dir(name: str | Path, dir_fd: int | None = None) -> int:
+    """An ``O_DIRECTORY | O_NOFOLLOW`` descriptor of folder ``name`` (relative to
+    ``dir_fd`` if given); the caller closes it.
+
+    :raises NotADirectoryError: if it is not a folder; ``OSError`` (ELOOP) if it is a link.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW
+    return os.open(name, flags, dir_fd=dir_fd)
+
+
+def make_dir_at(dir_fd: int, name: str) -> int:
+    """Create folder ``name`` (0700) inside the folder ``dir_fd`` and return its
+    descriptor. ``name`` must be one component; an existing name (a link too) fails.
+
+    :raises ValueError: for a name that is not one component.
+    :raises FileExistsError: if taken.
+    """
+    check_component(name)
+    os.mkdir(name, DIR_MODE, dir_fd=dir_fd)
+    return open_dir(name, dir_fd)
+
+
+def create_at(dir_fd: int, name: str) -> BinaryIO:
+    """A new file ``name`` (0600) in the folder ``dir_fd``, opened for binary writing.
+
+    Never follows a link, never overwrites (``O_EXCL``); not ``fsync``-ed
+    (the importer makes a whole batch durable with :func:`sync_filesystem`).
+
+    :raises ValueError: for a name that is not one component.
+    :raises FileExistsError: if taken.
+    """
+    check_component(name)
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, FILE_MODE, dir_fd=dir_fd)
+    return os.fdopen(fd, "wb")
+
+
+def write_at(dir_fd: int, name: str, data: bytes) -> None:
+    """Create ``name`` in the folder ``dir_fd`` holding ``data`` (see :func:`create_at`)."""
+    with create_at(dir_fd, name) as handle:
+        handle.write(data)
+
+
+def sync_filesystem(path: Path) -> None:
+    """Make everything written on ``path``'s file system durable: Linux
+    ``syncfs(2)`` on a descriptor of ``path``, else ``sync()``.
+
+    One call replaces an ``fsync`` per file and folder of a whole batch of
+    new case folders (written under temporary names, renamed only after this).
+    """
+    fd = open_dir(path)
+    try:
+        syncfs = _libc_syncfs()
+        if syncfs is None or syncfs(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
+
+
+_SYNCFS: list = []
+
+
+def _libc_syncfs():
+    if not _SYNCFS:
+        try:
+            import ctypes
+
+            function = ctypes.CDLL(None, use_errno=True).syncfs
+            function.argtypes = [ctypes.c_int]
+            _SYNCFS.append(function)
+        except (OSError, AttributeError):
+            _SYNCFS.append(None)
+    return _SYNCFS[0]

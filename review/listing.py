@@ -1,15 +1,16 @@
-"""``review list``: the case folders under an output folder."""
+"""``review list``: the cases under an output folder, read from the case index.
+
+The index (:mod:`review.workspace.index`) is brought up to date with the
+case folders first, so the listing is always complete; only new folders'
+``report.json`` files are read.
+"""
 
 from __future__ import annotations
 
-import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cases import FAILED_DIR, read_case_report
-
-CASE_FOLDER = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})_([0-9a-f]{8}|[0-9a-f]{32})\Z")
+from .workspace.query import Filters, list_cases as query_cases
 
 
 @dataclass(frozen=True)
@@ -26,14 +27,8 @@ class Case:
     attachments: int
 
 
-def _strings(value: object) -> tuple[str, ...]:
-    if isinstance(value, list):
-        return tuple(str(v) for v in value)
-    return (str(value),) if value not in (None, "") else ()
-
-
 def list_cases(outdir: str | Path) -> tuple[list[Case], list[str], int]:
-    """The cases under ``outdir``, sorted by date then id.
+    """The cases under ``outdir``, sorted by date then folder.
 
     Returns (cases, names of case-like folders whose report.json is
     unreadable, number of submissions kept in ``_failed``). Links are
@@ -41,38 +36,10 @@ def list_cases(outdir: str | Path) -> tuple[list[Case], list[str], int]:
 
     :raises OSError: if ``outdir`` cannot be read.
     """
-    root = Path(outdir)
-    cases: list[Case] = []
-    broken: list[str] = []
-    failed = 0
-    with os.scandir(root) as entries:
-        for entry in entries:
-            if not entry.is_dir(follow_symlinks=False):
-                continue
-            if entry.name == FAILED_DIR:
-                with os.scandir(entry.path) as kept:
-                    failed = sum(
-                        1 for k in kept
-                        if k.is_dir(follow_symlinks=False) and not k.name.startswith(".")
-                    )
-                continue
-            match = CASE_FOLDER.match(entry.name)
-            if not match:
-                continue
-            report = read_case_report(root / entry.name)
-            if report is None:
-                broken.append(entry.name)
-                continue
-            fields = report.get("fields") if isinstance(report.get("fields"), dict) else {}
-            attachments = report.get("attachments")
-            cases.append(Case(
-                folder=entry.name,
-                date=match.group(1),
-                submission_id=str(report.get("submission_id", "")),
-                incident_types=_strings(fields.get("incident_types")),
-                region=" ".join(_strings(fields.get("region"))),
-                attachments=len(attachments) if isinstance(attachments, list) else 0,
-            ))
-    cases.sort(key=lambda case: (case.date, case.submission_id))
-    return cases, sorted(broken), failed
-
+    listing = query_cases(Path(outdir), Filters(sort="oldest"), limit=None)
+    cases = [
+        Case(row.folder, row.received_on, row.submission_id, tuple(row.incident_types), row.region,
+             row.attachments)
+        for row in listing.rows
+    ]
+    return cases, sorted(listing.broken), listing.failed

@@ -10,7 +10,6 @@ keeps the exact decrypted JSON.
 from __future__ import annotations
 
 import os
-import unicodedata
 from typing import Mapping, Sequence
 
 from .labels import coded_answer
@@ -113,18 +112,20 @@ def choose_language(explicit: str | None = None, environ: Mapping[str, str] | No
     return DEFAULT_LANGUAGE
 
 
+_UNREADABLE = {
+    code: "\ufffd"
+    for code in [*range(0x00, 0x20), *range(0x7F, 0xA0), *map(ord, _BIDI_CONTROLS)]
+    if chr(code) not in "\n\t"
+}
+
+
 def readable(text: object) -> str:
     """``text`` as a string safe to show: newlines normalised to ``\\n``, other
     control characters and bidi overrides replaced by U+FFFD."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(
-        "\ufffd"
-        if ch in _BIDI_CONTROLS or (unicodedata.category(ch) == "Cc" and ch not in "\n\t")
-        else ch
-        for ch in text
-    )
+    return text.translate(_UNREADABLE)
 
 
 def _value(value: object, empty: str, field: str = "", language: str = DEFAULT_LANGUAGE) -> str:

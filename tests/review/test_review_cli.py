@@ -107,13 +107,23 @@ def test_wrong_passphrase(tmp_path, keydir, public_key, capsys):
 
 def test_failed_items_exit_1_and_each_is_reported(tmp_path, keydir, public_key, capsys):
     good = make_submission([public_key])
-    bad = make_submission([keys.SecretKey.generate().public_key])
-    bundle = write_bundle(tmp_path / "b.tar", make_manifest([good, bad], [public_key]), [good, bad])
+    tampered = make_submission([public_key])
+    envelope = bytearray(tampered.envelopes[tampered.report_item])
+    envelope[-5] ^= 1
+    tampered.envelopes[tampered.report_item] = bytes(envelope)
+    other = keys.SecretKey.generate()
+    bad = make_submission([other.public_key])
+    subs = [good, tampered, bad]
+    bundle = write_bundle(tmp_path / "b.tar", make_manifest(subs, [public_key]), subs)
     assert _import(bundle, keydir, tmp_path / "out") == output.EXIT_ITEMS_FAILED
     captured = capsys.readouterr()
-    assert captured.out.splitlines()[:3] == ["imported: 1", "already imported: 0", "failed: 1"]
+    assert captured.out.splitlines()[:3] == ["imported: 1", "already imported: 0", "failed: 2"]
     errors_shown = [line for line in captured.err.splitlines() if line.startswith("review: error: ")]
-    assert len(errors_shown) == 1 and f"_{bad.id[:8]}: no matching key:" in errors_shown[0]
+    assert len(errors_shown) == 1 and f"_{tampered.id[:8]}: tampered:" in errors_shown[0]
+    needs = [line for line in captured.err.splitlines() if "needs key" in line]
+    assert needs == [f"review: warning: needs key {other.fingerprint.display()}: 1 submission(s): "
+                     f"2026-11-29_{bad.id[:8]}"]
+    assert sum("review import" in line for line in captured.err.splitlines()) == 1
 
 
 def test_hostile_bundle_is_refused_before_the_key_is_touched(tmp_path, public_key):

@@ -41,6 +41,11 @@ def tree(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
 
 
+def listing(root: Path) -> list[str]:
+    """The output folder's entries, less the workspace's index folder."""
+    return sorted(name for name in os.listdir(root) if name != "_workspace")
+
+
 def test_full_import_recovers_exact_json_and_bytes(tmp_path, key):
     photo = os.urandom(200_000)
     pdf = os.urandom(70_000)
@@ -57,7 +62,7 @@ def test_full_import_recovers_exact_json_and_bytes(tmp_path, key):
     assert (case / "attachments" / "foto.jpg").read_bytes() == photo
     assert (case / "attachments" / "acta.pdf").read_bytes() == pdf
     assert (case / "report.txt").is_file()
-    assert sorted(os.listdir(tmp_path / "out")) == sorted(
+    assert listing(tmp_path / "out") == sorted(
         [f"2026-11-29_{sub.id[:8]}", f"2026-11-28_{empty.id[:8]}"])
     assert (case / "report.json").stat().st_mode & 0o777 == 0o600
     assert case.stat().st_mode & 0o777 == 0o700
@@ -145,7 +150,7 @@ def test_each_corruption_has_its_own_status_and_the_rest_import(tmp_path, key, o
     assert statuses == expected
 
     good = [subs["good1"], subs["good2"]]
-    assert sorted(p.name for p in out.iterdir()) == sorted(
+    assert listing(out) == sorted(
         ["_failed"] + [f"2026-11-29_{s.id[:8]}" for s in good])
     assert (out / f"2026-11-29_{subs['good2'].id[:8]}" / "attachments" / "dos.bin").read_bytes() == b"2" * 2000
 
@@ -175,10 +180,11 @@ def test_failed_run_is_stable_on_rerun(tmp_path, key, other_key):
 
 
 def test_failed_submission_retries_with_the_right_key(tmp_path, key, other_key):
+    mine = make_submission([key.public_key])
     theirs = make_submission([other_key.public_key], attachments=[("x.bin", b"xyz")])
-    path = write_bundle(tmp_path / "b.tar", make_manifest([theirs], [other_key.public_key]), [theirs])
+    path = write_bundle(tmp_path / "b.tar", make_manifest([mine, theirs], [key.public_key]), [mine, theirs])
     out = tmp_path / "out"
-    assert [r.status for r in run(path, [key], out).results] == ["no matching key"]
+    assert [r.status for r in run(path, [key], out).results] == ["imported", "no matching key"]
     retry = run(out / "_failed" / theirs.id / "bundle.tar", [other_key], out)
     assert [r.status for r in retry.results] == ["imported"]
     case = out / f"2026-11-29_{theirs.id[:8]}"
@@ -204,7 +210,7 @@ def test_stale_incoming_folder_is_replaced(tmp_path, key):
     (out / f".incoming-{sub.id}").mkdir(parents=True)
     (out / f".incoming-{sub.id}" / "report.json").write_text("half")
     assert [r.status for r in run(path, [key], out).results] == ["imported"]
-    assert sorted(os.listdir(out)) == [f"2026-11-29_{sub.id[:8]}"]
+    assert listing(out) == [f"2026-11-29_{sub.id[:8]}"]
 
 
 def test_report_for_another_submission_is_a_manifest_mismatch(tmp_path, key):
@@ -276,7 +282,7 @@ def test_large_attachment_is_streamed_not_loaded(tmp_path, key):
         tracemalloc.stop()
     assert [r.status for r in summary.results] == ["imported"]
     assert peak < 2 * 1024 * 1024  # the attachment is 8 MiB
-    (case,) = (tmp_path / "out").iterdir()
+    (case,) = [path for path in (tmp_path / "out").iterdir() if path.name != "_workspace"]
     assert hashlib.sha256((case / "attachments" / "video.mp4").read_bytes()).hexdigest() == digest
 
 
@@ -322,7 +328,8 @@ def test_symlinks_planted_in_outdir_are_never_followed(tmp_path, key, other_key)
     assert os.listdir(outside) == []
 
     (out / "_failed").symlink_to(outside, target_is_directory=True)
-    path = write_bundle(tmp_path / "c.tar", make_manifest([theirs], [key.public_key]), [theirs])
+    mine = make_submission([key.public_key])
+    path = write_bundle(tmp_path / "c.tar", make_manifest([mine, theirs], [key.public_key]), [mine, theirs])
     with pytest.raises(NotADirectoryError):
         run(path, [key], out)
     assert os.listdir(outside) == []

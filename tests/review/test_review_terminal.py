@@ -9,13 +9,10 @@ by the size of the manifest it came in.
 
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 
 import pytest
-from rich.console import Console
-
 from keys import SecretKey
 from review import output
 from review.bundle import Bundle
@@ -46,19 +43,16 @@ def _cases(tmp_path: Path, key: SecretKey, fields: dict) -> Path:
     return tmp_path / "cases"
 
 
-def _list_on_a_terminal(cases: Path, monkeypatch) -> tuple[int, str]:
-    """Run ``review list`` with stdout a colour terminal (as a reviewer sees it)."""
-    sink = io.StringIO()
-    terminal = Console(file=sink, force_terminal=True, color_system="truecolor", width=300,
-                       highlight=False, soft_wrap=True)
-    monkeypatch.setattr("review.cli._stdout", lambda: terminal)
+def _list_on_a_terminal(cases: Path, monkeypatch, capsys) -> tuple[int, str]:
+    """Run ``review list``; return its exit code and exactly what reached stdout."""
+    capsys.readouterr()
     code = main(["list", str(cases)])
-    return code, sink.getvalue()
+    return code, capsys.readouterr().out
 
 
-def test_markup_in_a_report_is_shown_as_written(tmp_path, key, monkeypatch):
-    cases = _cases(tmp_path, key, {"region": HOSTILE_REGION, "incident_types": ["threats"]})
-    code, shown = _list_on_a_terminal(cases, monkeypatch)
+def test_markup_in_a_report_is_shown_as_written(tmp_path, key, monkeypatch, capsys):
+    cases = _cases(tmp_path, key, {"region": "cusco", "incident_types": [HOSTILE_REGION, "threats"]})
+    code, shown = _list_on_a_terminal(cases, monkeypatch, capsys)
     assert code == output.EXIT_OK
     assert "[link=https://evil.example/x]pulse aquí[/link]" in shown
     assert "[blink]URGENTE[/blink]" in shown
@@ -68,15 +62,15 @@ def test_markup_in_a_report_is_shown_as_written(tmp_path, key, monkeypatch):
 
 def test_one_unbalanced_tag_does_not_stop_the_listing(tmp_path, key, monkeypatch, capsys):
     cases = _cases(tmp_path, key, {"incident_types": [HOSTILE_TYPE], "region": "cusco"})
-    code, shown = _list_on_a_terminal(cases, monkeypatch)
+    code, shown = _list_on_a_terminal(cases, monkeypatch, capsys)
     assert code == output.EXIT_OK
     assert "[/bold] sin abrir" in shown
     assert "internal error" not in capsys.readouterr().err
 
 
-def test_escapes_controls_and_bidi_overrides_are_made_visible(tmp_path, key, monkeypatch):
-    cases = _cases(tmp_path, key, {"region": OSC8, "incident_types": [BIDI, C1]})
-    code, shown = _list_on_a_terminal(cases, monkeypatch)
+def test_escapes_controls_and_bidi_overrides_are_made_visible(tmp_path, key, monkeypatch, capsys):
+    cases = _cases(tmp_path, key, {"region": "cusco", "incident_types": [OSC8, BIDI, C1]})
+    code, shown = _list_on_a_terminal(cases, monkeypatch, capsys)
     assert code == output.EXIT_OK
     assert "\\x1b]8;;https://evil.example/\\x07clic\\x1b]8;;\\x07" in shown
     assert "abc\\u202eexe.pdf" in shown

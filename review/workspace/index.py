@@ -1,0 +1,243 @@
+"""The case index: one SQLite file (with an FTS5 full-text table) per cases folder.
+
+``CASES/_workspace/index.sqlite3`` holds, per case folder, what the list and
+the filters need (day received, incident-type codes, region, affected
+people, number of attachments, the start of the description) and the
+decrypted text for full-text search (SQLite FTS5, ``unicode61`` tokenizer
+with diacritics removed, so ``mineria`` finds ``minería``). It is a cache:
+:func:`sync` brings it in line with the case folders (adds new ones, drops
+vanished ones) in one directory scan, and deleting the file only costs a
+rebuild. It lives on the same encrypted disk as the cases, holds nothing the
+case folders do not, and is never exported. SQLite keeps its temporary data
+in memory (``temp_store``), so nothing is written outside the folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import sqlite3
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from ..cases import read_case_report
+from ..failed import FAILED_DIR
+from ..labels import CODED_FIELDS, coded_answer
+
+WORKSPACE_DIR = "_workspace"
+INDEX_FILE = "index.sqlite3"
+SCHEMA_VERSION = "3"
+SUMMARY_CHARS = 200
+CASE_FOLDER = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})_([0-9a-f]{8}|[0-9a-f]{32})\Z")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cases (
+    id INTEGER PRIMARY KEY,
+    folder TEXT NOT NULL UNIQUE,
+    submission_id TEXT NOT NULL,
+    received_on TEXT NOT NULL,
+    incident_types TEXT NOT NULL,
+    region TEXT NOT NULL,
+    affected TEXT NOT NULL,
+    attachments INTEGER NOT NULL,
+    language TEXT NOT NULL,
+    summary TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS cases_received ON cases (received_on);
+CREATE INDEX IF NOT EXISTS cases_submission ON cases (submission_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS cases_text USING fts5 (
+    body, tokenize = 'unicode61 remove_diacritics 2'
+);
+"""
+
+
+def workspace_dir(root: Path) -> Path:
+    """``root/_workspace`` (created, mode 0700, if missing; a link is refused).
+
+    :raises NotADirectoryError: if it exists and is not a real folder.
+    """
+    from .. import fsutil
+
+    return fsutil.ensure_dir(Path(root) / WORKSPACE_DIR)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection to the SQLite file ``path`` (created 0600), temporary data in memory."""
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600))
+    connection = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+    connection.execute("PRAGMA temp_store = MEMORY")
+    connection.execute("PRAGMA foreign_keys = ON")
+    return connection
+
+
+def _open(root: Path) -> sqlite3.Connection:
+    path = workspace_dir(root) / INDEX_FILE
+    connection = connect(path)
+    # A cache: write-ahead log without an fsync per commit (a crash may lose
+    # the last rows, which the next sync() adds again from the case folders).
+    connection.execute("PRAGMA journal_mode = WAL")
+    connection.execute("PRAGMA synchronous = NORMAL")
+    try:
+        connection.executescript(_SCHEMA)
+        row = connection.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        if row is None:
+            connection.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        elif row[0] != SCHEMA_VERSION:
+            connection.close()
+            path.unlink()
+            return _open(root)
+    except sqlite3.DatabaseError:
+        connection.close()
+        path.unlink()  # a damaged cache: rebuilt from the case folders
+        connection = connect(path)
+        connection.executescript(_SCHEMA)
+        connection.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+    return connection
+
+
+@contextlib.contextmanager
+def opened(root: Path) -> Iterator[sqlite3.Connection]:
+    """The index of the cases folder ``root`` (created if missing), closed after use."""
+    connection = _open(Path(root))
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def _strings(value: object) -> list[str]:
+    values = value if isinstance(value, list) else [value]
+    return [v if isinstance(v, str) else str(v) for v in values if v not in (None, "")]
+
+
+def _text_of(report: dict) -> str:
+    """Everything searchable in a report: every answer (coded ones by their
+    names in both languages, and the codes), attachment names."""
+    fields = report.get("fields") if isinstance(report.get("fields"), dict) else {}
+    parts: list[str] = []
+    for name, value in fields.items():
+        parts += _strings(value)
+        if name in CODED_FIELDS:
+            for language in ("es", "en"):
+                parts += coded_answer(name, value, language)
+    for entry in report.get("attachments") or []:
+        if isinstance(entry, dict) and isinstance(entry.get("filename"), str):
+            parts.append(entry["filename"])
+    return "\n".join(parts)
+
+
+def _row(folder: str, report: dict) -> tuple:
+    fields = report.get("fields") if isinstance(report.get("fields"), dict) else {}
+    match = CASE_FOLDER.match(folder)
+    received = match.group(1) if match else ""
+    attachments = report.get("attachments")
+    description = " ".join(" ".join(_strings(fields.get("description"))).split())
+    return (
+        folder,
+        str(report.get("submission_id", "")),
+        received,
+        json.dumps(_strings(fields.get("incident_types")), ensure_ascii=False),
+        " ".join(_strings(fields.get("region"))),
+        " ".join(_strings(fields.get("affected"))),
+        len(attachments) if isinstance(attachments, list) else 0,
+        str(report.get("language", "")),
+        description[:SUMMARY_CHARS],
+    )
+
+
+def _delete(connection: sqlite3.Connection, folders: Iterable[str]) -> None:
+    for folder in folders:
+        row = connection.execute("SELECT id FROM cases WHERE folder = ?", (folder,)).fetchone()
+        if row is not None:
+            connection.execute("DELETE FROM cases_text WHERE rowid = ?", row)
+            connection.execute("DELETE FROM cases WHERE id = ?", row)
+
+
+def _insert(connection: sqlite3.Connection, pairs: Iterable[tuple[str, dict]]) -> None:
+    connection.execute("BEGIN")
+    try:
+        for folder, report in pairs:
+            _delete(connection, [folder])
+            cursor = connection.execute(
+                "INSERT INTO cases (folder, submission_id, received_on, incident_types, region,"
+                " affected, attachments, language, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                _row(folder, report))
+            connection.execute("INSERT INTO cases_text (rowid, body) VALUES (?, ?)",
+                               (cursor.lastrowid, _text_of(report)))
+        connection.execute("COMMIT")
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+
+
+def record_cases(root: Path, pairs: list[tuple[str, dict]]) -> None:
+    """Add freshly imported cases (folder name, decrypted report) to the index.
+
+    The index is a cache: if it cannot be written (damaged file), it is
+    deleted and :func:`sync` rebuilds it later; the import goes on.
+    """
+    if not pairs:
+        return
+    try:
+        with opened(root) as connection:
+            _insert(connection, pairs)
+    except sqlite3.Error:
+        with contextlib.suppress(OSError):
+            (Path(root) / WORKSPACE_DIR / INDEX_FILE).unlink()
+
+
+def sync(connection: sqlite3.Connection, root: Path) -> tuple[list[str], int]:
+    """Bring the index in line with the case folders under ``root``.
+
+    One scan of ``root``: folders named like cases and absent from the index
+    are read (``report.json``) and added; index rows whose folder is gone are
+    dropped. Links are never followed. Returns (names of case-like folders
+    whose report.json is unreadable, number of submissions in ``_failed``).
+
+    :raises OSError: if ``root`` cannot be read.
+    """
+    root = Path(root)
+    present: set[str] = set()
+    failed = 0
+    with os.scandir(root) as entries:
+        for entry in entries:
+            if not entry.is_dir(follow_symlinks=False):
+                continue
+            if entry.name == FAILED_DIR:
+                with os.scandir(entry.path) as kept:
+                    failed = sum(1 for k in kept if k.is_dir(follow_symlinks=False)
+                                 and not k.name.startswith("."))
+            elif CASE_FOLDER.match(entry.name):
+                present.add(entry.name)
+    known = {row[0] for row in connection.execute("SELECT folder FROM cases")}
+    broken: list[str] = []
+    new: list[tuple[str, dict]] = []
+    for name in sorted(present - known):
+        report = read_case_report(root / name)
+        if report is None:
+            broken.append(name)
+        else:
+            new.append((name, report))
+    gone = known - present
+    if gone:
+        connection.execute("BEGIN")
+        _delete(connection, gone)
+        connection.execute("COMMIT")
+    if new:
+        _insert(connection, new)
+    return broken, failed
+
+
+def fts_query(text: str) -> str | None:
+    """An FTS5 query matching every word of ``text`` (as a prefix), or None if
+    it has no word. Only word characters are kept and each word is quoted,
+    so no FTS5 syntax of the input is interpreted: ``minería OR "x`` becomes
+    ``"minería"* "OR"* "x"*``."""
+    words = re.findall(r"\w+", text)
+    if not words:
+        return None
+    return " ".join('"' + word.replace('"', '""') + '"*' for word in words[:16])
