@@ -71,6 +71,15 @@ def _parser() -> argparse.ArgumentParser:
     lst.add_argument("--search", default="", metavar="WORDS", help="only cases whose text has all these words")
     lst.add_argument("--urgent", action="store_true", help="only cases flagged urgent")
     lst.add_argument("--sort", choices=SORTS, default="urgency", help="order (default: urgency)")
+    work = commands.add_parser("workspace", help="open the case workspace in this laptop's browser (offline)")
+    work.add_argument("outdir", type=Path, metavar="OUTDIR", help="the folder that holds the case folders")
+    work.add_argument("--lang", choices=LANGUAGES, help="language of the pages (default: from LANG, else es)")
+    work.add_argument("--no-browser", action="store_true", help="only print the address, do not open a browser")
+    work.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
+
+    clean = commands.add_parser("clean", help="make cleaned copies of a case's attachments for sharing")
+    clean.add_argument("case", type=Path, metavar="CASE_FOLDER", help="one case folder (OUTDIR/<day>_<id>)")
+    clean.add_argument("--attachment", type=int, metavar="N", help="only the N-th attachment (1 = first)")
     return parser
 
 
@@ -259,6 +268,62 @@ def cmd_list(args: argparse.Namespace, out: Output) -> int:
     return output.EXIT_OK
 
 
+def cmd_workspace(args: argparse.Namespace, out: Output) -> int:
+    """Serve the workspace on 127.0.0.1 until Ctrl-C; print its address."""
+    from .workspace.server import serve
+
+    language = choose_language(args.lang)
+    if not args.outdir.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "no such folder", str(args.outdir))
+
+    def announce(url: str) -> None:
+        print(f"workspace: {url}", flush=True)
+        out.hint("keep this terminal open while you work; press Ctrl-C to close the workspace")
+
+    serve(args.outdir, language, open_browser=not args.no_browser, port=args.port, announce=announce)
+    return output.EXIT_OK
+
+
+def cmd_clean(args: argparse.Namespace, out: Output) -> int:
+    """Make cleaned copies (no GPS, device, author) of a case's images and PDFs in CASE/cleaned/."""
+    from .attachments import CleanError, clean_attachment
+    from .attachments.case import saved_names
+    from .attachments.metadata import MetadataError, revealing
+    from .cases import read_case_report
+
+    report = read_case_report(args.case)
+    if report is None:
+        raise FileNotFoundError(errno.ENOENT, "not a case folder (no readable report.json)", str(args.case))
+    names = saved_names(args.case, report)
+    numbers = [args.attachment] if args.attachment else list(range(1, len(names) + 1))
+    if not names:
+        out.info("this case has no attachments")
+    failed = 0
+    for number in numbers:
+        if not 1 <= number <= len(names):
+            raise UsageError(f"the case has {len(names)} attachment(s)")
+        original = args.case / "attachments" / names[number - 1]
+        try:
+            made = clean_attachment(args.case, number)
+        except CleanError as exc:
+            failed += 1
+            why = {"unsupported": "only images and PDFs can be cleaned; share this file only after checking it by hand",
+                   "residue": "metadata survived cleaning, so the copy was deleted",
+                   "failed": "the file could not be read (damaged, or not what it claims)",
+                   "missing": "the attachment is missing"}[exc.code]
+            out.warning(f"{displayable(names[number - 1])}: not cleaned: {why}")
+            continue
+        try:
+            removed = len(revealing(original))
+        except MetadataError:
+            removed = 0
+        print(f"{displayable(original)} -> {displayable(made)} "
+              f"({removed} revealing field(s) in the original, 0 in the copy)")
+    if failed == 0 and names:
+        out.hint("the originals are unchanged and stay as evidence; share only the cleaned copies")
+    return output.EXIT_ITEMS_FAILED if failed else output.EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``review``; return the exit code (see :data:`review.output.EXIT_CODES`)."""
     out = Output()
@@ -266,7 +331,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
-    handler = {"keygen": cmd_keygen, "import": cmd_import, "list": cmd_list}[args.command]
+    handler = {"keygen": cmd_keygen, "import": cmd_import, "list": cmd_list,
+               "workspace": cmd_workspace, "clean": cmd_clean}[args.command]
     try:
         return handler(args, out)
     except BaseException as exc:  # never a traceback: every error has words and a code

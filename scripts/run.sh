@@ -16,6 +16,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
 
+# The review tool's attachment checks need libmagic, exiftool and pdftoppm.
+review_need=""
+ls /usr/lib/*/libmagic.so.1 >/dev/null 2>&1 || review_need="$review_need libmagic1"
+command -v exiftool >/dev/null 2>&1 || review_need="$review_need libimage-exiftool-perl"
+command -v pdftoppm >/dev/null 2>&1 || review_need="$review_need poppler-utils"
+if [ -n "$review_need" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $review_need >/dev/null
+  else
+    echo "resguardo: warning: the review tool needs:$review_need (apt-get install them as root)" >&2
+  fi
+fi
 bash scripts/setup-venv.sh requirements.txt
 export RESGUARDO_DATA_DIR="${RESGUARDO_DATA_DIR:-$root/data}"
 export RESGUARDO_BIND="${RESGUARDO_BIND:-127.0.0.1:8080}"

@@ -13,6 +13,11 @@ command -v tor >/dev/null 2>&1 || need="$need tor"
 [ -x /usr/bin/chromium ] || need="$need chromium"
 command -v node >/dev/null 2>&1 || need="$need nodejs"
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$need postgresql"
+# The review tool's attachment checks: libmagic (real file types), exiftool
+# (metadata), poppler's pdftoppm (PDF previews and cleaned copies).
+ls /usr/lib/*/libmagic.so.1 >/dev/null 2>&1 || need="$need libmagic1"
+command -v exiftool >/dev/null 2>&1 || need="$need libimage-exiftool-perl"
+command -v pdftoppm >/dev/null 2>&1 || need="$need poppler-utils"
 if [ -n "$need" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing:$need"

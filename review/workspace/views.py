@@ -1,0 +1,173 @@
+"""The workspace's pages: the case list, one case, triage, previews and cleaned copies.
+
+Reporter text is only ever put into templates with autoescaping on, never
+marked safe. Originals of attachments are never served: only safe
+derivatives (re-encoded images, rasterised PDF pages) made by
+:mod:`review.attachments`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
+
+from ..cases import read_case_report
+from ..labels import CODE_LABELS, coded_answer
+from ..render import KNOWN_FIELDS, LABELS, LANGUAGES, readable
+from . import query, triage
+from .index import CASE_FOLDER
+
+bp = Blueprint("workspace", __name__)
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+def _root() -> Path:
+    return current_app.config["CASES_ROOT"]
+
+
+def _case_dir(folder: str) -> Path:
+    if not CASE_FOLDER.match(folder):
+        abort(404)
+    path = _root() / folder
+    if path.is_symlink() or not path.is_dir():
+        abort(404)
+    return path
+
+
+def _filters() -> query.Filters:
+    args = request.args
+    day = lambda name: args.get(name, "") if _DAY.match(args.get(name, "")) else ""  # noqa: E731
+    status = args.get("status", "")
+    sort = args.get("sort", "urgency")
+    return query.Filters(
+        status=status if status in triage.STATUSES else "",
+        incident_type=args.get("type", "")[:64],
+        region=args.get("region", "")[:64],
+        affected=args.get("affected", "")[:200],
+        received_from=day("from"),
+        received_to=day("to"),
+        tag=args.get("tag", "")[:triage.MAX_TAG_CHARS],
+        text=args.get("q", "")[:500],
+        urgent=args.get("urgent") == "1",
+        sort=sort if sort in query.SORTS else "urgency",
+    )
+
+
+def _choices(field: str) -> list[tuple[str, str]]:
+    names = CODE_LABELS[field][g.lang]
+    return sorted(names.items(), key=lambda pair: pair[1].casefold())
+
+
+@bp.get("/")
+def case_list():
+    filters = _filters()
+    try:
+        page = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        page = 1
+    listing = query.list_cases(_root(), filters, limit=query.PAGE_SIZE, offset=(page - 1) * query.PAGE_SIZE)
+    with triage.open_triage(_root()) as connection:
+        tags = triage.all_tags(connection)
+    pages = max(1, math.ceil(listing.total / query.PAGE_SIZE))
+    base_args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "list.html", listing=listing, filters=filters, page=page, pages=pages, base_args=base_args,
+        incident_types=_choices("incident_types"), regions=_choices("region"), tags=tags,
+        statuses=triage.STATUSES, sorts=query.SORTS, words=_words,
+    )
+
+
+def _words(field: str, value: object) -> str:
+    """A coded answer in words, in the visitor's language (escaped by the template)."""
+    return ", ".join(readable(v) for v in coded_answer(field, value, g.lang))
+
+
+def _attachments(case_dir: Path, report: dict) -> list[dict]:
+    from ..attachments import describe_case_attachments
+
+    return describe_case_attachments(case_dir, report)
+
+
+@bp.get("/case/<folder>")
+def case(folder: str):
+    case_dir = _case_dir(folder)
+    report = read_case_report(case_dir)
+    if report is None:
+        abort(404)
+    fields = report.get("fields") if isinstance(report.get("fields"), dict) else {}
+    labels = LABELS[g.lang]
+    answers = [(labels[name], _words(name, fields.get(name))) for name in KNOWN_FIELDS]
+    others = [(readable(name), _words("", value)) for name, value in fields.items() if name not in KNOWN_FIELDS]
+    submission_id = str(report.get("submission_id", ""))
+    with triage.open_triage(_root()) as connection:
+        record = triage.get(connection, submission_id)
+    return render_template(
+        "case.html", folder=folder, report=report, answers=answers, others=others, record=record,
+        attachments=_attachments(case_dir, report), statuses=triage.STATUSES,
+        received_on=folder[:10], submission_id=submission_id, saved=request.args.get("saved") == "1",
+        cleaned=request.args.get("cleaned", ""), error=request.args.get("error", ""),
+    )
+
+
+@bp.post("/case/<folder>/triage")
+def save_triage(folder: str):
+    case_dir = _case_dir(folder)
+    report = read_case_report(case_dir)
+    if report is None:
+        abort(404)
+    form = request.form
+    try:
+        record = triage.Triage(
+            status=form.get("status", "new"),
+            urgent=form.get("urgent") == "1",
+            tags=triage.parse_tags(form.get("tags", "")),
+            assignee=form.get("assignee", ""),
+            notes=form.get("notes", ""),
+        )
+        with triage.open_triage(_root()) as connection:
+            triage.save(connection, str(report.get("submission_id", "")), record)
+    except triage.TriageError:
+        return render_template("error.html", title=g._("Not saved"),
+                               message=g._("A value was too long or not allowed. Go back and check the form.")), 400
+    return redirect(url_for("workspace.case", folder=folder, saved="1") + "#triage", 303)
+
+
+@bp.get("/case/<folder>/preview/<int:number>.png")
+def preview(folder: str, number: int):
+    from ..attachments import PreviewError, preview_path
+
+    case_dir = _case_dir(folder)
+    try:
+        path = preview_path(_root(), case_dir, number)
+    except PreviewError:
+        abort(404)
+    return Response(path.read_bytes(), mimetype="image/png",
+                    headers={"Content-Disposition": "inline; filename=preview.png"})
+
+
+@bp.post("/case/<folder>/clean/<int:number>")
+def clean(folder: str, number: int):
+    from ..attachments import CleanError, clean_attachment
+
+    case_dir = _case_dir(folder)
+    try:
+        made = clean_attachment(case_dir, number)
+    except CleanError as exc:
+        return redirect(url_for("workspace.case", folder=folder, error=exc.code) + "#attachments", 303)
+    return redirect(url_for("workspace.case", folder=folder, cleaned=made.name) + "#attachments", 303)
+
+
+@bp.get("/language/<code>")
+def language(code: str):
+    if code not in LANGUAGES:
+        abort(404)
+    target = request.args.get("next", "/")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = "/"
+    response = redirect(target, 303)
+    response.set_cookie("resguardo_lang", code, httponly=True, samesite="Strict", path="/")
+    return response

@@ -1,0 +1,188 @@
+"""The workspace app through Flask's test client: launch token, Host check,
+headers, list with words, filters, search, triage kept, attachments flagged,
+GPS reported, cleaned copies without metadata, previews as safe PNGs."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+
+import pytest
+
+import keys
+from review.workspace.app import TOKEN_COOKIE, create_app
+from tests.support.samples import all_reports
+
+from workspace_cases import PHOTO, make_cases
+
+PORT = 48123
+BASE = f"http://127.0.0.1:{PORT}"
+TOKEN = "t0ken-" + "x" * 40
+
+
+@pytest.fixture(scope="module")
+def cases(tmp_path_factory):
+    key = keys.SecretKey.generate("Ana")
+    root, subs = make_cases(tmp_path_factory.mktemp("ws"), key)
+    return root, subs
+
+
+def _client(root, language="es", token=TOKEN):
+    app = create_app(root, token, language, PORT)
+    client = app.test_client()
+    response = client.get(f"/?token={token}", base_url=BASE)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+    return client
+
+
+def _get(client, path, **kwargs):
+    return client.get(path, base_url=BASE, **kwargs)
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def _folder(subs, index: int) -> str:
+    return f"{subs[index].received_on}_{subs[index].id[:8]}"
+
+
+def test_no_token_wrong_token_and_foreign_host_are_refused(cases):
+    root, _ = cases
+    app = create_app(root, TOKEN, "en", PORT)
+    client = app.test_client()
+    assert client.get("/", base_url=BASE).status_code == 403
+    assert client.get("/?token=" + "y" * 46, base_url=BASE).status_code == 403
+    client.set_cookie(TOKEN_COOKIE, "wrong", domain="127.0.0.1")
+    assert client.get("/", base_url=BASE).status_code == 403
+    # DNS rebinding: right token, another site's name
+    assert client.get(f"/?token={TOKEN}", base_url=f"http://evil.example:{PORT}").status_code == 421
+    assert client.get(f"/?token={TOKEN}", base_url="http://127.0.0.1:1").status_code == 421
+
+
+def test_first_visit_sets_a_strict_cookie_and_drops_the_token(cases):
+    root, _ = cases
+    app = create_app(root, TOKEN, "en", PORT)
+    response = app.test_client().get(f"/?token={TOKEN}&q=x", base_url=BASE)
+    assert response.status_code == 303 and TOKEN not in response.headers["Location"]
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith(f"{TOKEN_COOKIE}={TOKEN};") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+
+
+def test_headers_and_csp(cases):
+    root, _ = cases
+    response = _get(_client(root), "/")
+    assert response.status_code == 200
+    csp = dict(part.strip().split(" ", 1) for part in response.headers["Content-Security-Policy"].split(";"))
+    assert csp == {"default-src": "'none'", "style-src": "'self'", "img-src": "'self'",
+                   "form-action": "'self'", "frame-ancestors": "'none'", "base-uri": "'none'"}
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert b"<script" not in response.data and b"http://" not in response.data and b"https://" not in response.data
+
+
+def test_list_shows_coded_answers_in_words_and_filters(cases):
+    root, subs = cases
+    client = _client(root, "es")
+    page = _get(client, "/").get_data(as_text=True)
+    assert "3 caso(s)" in page
+    table = page.split("<tbody>")[1]
+    assert "Agresión física" in table and "physical_attack" not in table
+    filtered = _get(client, "/?type=criminalisation").get_data(as_text=True)
+    assert "1 caso(s)" in filtered and subs[1].id[:8] in filtered and subs[0].id[:8] not in filtered
+    english = _get(_client(root, "en"), "/?type=doxxing").get_data(as_text=True)
+    assert "1 case(s) found" in english and "Personal data published (doxxing)" in english
+
+
+def test_full_text_search_finds_a_case_by_a_word_of_its_text(cases):
+    root, subs = cases
+    client = _client(root, "en")
+    word = "conversatorio"
+    assert word in all_reports()[0].fields["description"]
+    page = _get(client, f"/?q={word}").get_data(as_text=True)
+    assert "1 case(s) found" in page and subs[0].id[:8] in page
+    assert "0 case(s) found" in _get(client, "/?q=qqzz%20NOT%20%22%2A").get_data(as_text=True)
+
+
+def test_triage_needs_csrf_and_is_kept_across_launches(cases):
+    root, subs = cases
+    folder = _folder(subs, 2)
+    client = _client(root, "en")
+    url = f"/case/{folder}/triage"
+    form = {"status": "in_progress", "urgent": "1", "tags": "Amenaza, prensa", "assignee": "Ana",
+            "notes": "Llamar el lunes.\n<b>no markup</b>"}
+    assert client.post(url, data=form, base_url=BASE).status_code == 400
+    token = _csrf(_get(client, f"/case/{folder}").get_data(as_text=True))
+    saved = client.post(url, data={**form, "csrf_token": token}, base_url=BASE)
+    assert saved.status_code == 303
+
+    again = _client(root, "en", token="another-launch-" + "z" * 30)  # a new launch
+    page = _get(again, f"/case/{folder}").get_data(as_text=True)
+    assert 'value="in_progress" checked' in page and 'name="urgent" value="1" checked' in page
+    assert 'value="amenaza, prensa"' in page and 'value="Ana"' in page
+    assert "Llamar el lunes.\n&lt;b&gt;no markup&lt;/b&gt;</textarea>" in page
+    listing = _get(again, "/?tag=prensa&status=in_progress").get_data(as_text=True)
+    assert "1 case(s) found" in listing and subs[2].id[:8] in listing
+    first = re.search(r"<tbody>.*?</tr>", _get(again, "/").get_data(as_text=True), re.S).group(0)
+    assert subs[2].id[:8] in first  # sorted by urgency: the urgent case first
+
+
+def test_attachments_real_types_warnings_and_gps(cases):
+    root, subs = cases
+    page = _get(_client(root, "en"), f"/case/{_folder(subs, 0)}").get_data(as_text=True)
+    assert "Composite:GPSPosition" in page and "12 deg 5&#39; 35.16&#34; S, 77 deg 2&#39; 47.40&#34; W" in page
+    assert "CANARY-EXIF-ARTIST-7f3a" in page
+    html_part = page.split("<h3 id=\"att-3\">")[1].split("</article>")[0]
+    assert "text/html" in html_part and "application/pdf" in html_part
+    assert "an HTML page" in html_part and "not what its device declared" in html_part
+    svg_part = page.split("<h3 id=\"att-4\">")[1].split("</article>")[0]
+    assert "image/svg+xml" in svg_part and "a drawing (SVG) with a script" in svg_part
+    assert "<script>" not in page
+
+
+def test_clean_copy_has_no_gps_and_the_original_is_unchanged(cases):
+    root, subs = cases
+    folder = _folder(subs, 0)
+    original = root / folder / "attachments" / PHOTO
+    before = hashlib.sha256(original.read_bytes()).hexdigest()
+    client = _client(root, "en")
+    token = _csrf(_get(client, f"/case/{folder}").get_data(as_text=True))
+    response = client.post(f"/case/{folder}/clean/1", data={"csrf_token": token}, base_url=BASE)
+    assert response.status_code == 303
+    copy = root / folder / "cleaned" / PHOTO
+    shown = subprocess.run(["exiftool", "-json", "-G1", "-a", "--", str(copy)], capture_output=True, text=True).stdout
+    assert "GPS" not in shown and "CANARY-EXIF-ARTIST" not in shown and "SampleCam" not in shown
+    assert copy.read_bytes()[:2] == b"\xff\xd8"
+    assert hashlib.sha256(original.read_bytes()).hexdigest() == before
+
+
+def test_preview_is_a_fresh_png_never_the_original(cases):
+    root, subs = cases
+    client = _client(root, "en")
+    response = _get(client, f"/case/{_folder(subs, 0)}/preview/1.png")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert response.data.startswith(b"\x89PNG") and b"CANARY" not in response.data and b"Exif" not in response.data
+    assert _get(client, f"/case/{_folder(subs, 0)}/preview/3.png").status_code == 404  # HTML: no preview
+    assert _get(client, f"/case/{_folder(subs, 0)}/preview/9.png").status_code == 404
+
+
+def test_reporter_text_is_escaped(tmp_path):
+    from review.bundle import Bundle
+    from review.cases import import_bundle
+
+    from review_bundles import make_manifest, make_submission, write_bundle
+
+    key = keys.SecretKey.generate()
+    sub = make_submission([key.public_key], fields={"description": "<script>alert(1)</script><img src=x>",
+                                                    "region": "<b>x</b>"})
+    bundle = write_bundle(tmp_path / "b.tar", make_manifest([sub], [key.public_key]), [sub])
+    with Bundle(bundle) as opened:
+        import_bundle(opened, [key], tmp_path / "cases")
+    client = _client(tmp_path / "cases", "en")
+    for path in ("/", f"/case/2026-11-29_{sub.id[:8]}"):
+        page = _get(client, path).get_data(as_text=True)
+        assert "<script>alert" not in page and "<img src=x>" not in page and "<b>x</b>" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
