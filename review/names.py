@@ -9,6 +9,7 @@ check resolved paths (defence in depth, see :mod:`review.fsutil`).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 MAX_NAME_BYTES = 180
@@ -23,6 +24,7 @@ _RESERVED = frozenset(
     + [f"LPT{n}" for n in "0123456789¹²³"]
 )
 _REPLACED = set('/\\<>:"|?*')
+_SPACES = re.compile(r"\s+")
 
 
 def _clean_char(ch: str) -> str:
@@ -63,12 +65,15 @@ def safe_name(raw: object, fallback: str = FALLBACK) -> str:
     format characters (including NUL and bidi overrides) become ``_``;
     leading dots and spaces and trailing dots and spaces are removed (so
     ``.`` and ``..`` vanish and nothing is hidden); a Windows device name
-    (``CON``, ``nul.txt``, ``COM1`` …) gets a ``_`` prefix; the result is at
+    (``CON``, ``nul.txt``, ``COM1`` …) gets a ``_`` prefix; only the last
+    extension keeps its dot (``a.pdf.exe`` becomes ``a_pdf.exe``), runs of
+    spaces become one and none is left before the extension (no padded
+    ``a.pdf      .exe``); a leading ``-`` becomes ``_``; the result is at
     most :data:`MAX_NAME_BYTES` UTF-8 bytes, keeping a short extension.
     Returns ``fallback`` if nothing is left or ``raw`` is not a string.
 
     >>> safe_name("../../etc/passwd")
-    '_.._etc_passwd'
+    '____etc_passwd'
     """
     if not isinstance(raw, str):
         return fallback
@@ -81,6 +86,11 @@ def safe_name(raw: object, fallback: str = FALLBACK) -> str:
     base = stem.split(".")[0].rstrip(" ").upper()
     if base in _RESERVED:
         stem = "_" + stem
+    # One extension only, right after the name: "informe.pdf.exe" and
+    # "informe.pdf      .exe" must not pass for PDFs in a file manager.
+    stem = _SPACES.sub(" ", stem.replace(".", "_")).rstrip(" ")
+    if stem.startswith("-"):
+        stem = "_" + stem[1:]  # not an option to a command it is passed to
     return _cap(stem, ext, MAX_NAME_BYTES) or fallback
 
 

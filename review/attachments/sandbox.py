@@ -31,7 +31,7 @@ LIMITS = {
 }
 MAX_PIXELS = 80_000_000
 MAX_PAGES = 300
-FIXED_DATE = __import__("datetime").datetime(2000, 1, 1)
+FIXED_DATE = __import__("time").gmtime(946684800)  # 2000-01-01
 """Dates written into a cleaned PDF (not the time of cleaning)."""
 
 

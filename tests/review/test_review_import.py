@@ -262,7 +262,7 @@ def test_hostile_filenames_stay_inside_outdir(tmp_path, key):
         assert path.read_bytes() == data
         assert len(name.encode("utf-8")) <= MAX_NAME_BYTES
     assert names[3] == "\u00e9vidence.txt" and names[4] == "\u00e9vidence (2).txt"
-    assert names[6:11] == ["attachment", "_.._etc_passwd", "a_b", "nul_byte.txt", "_CON"]
+    assert names[6:11] == ["attachment", "____etc_passwd", "a_b", "nul_byte.txt", "_CON"]
     assert not (tmp_path / "etc").exists()
     assert all(p.resolve().is_relative_to(out.resolve()) for p in out.rglob("*"))
 

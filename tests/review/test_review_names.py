@@ -23,7 +23,7 @@ from review.names import MAX_NAME_BYTES, assign_names, safe_name
         (".", "attachment"),
         ("", "attachment"),
         (None, "attachment"),
-        ("../../etc/passwd", "_.._etc_passwd"),
+        ("../../etc/passwd", "____etc_passwd"),
         ("a/b", "a_b"),
         ("a\\b", "a_b"),
         ("nul\x00byte", "nul_byte"),
@@ -32,7 +32,13 @@ from review.names import MAX_NAME_BYTES, assign_names, safe_name
         ("foto\u202egpj.exe", "foto_gpj.exe"),
         ("CON", "_CON"),
         ("con.txt", "_con.txt"),
-        ("LPT1.tar.gz", "_LPT1.tar.gz"),
+        ("LPT1.tar.gz", "_LPT1_tar.gz"),
+        ("informe.pdf.exe", "informe_pdf.exe"),
+        ("informe.pdf          .exe", "informe_pdf.exe"),
+        ("informe.pdf\u3000\u3000.desktop", "informe_pdf.desktop"),
+        ("-rf.txt", "_rf.txt"),
+        ("--help", "_-help"),
+        ("a   b.txt", "a b.txt"),
         (".bashrc", "bashrc"),
         ("trailing. . ", "trailing"),
         ('what?<>:"|*.txt', "what_______.txt"),
@@ -62,7 +68,9 @@ def test_any_names_are_single_safe_distinct_components(raws):
     for name in names:
         assert name not in ("", ".", "..")
         assert "/" not in name and "\\" not in name
-        assert not name.startswith(".")
+        assert not name.startswith(".") and not name.startswith("-")
+        assert name.count(".") <= 1  # one extension at most: no "a.pdf.exe"
+        assert "  " not in name and " ." not in name  # no padded extension
         assert len(name.encode("utf-8")) <= MAX_NAME_BYTES
         assert unicodedata.normalize("NFC", name) == name
         assert not any(unicodedata.category(ch)[0] == "C" for ch in name)

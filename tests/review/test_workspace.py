@@ -186,3 +186,36 @@ def test_reporter_text_is_escaped(tmp_path):
         page = _get(client, path).get_data(as_text=True)
         assert "<script>alert" not in page and "<img src=x>" not in page and "<b>x</b>" not in page
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_review_clean_makes_copies_without_metadata(tmp_path, capsys):
+    from review.cli import main
+
+    key = keys.SecretKey.generate("Ana")
+    root, subs = make_cases(tmp_path, key)
+    case = root / f"{subs[1].received_on}_{subs[1].id[:8]}"  # the criminalisation report: one PDF
+    assert main(["clean", str(case)]) == 0
+    out = capsys.readouterr().out
+    copy = case / "cleaned" / "denuncia-fiscalia.pdf"
+    assert f"-> {copy} (" in out and copy.read_bytes().startswith(b"%PDF")
+    shown = subprocess.run(["exiftool", "-json", "-G1", "-a", "--", str(copy)], capture_output=True, text=True).stdout
+    assert "CANARY-PDF-AUTHOR" not in shown and "SampleWriter" not in shown and "ReportLab" not in shown
+    assert b"CANARY-PDF-AUTHOR" not in copy.read_bytes()
+    assert b"CANARY-PDF-AUTHOR" in (case / "attachments" / "denuncia-fiscalia.pdf").read_bytes()
+    first = root / f"{subs[0].received_on}_{subs[0].id[:8]}"
+    assert main(["clean", str(first)]) == 1  # the HTML and the SVG cannot be cleaned: said, not hidden
+    err = capsys.readouterr().err
+    assert "informe.pdf: not cleaned: only images and PDFs" in err and "acta.pdf: not cleaned" in err
+
+
+def test_the_server_listens_on_loopback_only(cases):
+    from review.workspace.server import make_workspace_server
+
+    root, _ = cases
+    server, url = make_workspace_server(root, "es")
+    try:
+        host, port = server.socket.getsockname()[:2]
+        assert host == "127.0.0.1"
+        assert url.startswith(f"http://127.0.0.1:{port}/?token=") and len(url.split("token=")[1]) >= 43
+    finally:
+        server.server_close()
