@@ -105,7 +105,7 @@ class Opener:
             raise ManifestMismatchError("the archive ends inside this item", report_item.id) from exc
         report = parse_report(bytes(data), submission)
         pairs = match_attachments(report, submission)
-        pretty = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+        pretty = json.dumps(report, ensure_ascii=False, separators=(",", ":")) + "\n"
         fsutil.write_at(dir_fd, "report.json", pretty.encode("utf-8"))
         names = assign_names([entry.get("filename") for entry, _ in pairs])
         if pairs:
