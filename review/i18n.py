@@ -39,3 +39,23 @@ def gettext_for(language: str):
 def N_(message: str) -> str:
     """Mark ``message`` for extraction without translating it now."""
     return message
+
+
+_CURRENT = ["en"]
+
+
+def set_language(language: str) -> None:
+    """Make ``language`` the language of :func:`_` (the CLI sets it once, at start)."""
+    _CURRENT[0] = language
+
+
+def current_language() -> str:
+    """The language :func:`_` translates to."""
+    return _CURRENT[0]
+
+
+def _(message: str, **values: object) -> str:
+    """``message`` in the current language (see :func:`set_language`),
+    ``%``-formatted with ``values`` when given."""
+    text = translations(_CURRENT[0]).gettext(message)
+    return text % values if values else text

@@ -28,6 +28,7 @@ from rich.text import Text
 import keys
 
 from . import errors
+from .i18n import _
 
 PREFIX = "review:"
 
@@ -222,20 +223,22 @@ def explain(error: BaseException) -> Explanation:
     """
     for kind, explanation in _TABLE:
         if isinstance(error, kind):
-            return explanation
+            return Explanation(explanation.status, explanation.exit_code, _(explanation.message),
+                               _(explanation.hint) if explanation.hint else "")
     if isinstance(error, OSError):
         message, hint = _OS_MESSAGES.get(
             error.errno or 0, ("a file could not be read or written", "check the disk and the path")
         )
+        message, hint = _(message), _(hint)
         name = error.filename if error.filename not in (None, "") else None
         if name is not None:
             message = f"{message}: {displayable(name)}"
         return Explanation("file error", EXIT_FILES, message, hint)
     return Explanation(
         "internal error", EXIT_INTERNAL,
-        f"an unexpected internal error happened ({displayable(type(error).__name__)})",
-        "please tell the person who maintains this laptop; your files were not changed "
-        "beyond what was reported")
+        _("an unexpected internal error happened (%(kind)s)", kind=displayable(type(error).__name__)),
+        _("please tell the person who maintains this laptop; your files were not changed "
+          "beyond what was reported"))
 
 
 class Output:
@@ -245,7 +248,7 @@ class Output:
         self.console = console or Console(stderr=True, highlight=False, soft_wrap=True)
 
     def _emit(self, level: str, message: str) -> None:
-        prefix = f"{PREFIX} {level}: " if level else f"{PREFIX} "
+        prefix = f"{PREFIX} {_(level)}: " if level else f"{PREFIX} "
         self.console.print(prefix + message, markup=False, highlight=False, emoji=False)
 
     def info(self, message: str) -> None:
@@ -278,8 +281,19 @@ class Output:
         return explanation.exit_code
 
 
+def catalog_messages() -> list[str]:
+    """Every English text of this module that is shown translated (for the
+    catalogs: tools/update_review_translations.py)."""
+    texts = [meaning for _code, meaning in EXIT_CODES] + ["exit codes:", "error", "warning", "hint"]
+    for _kind, explanation in _TABLE:
+        texts += [explanation.message] + ([explanation.hint] if explanation.hint else [])
+    for message, hint in [*_OS_MESSAGES.values(), ("a file could not be read or written", "check the disk and the path")]:
+        texts += [message, hint]
+    return texts
+
+
 def exit_code_epilog() -> str:
     """The exit-code table as plain text, for ``review --help``."""
-    lines = ["exit codes:"]
-    lines += [f"  {code:>3}  {meaning}" for code, meaning in EXIT_CODES]
+    lines = [_("exit codes:")]
+    lines += [f"  {code:>3}  {_(meaning)}" for code, meaning in EXIT_CODES]
     return "\n".join(lines)

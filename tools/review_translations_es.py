@@ -161,3 +161,203 @@ ES = {
     "page %(page)s of %(pages)s": "página %(page)s de %(pages)s",
     "received on %(day)s": "recibido el %(day)s",
 }
+
+# The review command (review/cli.py, review/output.py): lower-case, no final period.
+ES.update({
+    " and %(count)s more": " y %(count)s más",
+    " or ": " o ",
+    "%(count)s submission(s) are sealed to a key you did not load": "%(count)s envío(s) están cifrados para una llave que no cargó",
+    "%(count)s submission(s) could not be imported; see the _failed folder":
+        "%(count)s envío(s) no se pudieron importar; vea la carpeta _failed",
+    "%(name)s can be read by other users of this laptop; make it private with: chmod 600 %(path)s":
+        "otros usuarios de esta computadora pueden leer %(name)s; hágalo privado con: chmod 600 %(path)s",
+    "%(name)s has no readable report.json": "%(name)s no tiene un report.json legible",
+    "%(name)s: not cleaned: %(why)s": "%(name)s: no se limpió: %(why)s",
+    "%(var)s (for automated tests only) supplies the passphrase without a prompt.":
+        "%(var)s (solo para pruebas automáticas) da la frase de contraseña sin preguntarla.",
+    "(%(count)s revealing field(s) in the original, 0 in the copy)":
+        "(%(count)s campo(s) reveladores en el original, 0 en la copia)",
+    "Resguardo offline review tool: keep your key, import bundles, read cases.":
+        "Herramienta de revisión sin conexión de Resguardo: guarde su llave, importe paquetes, lea casos.",
+    "THEIR.secret-key": "SU.secret-key",
+    "a .secret-key file; give --key several times to open items sealed to any of them":
+        "un archivo .secret-key; repita --key para abrir lo cifrado para cualquiera de ellas",
+    "a file could not be read or written": "no se pudo leer o escribir un archivo",
+    "a file or folder could not be read or written": "no se pudo leer o escribir un archivo o carpeta",
+    "a file with this name already exists and was not overwritten": "ya existe un archivo con este nombre y no se sobrescribió",
+    "already imported: %(count)s": "ya importados: %(count)s",
+    "an attached file does not match what the report says about it": "un archivo adjunto no coincide con lo que el reporte dice de él",
+    "an unexpected internal error (a bug)": "un error interno inesperado (un fallo del programa)",
+    "an unexpected internal error happened (%(kind)s)": "ocurrió un error interno inesperado (%(kind)s)",
+    "an unreadable envelope header": "una cabecera de sobre ilegible",
+    "another reviewer's key may open it; its encrypted copy was kept in the _failed folder, retry with that key":
+        "puede abrirlo la llave de otra persona revisora; su copia cifrada quedó en la carpeta _failed, reintente con esa llave",
+    "ask the operator for a fresh export of this submission": "pida al operador una nueva exportación de este envío",
+    "ask the operator for a fresh export of this submission; its encrypted copy was kept in the _failed folder":
+        "pida al operador una nueva exportación de este envío; su copia cifrada quedó en la carpeta _failed",
+    "cases in: %(path)s": "casos en: %(path)s",
+    "check that you are the laptop's usual user": "compruebe que es el usuario habitual de esta computadora",
+    "check that you chose the .secret-key file (not the .public-key file) and that it was copied whole":
+        "compruebe que eligió el archivo .secret-key (no el .public-key) y que se copió completo",
+    "check that you chose the .tar bundle file; otherwise ask the operator for a fresh export and do not open this file with other tools":
+        "compruebe que eligió el paquete .tar; si no, pida al operador una nueva exportación y no abra este archivo con otras herramientas",
+    "check the disk and the path": "revise el disco y la ruta",
+    "check the name and the path": "revise el nombre y la ruta",
+    "choose a folder on a writable disk": "elija una carpeta en un disco donde se pueda escribir",
+    "choose a real folder": "elija una carpeta real",
+    "choose another name or folder": "elija otro nombre u otra carpeta",
+    "choose the file itself": "elija el archivo mismo",
+    "date": "fecha",
+    "do not rely on this submission; tell the operator; its encrypted copy was kept in the _failed folder":
+        "no confíe en este envío; avise al operador; su copia cifrada quedó en la carpeta _failed",
+    "error": "error",
+    "everything was done (new cases imported, or already there)": "todo se hizo (casos nuevos importados, o ya estaban)",
+    "exit codes:": "códigos de salida:",
+    "extra data was added after the end of an encrypted file in this submission":
+        "se añadieron datos después del final de un archivo cifrado de este envío",
+    "failed submissions are kept encrypted in _failed/<submission id>/bundle.tar; see status.json there":
+        "los envíos fallidos se guardan cifrados en _failed/<id del envío>/bundle.tar; vea status.json allí",
+    "failed: %(count)s": "fallidos: %(count)s",
+    "files": "archivos",
+    "fingerprint: %(fingerprint)s": "huella:      %(fingerprint)s",
+    "folder for the two key files": "carpeta para los dos archivos de llave",
+    "folder that holds the case folders": "carpeta que contiene las carpetas de casos",
+    "free some space, then run the same command again": "libere espacio y vuelva a ejecutar el mismo comando",
+    "give ONLY %(public)s to the operator; %(secret)s never leaves this laptop":
+        "entregue al operador SOLO %(public)s; %(secret)s nunca sale de esta computadora",
+    "hint": "consejo",
+    "imported: %(count)s": "importados: %(count)s",
+    "importing": "importando",
+    "incident types": "tipos de incidente",
+    "items/%(item)s is in the bundle but not in its manifest; it was not imported":
+        "items/%(item)s está en el paquete pero no en su manifiesto; no se importó",
+    "its encrypted copy was kept in the _failed folder": "su copia cifrada quedó en la carpeta _failed",
+    "keep this terminal open while you work; press Ctrl-C to close the workspace":
+        "deje esta terminal abierta mientras trabaja; pulse Ctrl-C para cerrar el espacio de trabajo",
+    "keygen: the new passphrase was refused": "keygen: se rechazó la nueva frase de contraseña",
+    "language of coded answers and messages (default: from LANG, else es)":
+        "idioma de las respuestas codificadas y los mensajes (por defecto: según LANG, si no es)",
+    "language of report.txt and messages (default: from LANG, else es)":
+        "idioma de report.txt y de los mensajes (por defecto: según LANG, si no es)",
+    "language of the pages and messages (default: from LANG, else es)":
+        "idioma de las páginas y los mensajes (por defecto: según LANG, si no es)",
+    "make cleaned copies of a case's attachments for sharing": "hacer copias limpias de los adjuntos de un caso para compartir",
+    "make your reviewer keypair (on the air-gapped laptop)": "crear su par de llaves de revisión (en la computadora aislada)",
+    "metadata survived cleaning, so the copy was deleted": "quedaron metadatos tras la limpieza, así que la copia se borró",
+    "needs key %(who)s: %(count)s submission(s): %(list)s": "necesita la llave %(who)s: %(count)s envío(s): %(list)s",
+    "new passphrase for your secret key: ": "nueva frase de contraseña para su llave secreta: ",
+    "no case matches": "ningún caso coincide",
+    "no cases yet": "todavía no hay casos",
+    "no passphrase was typed (the input ended)": "no se escribió ninguna frase de contraseña (la entrada terminó)",
+    "nothing half-done was kept; run the same command again to continue":
+        "no quedó nada a medias; vuelva a ejecutar el mismo comando para continuar",
+    "one case folder (OUTDIR/<day>_<id>)": "una carpeta de caso (OUTDIR/<día>_<id>)",
+    "only cases flagged urgent": "solo casos marcados como urgentes",
+    "only cases whose text has all these words": "solo casos cuyo texto tiene todas estas palabras",
+    "only cases with this tag": "solo casos con esta etiqueta",
+    "only cases with this triage status": "solo casos con este estado de clasificación",
+    "only images and PDFs can be cleaned; share this file only after checking it by hand":
+        "solo se pueden limpiar imágenes y PDF; comparta este archivo solo después de revisarlo a mano",
+    "only print the address, do not open a browser": "solo mostrar la dirección, sin abrir un navegador",
+    "only the N-th attachment (1 = first)": "solo el adjunto número N (1 = el primero)",
+    "only this incident type (code)": "solo este tipo de incidente (código)",
+    "only this region (code)": "solo esta región (código)",
+    "open the case workspace in this laptop's browser (offline)":
+        "abrir el espacio de trabajo de casos en el navegador de esta computadora (sin conexión)",
+    "order (default: urgency)": "orden (por defecto: urgencia)",
+    "part of this submission does not start like a resguardo encrypted file":
+        "una parte de este envío no empieza como un archivo cifrado de resguardo",
+    "part of this submission failed its integrity check: it was damaged or altered":
+        "una parte de este envío no pasó la verificación de integridad: se dañó o se alteró",
+    "part of this submission is cut short (the encrypted file is incomplete)":
+        "una parte de este envío está cortada (el archivo cifrado está incompleto)",
+    "part of this submission is missing from the bundle": "falta una parte de este envío en el paquete",
+    "part of this submission was made by a newer version of resguardo":
+        "una parte de este envío la hizo una versión más nueva de resguardo",
+    "passphrase for %(name)s: ": "frase de contraseña de %(name)s: ",
+    "passphrase for your secret key: ": "frase de contraseña de su llave secreta: ",
+    "please tell the person who maintains this laptop; your files were not changed beyond what was reported":
+        "avise a quien mantiene esta computadora; sus archivos no cambiaron más allá de lo indicado",
+    "protecting the secret key with your passphrase (a few seconds)":
+        "protegiendo la llave secreta con su frase de contraseña (unos segundos)",
+    "public key:  %(path)s": "llave pública: %(path)s",
+    "read the fingerprint aloud with the operator (in person or by phone) and check that it matches what the server shows for your key":
+        "lea la huella en voz alta con el operador (en persona o por teléfono) y compruebe que coincide con la que el servidor muestra para su llave",
+    "read the passphrase from a file (scripts)": "leer la frase de contraseña de un archivo (scripts)",
+    "region": "región",
+    "remember the passphrase: without it the key, and every report sealed to it, is lost":
+        "recuerde la frase de contraseña: sin ella se pierden la llave y todos los reportes cifrados para ella",
+    "run the command again and type the same passphrase twice":
+        "vuelva a ejecutar el comando y escriba la misma frase de contraseña dos veces",
+    "run the same command again and type the passphrase at the prompt":
+        "vuelva a ejecutar el mismo comando y escriba la frase de contraseña cuando se le pida",
+    "secret key:  %(path)s": "llave secreta: %(path)s",
+    "see docs/REVIEWING.md for the step-by-step workflow.": "vea docs/REVIEWING.es.md para el procedimiento paso a paso.",
+    "see review --help": "vea review --help",
+    "show the cases in an output folder": "mostrar los casos de una carpeta de salida",
+    "some submissions could not be imported; the others were": "algunos envíos no se pudieron importar; los demás sí",
+    "status": "estado",
+    "stopped": "detenido",
+    "stopped with Ctrl-C": "detenido con Ctrl-C",
+    "the attachment is missing": "falta el adjunto",
+    "the bundle is damaged or unsafe; nothing was decrypted": "el paquete está dañado o no es seguro; no se descifró nada",
+    "the bundle was damaged on the way or altered; ask the operator for a fresh export of this submission":
+        "el paquete se dañó en el camino o fue alterado; pida al operador una nueva exportación de este envío",
+    "the bundle was made by a newer version of Resguardo": "el paquete lo hizo una versión más nueva de Resguardo",
+    "the case has %(count)s attachment(s)": "el caso tiene %(count)s adjunto(s)",
+    "the command was typed wrongly": "el comando se escribió mal",
+    "the disk is full": "el disco está lleno",
+    "the disk is read-only": "el disco es de solo lectura",
+    "the file could not be read (damaged, or not what it claims)": "no se pudo leer el archivo (dañado, o no es lo que dice ser)",
+    "the folder that holds the case folders": "la carpeta que contiene las carpetas de casos",
+    "the originals are unchanged and stay as evidence; share only the cleaned copies":
+        "los originales no cambian y quedan como evidencia; comparta solo las copias limpias",
+    "the passphrase does not unlock the secret key": "la frase de contraseña no abre la llave secreta",
+    "the passphrase does not unlock this secret key": "la frase de contraseña no abre esta llave secreta",
+    "the resguardo-bundle-….tar file": "el archivo resguardo-bundle-….tar",
+    "the secret key file is damaged, altered or not a key file": "el archivo de llave secreta está dañado, alterado o no es una llave",
+    "the secret key file is damaged, from a newer version, or not a resguardo secret key":
+        "el archivo de llave secreta está dañado, es de una versión más nueva o no es una llave secreta de resguardo",
+    "the two passphrases you typed are different": "las dos frases de contraseña que escribió son distintas",
+    "there is no such file or folder": "no existe ese archivo o carpeta",
+    "this bundle file is cut short (an interrupted copy?); the complete submissions will still be imported":
+        "este paquete está cortado (¿una copia interrumpida?); los envíos completos se importarán igual",
+    "this bundle is not for the key you loaded (%(mine)s): none of its %(count)s submission(s) is sealed to it; nothing was decrypted or copied":
+        "este paquete no es para la llave que cargó (%(mine)s): ninguno de sus %(count)s envío(s) está cifrado para ella; no se descifró ni copió nada",
+    "this bundle was made by a newer version of resguardo": "este paquete lo hizo una versión más nueva de resguardo",
+    "this bundle's list of recipients does not name the key(s) you loaded":
+        "la lista de destinatarios de este paquete no nombra la(s) llave(s) que cargó",
+    "this case has no attachments": "este caso no tiene adjuntos",
+    "this command cannot be used as typed": "este comando no se puede usar tal como se escribió",
+    "this file is not a usable resguardo bundle, or contains something unsafe; nothing was decrypted":
+        "este archivo no es un paquete de resguardo utilizable, o contiene algo inseguro; no se descifró nada",
+    "this is a folder, not a file": "esto es una carpeta, no un archivo",
+    "this is not a folder (or is a link to one)": "esto no es una carpeta (o es un enlace a una)",
+    "this passphrase is too short or too simple to protect a secret key":
+        "esta frase de contraseña es demasiado corta o simple para proteger una llave secreta",
+    "this report opened but its contents are not in the expected form": "este reporte se abrió pero su contenido no tiene la forma esperada",
+    "this report was written by a newer version of resguardo": "este reporte lo escribió una versión más nueva de resguardo",
+    "this secret key file asks for protection settings no genuine key file uses, so it was not used":
+        "este archivo de llave secreta pide ajustes de protección que ninguna llave auténtica usa, así que no se usó",
+    "this submission could not be imported": "este envío no se pudo importar",
+    "this submission does not match the bundle's list of contents (size or checksum)":
+        "este envío no coincide con la lista de contenidos del paquete (tamaño o suma de verificación)",
+    "this submission was not encrypted to your key": "este envío no se cifró para su llave",
+    "type it again slowly, check caps lock and the keyboard layout; it is the passphrase chosen at review keygen":
+        "escríbala de nuevo despacio, revise las mayúsculas y la distribución del teclado; es la frase elegida en review keygen",
+    "update the review tool and import again; its encrypted copy was kept in the _failed folder":
+        "actualice la herramienta de revisión e importe de nuevo; su copia cifrada quedó en la carpeta _failed",
+    "update the review tool on this laptop, then import again": "actualice la herramienta de revisión en esta computadora e importe de nuevo",
+    "update the review tool, or tell the operator; its encrypted copy was kept in the _failed folder":
+        "actualice la herramienta de revisión, o avise al operador; su copia cifrada quedó en la carpeta _failed",
+    "use a diceware passphrase: six or more random words from a word list, chosen with dice, e.g. 'ladder quiet mango ferry olive sprint'":
+        "use una frase diceware: seis o más palabras al azar de una lista, elegidas con dados, p. ej. 'escalera quieto mango balsa olivo carrera'",
+    "use the secret key file that review keygen made; this copy may have been altered":
+        "use el archivo de llave secreta que hizo review keygen; esta copia pudo ser alterada",
+    "verify and decrypt a bundle into case folders": "verificar y descifrar un paquete en carpetas de casos",
+    "warning": "aviso",
+    "whoever holds that key imports them with: %(command)s (cases already imported are skipped; --key may be given several times)":
+        "quien tenga esa llave los importa con: %(command)s (los casos ya importados se omiten; --key se puede repetir)",
+    "you do not have permission to use this file or folder": "no tiene permiso para usar este archivo o carpeta",
+    "your name or role, used as the file name (default: reviewer)": "su nombre o rol, usado como nombre de archivo (por defecto: reviewer)",
+})

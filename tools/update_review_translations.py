@@ -34,9 +34,19 @@ def extracted() -> list[str]:
         return [message.id for message in read_po(handle) if message.id and isinstance(message.id, str)]
 
 
+def from_tables() -> list[str]:
+    """Texts shown translated that are not literal ``_()`` calls: review.output's
+    error explanations and exit codes, the status words of review.workspace.triage."""
+    sys.path.insert(0, str(ROOT))
+    from review.output import catalog_messages
+
+    return catalog_messages()
+
+
 def main() -> int:
-    ids = sorted(set(extracted()) | set(EN))
-    missing = [msgid for msgid in ids if msgid not in ES]
+    needed = set(extracted()) | set(EN) | set(from_tables())
+    missing = sorted(msgid for msgid in needed if msgid not in ES)
+    ids = sorted(needed | set(ES))  # ES also holds texts used inside f-strings, which Babel cannot see
     for language, table in (("es", ES), ("en", EN)):
         catalog = Catalog(locale=language, domain="review", project="resguardo-review")
         for msgid in ids:
