@@ -74,28 +74,32 @@ def connect(path: Path) -> sqlite3.Connection:
     return connection
 
 
-def _open(root: Path) -> sqlite3.Connection:
+def _remove_index(path: Path) -> None:
+    for name in (path.name, path.name + "-wal", path.name + "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            (path.parent / name).unlink()
+
+
+def _open(root: Path, attempt: int = 0) -> sqlite3.Connection:
     path = workspace_dir(root) / INDEX_FILE
     connection = connect(path)
-    # A cache: write-ahead log without an fsync per commit (a crash may lose
-    # the last rows, which the next sync() adds again from the case folders).
-    connection.execute("PRAGMA journal_mode = WAL")
-    connection.execute("PRAGMA synchronous = NORMAL")
     try:
+        # A cache: write-ahead log without an fsync per commit (a crash may lose
+        # the last rows, which the next sync() adds again from the case folders).
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")
         connection.executescript(_SCHEMA)
         row = connection.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if row is None:
             connection.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         elif row[0] != SCHEMA_VERSION:
-            connection.close()
-            path.unlink()
-            return _open(root)
+            raise sqlite3.DatabaseError("index of another schema version")
     except sqlite3.DatabaseError:
         connection.close()
-        path.unlink()  # a damaged cache: rebuilt from the case folders
-        connection = connect(path)
-        connection.executescript(_SCHEMA)
-        connection.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+        if attempt:
+            raise
+        _remove_index(path)  # a damaged or outdated cache: rebuilt from the case folders
+        return _open(root, attempt + 1)
     return connection
 
 
@@ -158,16 +162,23 @@ def _delete(connection: sqlite3.Connection, folders: Iterable[str]) -> None:
 
 
 def _insert(connection: sqlite3.Connection, pairs: Iterable[tuple[str, dict]]) -> None:
+    """Add or replace the rows of ``pairs`` in one transaction (ids assigned here,
+    so both tables are filled with one ``executemany`` each)."""
+    pairs = list(pairs)
     connection.execute("BEGIN")
     try:
-        for folder, report in pairs:
-            _delete(connection, [folder])
-            cursor = connection.execute(
-                "INSERT INTO cases (folder, submission_id, received_on, incident_types, region,"
-                " affected, attachments, language, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                _row(folder, report))
-            connection.execute("INSERT INTO cases_text (rowid, body) VALUES (?, ?)",
-                               (cursor.lastrowid, _text_of(report)))
+        folders = [folder for folder, _ in pairs]
+        existing = [row[0] for chunk in range(0, len(folders), 500) for row in connection.execute(
+            f"SELECT folder FROM cases WHERE folder IN ({','.join('?' * len(folders[chunk:chunk + 500]))})",
+            folders[chunk:chunk + 500])]
+        _delete(connection, existing)
+        start = connection.execute("SELECT coalesce(max(id), 0) FROM cases").fetchone()[0] + 1
+        connection.executemany(
+            "INSERT INTO cases (id, folder, submission_id, received_on, incident_types, region,"
+            " affected, attachments, language, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(start + n, *_row(folder, report)) for n, (folder, report) in enumerate(pairs)])
+        connection.executemany("INSERT INTO cases_text (rowid, body) VALUES (?, ?)",
+                               [(start + n, _text_of(report)) for n, (_, report) in enumerate(pairs)])
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
