@@ -18,6 +18,7 @@ from ..cases import read_case_report
 from ..labels import CODE_LABELS, coded_answer
 from ..render import KNOWN_FIELDS, LABELS, LANGUAGES, readable
 from . import query, triage
+from .app import LANG_COOKIE
 from .index import CASE_FOLDER
 
 bp = Blueprint("workspace", __name__)
@@ -169,5 +170,5 @@ def language(code: str):
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
         target = "/"
     response = redirect(target, 303)
-    response.set_cookie("resguardo_lang", code, httponly=True, samesite="Strict", path="/")
+    response.set_cookie(LANG_COOKIE, code, httponly=True, samesite="Strict", path="/")
     return response

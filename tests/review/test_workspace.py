@@ -219,3 +219,14 @@ def test_the_server_listens_on_loopback_only(cases):
         assert url.startswith(f"http://127.0.0.1:{port}/?token=") and len(url.split("token=")[1]) >= 43
     finally:
         server.server_close()
+
+
+def test_language_switch_stays_on_the_workspace(cases):
+    root, _ = cases
+    client = _client(root, "es")
+    response = _get(client, "/language/en?next=/%3Fq%3Dx")
+    assert response.status_code == 303 and response.headers["Location"] == "/?q=x"
+    assert '<html lang="en">' in _get(client, "/").get_data(as_text=True)
+    for target in ("//evil.example/", "http://evil.example/", "/\\evil.example"):
+        assert _get(client, f"/language/es?next={target}").headers["Location"] == "/"
+    assert _get(client, "/language/fr").status_code == 404
