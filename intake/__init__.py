@@ -38,7 +38,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, require_reviewer
         public key is registered (the operator CLI passes False).
     :raises config.ConfigError: if the configuration is missing or unsafe.
     :raises NotReadyError: if the database is not initialised, or has no
-        reviewer key while ``require_reviewers`` is true.
+        (or an unusable) reviewer key while ``require_reviewers`` is true.
     """
     app = ResguardoFlask(__name__)
     app.config.from_mapping(config.load(test_config))
@@ -76,7 +76,11 @@ def _check_ready(app: Flask) -> None:
     if not db.is_migrated(app.extensions["resguardo.engine"]):
         raise NotReadyError("the database is not initialised: run `resguardo init`")
     with app.app_context():
-        if not reviewers.active_recipients():
+        try:
+            recipients = reviewers.active_recipients()
+        except reviewers.UnusableKeyError as exc:
+            raise NotReadyError(str(exc)) from exc
+        if not recipients:
             raise NotReadyError(
                 "no reviewer public key is registered: run `resguardo reviewer add FILE`"
             )

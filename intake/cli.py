@@ -165,6 +165,12 @@ def reviewer_add(public_key_file: Path) -> None:
     """Register a reviewer's .public-key file. Compare the printed fingerprint with the reviewer aloud."""
     try:
         key = keys.read_public_key_file(public_key_file)
+    except keys.LowOrderKeyError:
+        fail(
+            f"{public_key_file} holds an unusable public key (a low-order X25519 key, such as all zeros: "
+            "nothing sealed to it would be secret); ask the reviewer for the .public-key file `review keygen` made",
+            EXIT_KEYFILE,
+        )
     except keys.KeyFileError as exc:
         if _looks_secret(public_key_file):
             fail(
@@ -199,6 +205,10 @@ def reviewer_list() -> None:
         for row in rows:
             display = keys.Fingerprint.from_hex(row.fingerprint).display()
             label = " [DEMO]" if row.demo else ""
+            try:
+                reviewers.public_key(row)
+            except reviewers.UnusableKeyError:
+                label += " [UNUSABLE: low-order key, remove it]"
             click.echo(f"{display}  {row.added_on.isoformat()}  {row.name}{label}")
 
 

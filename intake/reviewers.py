@@ -22,10 +22,34 @@ class ReviewerError(Exception):
     """A reviewer key cannot be added or removed; the message says why."""
 
 
+class UnusableKeyError(ReviewerError):
+    """A registered key cannot be sealed to (a low-order point, registered
+    before ``reviewer add`` refused those); the message names it and the fix."""
+
+
+def public_key(row: Reviewer) -> keys.PublicKey:
+    """The :class:`keys.PublicKey` of ``row``.
+
+    :raises UnusableKeyError: if the stored key is a low-order X25519 point.
+    """
+    try:
+        return keys.PublicKey.from_bytes(row.public_key, row.name)
+    except keys.LowOrderKeyError as exc:
+        display = keys.Fingerprint.from_hex(row.fingerprint).display()
+        raise UnusableKeyError(
+            f"the registered reviewer key {display} ({row.name!r}) is unusable (a low-order X25519 key: "
+            f"nothing sealed to it would be secret): remove it with `resguardo reviewer remove {row.fingerprint[:16]}`"
+        ) from exc
+
+
 def active_recipients() -> list[keys.PublicKey]:
-    """Every registered reviewer key, oldest first."""
+    """Every registered reviewer key, oldest first.
+
+    :raises UnusableKeyError: if a stored key is unusable (the app refuses to
+        start on such a row, see :func:`intake.create_app`).
+    """
     rows = db.session().scalars(select(Reviewer).order_by(Reviewer.id)).all()
-    return [keys.PublicKey.from_bytes(row.public_key, row.name) for row in rows]
+    return [public_key(row) for row in rows]
 
 
 def list_reviewers() -> list[Reviewer]:

@@ -26,6 +26,15 @@ class RecipientMismatchError(HeaderError):
     """An envelope is not sealed to exactly the expected recipient keys."""
 
 
+class LowOrderKeyError(KeysError):
+    """A public key is a low-order X25519 point (the all-zero key, for one).
+
+    Sealing to such a key gives a shared secret that does not depend on the
+    sender's secret (libsodium refuses to compute it), so nothing sealed to
+    it would be secret. Raised when the key is built, never later.
+    """
+
+
 class NoMatchingKeyError(KeysError):
     """None of the supplied secret keys opens any recipient stanza of an envelope."""
 

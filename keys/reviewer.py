@@ -10,9 +10,33 @@ from __future__ import annotations
 
 import hmac
 
+import nacl.bindings
+import nacl.exceptions
 import nacl.public
+import nacl.utils
 
+from .errors import LowOrderKeyError
 from .fingerprint import Fingerprint
+
+
+def _require_contributory(raw: bytes) -> None:
+    """Refuse a low-order X25519 point, by libsodium's own test.
+
+    libsodium's ``crypto_scalarmult`` (X25519, RFC 7748) fails on the
+    points it blocklists as low order and whenever the shared secret comes
+    out all zeros, which for a clamped scalar happens exactly for points of
+    small order (RFC 7748 section 6.1). The same failure would make every
+    ``crypto_box_seal`` to the key fail, so the probe scalar (random, thrown
+    away) tells the two cases apart before the key is ever used.
+
+    :raises LowOrderKeyError: if ``raw`` is such a point.
+    """
+    try:
+        nacl.bindings.crypto_scalarmult(nacl.utils.random(nacl.bindings.crypto_scalarmult_SCALARBYTES), raw)
+    except nacl.exceptions.RuntimeError as exc:
+        raise LowOrderKeyError(
+            "this X25519 public key is a low-order point: nothing sealed to it would be secret"
+        ) from exc
 
 
 class PublicKey:
@@ -34,9 +58,12 @@ class PublicKey:
         """Build from the raw 32 bytes.
 
         :raises ValueError: if ``raw`` is not 32 bytes.
+        :raises LowOrderKeyError: if ``raw`` is a low-order point (all zeros,
+            or any other point libsodium refuses to compute a shared secret with).
         """
         if not isinstance(raw, bytes) or len(raw) != cls.SIZE:
             raise ValueError("an X25519 public key is exactly 32 bytes")
+        _require_contributory(raw)
         return cls(nacl.public.PublicKey(raw), name)
 
     @property

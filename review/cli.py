@@ -27,7 +27,7 @@ from .names import safe_name
 from .labels import coded_answer
 from .i18n import N_, _, set_language
 from .output import Output, displayable
-from .passphrase import ENV_VAR, check_new_passphrase, get_passphrase
+from .passphrase import check_new_passphrase, get_passphrase
 from .render import LANGUAGES, choose_language
 from .workspace.query import SORTS, Filters, list_cases as query_cases
 from .workspace.triage import STATUSES
@@ -43,8 +43,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="review",
         description=_(DESCRIPTION),
         epilog=output.exit_code_epilog()
-        + "\n\n" + _("%(var)s (for automated tests only) supplies the passphrase without a prompt.", var=ENV_VAR)
-        + "\n" + _("see docs/REVIEWING.md for the step-by-step workflow."),
+        + "\n\n" + _("see docs/REVIEWING.md for the step-by-step workflow."),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -100,7 +99,8 @@ def cmd_keygen(args: argparse.Namespace, out: Output) -> int:
         if path.exists() or path.is_symlink():
             raise FileExistsError(errno.EEXIST, "exists", str(path))
     passphrase = check_new_passphrase(
-        get_passphrase(args.passphrase_file, _("new passphrase for your secret key: "), confirm=True)
+        get_passphrase(args.passphrase_file, _("new passphrase for your secret key: "), confirm=True, warn=out.warning),
+        user_inputs=[label, *label.split()],
     )
     args.out.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
@@ -133,7 +133,7 @@ def _load_key(path: Path, passphrase_file: Path | None, out: Output, prompt: str
     if not keys.is_private_mode(path):
         out.warning(_("%(name)s can be read by other users of this laptop; make it private with: chmod 600 %(path)s",
                       name=displayable(path.name), path=_shell_word(str(path))))
-    passphrase = get_passphrase(passphrase_file, prompt)
+    passphrase = get_passphrase(passphrase_file, prompt, warn=out.warning)
     if not passphrase:
         raise keys.WrongPassphraseError("empty passphrase")
     try:

@@ -27,7 +27,14 @@ class PassphraseMismatchError(PassphraseRejectedError):
 
 
 class WeakPassphraseError(PassphraseRejectedError):
-    """The new passphrase is too short to protect a secret key."""
+    """The new passphrase is too easy to guess to protect a secret key.
+
+    ``advice`` is the estimator's one-sentence reason, in plain words (may be empty).
+    """
+
+    def __init__(self, advice: str = "") -> None:
+        super().__init__(advice or "weak passphrase")
+        self.advice = advice
 
 
 class BundleError(ReviewError):

@@ -157,7 +157,7 @@ _TABLE: tuple[tuple[type[BaseException], Explanation], ...] = (
         "run the command again and type the same passphrase twice")),
     (errors.WeakPassphraseError, Explanation(
         "weak passphrase", EXIT_PASSPHRASE_REJECTED,
-        "this passphrase is too short or too simple to protect a secret key",
+        "this passphrase is too easy to guess to protect a secret key",
         "use a diceware passphrase: six or more random words from a word list, "
         "chosen with dice, e.g. 'ladder quiet mango ferry olive sprint'")),
     (errors.UsageError, Explanation(
@@ -275,6 +275,9 @@ class Output:
         if isinstance(error, errors.BundleError):
             member = f" ({displayable(error.member)})" if error.member else ""
             message = f"{message} [{detail}{member}]"
+        if isinstance(error, errors.WeakPassphraseError) and error.advice:
+            advice = error.advice.rstrip(". ")
+            message = f"{message} ({displayable(advice[:1].lower() + advice[1:])})"
         self.error(f"{context}: {message}" if context else message)
         if explanation.hint:
             self.hint(explanation.hint)

@@ -1,9 +1,16 @@
-"""Getting a passphrase: from a prompt, or for scripts and tests from a file or
-the ``RESGUARDO_PASSPHRASE`` environment variable.
+"""Getting a passphrase (a prompt, or a file for scripts) and judging a new one.
 
-The environment variable exists for automated tests; on a reviewer's laptop
-type the passphrase at the prompt (an environment variable can end up in
-shell history or be seen by other programs of the same user).
+A new passphrase is judged by zxcvbn (Dropbox's estimator, PyPI ``zxcvbn``:
+Wheeler, "zxcvbn: Low-Budget Password Strength Estimation", USENIX Security
+2016), not by rules made up here. docs/REVIEWING.md says which score is
+required and why.
+
+``RESGUARDO_PASSPHRASE`` supplies the passphrase without a prompt **only**
+when the test-only switch ``RESGUARDO_TEST_ONLY_PASSPHRASE_FROM_ENV=1`` is
+also set (the test suite drives the real commands that way). Without the
+switch the variable is ignored, with a warning, and the command prompts as
+usual: a variable can end up in shell history or be seen by other programs
+of the same user, so no production command takes a secret from one.
 """
 
 from __future__ import annotations
@@ -13,14 +20,20 @@ import getpass
 import os
 import unicodedata
 from pathlib import Path
+from typing import Callable, Iterable
+
+import zxcvbn
 
 from .errors import PassphraseMismatchError, WeakPassphraseError
 
 ENV_VAR = "RESGUARDO_PASSPHRASE"
-MIN_CHARS = 16
-"""Shortest new passphrase accepted (a six-word diceware phrase is ~35 characters)."""
-MIN_DISTINCT = 8
-"""Fewest different characters in a new passphrase."""
+TEST_SWITCH = "RESGUARDO_TEST_ONLY_PASSPHRASE_FROM_ENV"
+"""Set to ``1`` (by tests only) to let :data:`ENV_VAR` replace the prompt."""
+MIN_SCORE = 4
+"""zxcvbn's highest score: about 10^10 guesses or more (see docs/REVIEWING.md)."""
+MAX_JUDGED_CHARS = 72
+"""zxcvbn judges at most this many characters (its own limit); a longer
+passphrase is judged by its first 72, which can only under-rate it."""
 MAX_FILE_BYTES = 4096
 
 
@@ -38,17 +51,41 @@ def read_passphrase_file(path: str | Path) -> str:
     return text.splitlines()[0] if text else ""
 
 
-def get_passphrase(passphrase_file: str | Path | None, prompt: str, *, confirm: bool = False) -> str:
-    """A passphrase from ``passphrase_file``, else ``$RESGUARDO_PASSPHRASE``,
-    else the terminal (typed twice when ``confirm``).
+def env_passphrase(warn: Callable[[str], None] | None = None) -> str | None:
+    """:data:`ENV_VAR`'s value if the test-only switch allows it, else None.
+
+    When the variable is set without the switch, ``warn`` (if given) is told
+    that it was ignored.
+    """
+    if ENV_VAR not in os.environ:
+        return None
+    if os.environ.get(TEST_SWITCH) == "1":
+        return os.environ[ENV_VAR]
+    if warn is not None:
+        warn(f"{ENV_VAR} is set but ignored (it is only for automated tests); type the passphrase instead")
+    return None
+
+
+def get_passphrase(
+    passphrase_file: str | Path | None,
+    prompt: str,
+    *,
+    confirm: bool = False,
+    warn: Callable[[str], None] | None = None,
+) -> str:
+    """A passphrase from ``passphrase_file``, else (tests only, see the module
+    docstring) ``$RESGUARDO_PASSPHRASE``, else the terminal (typed twice when
+    ``confirm``).
 
     :raises PassphraseMismatchError: if the two typed passphrases differ.
     :raises OSError: if the passphrase file cannot be read.
+    :raises EOFError: if the input ends at the prompt.
     """
     if passphrase_file is not None:
         return read_passphrase_file(passphrase_file)
-    if ENV_VAR in os.environ:
-        return os.environ[ENV_VAR]
+    from_env = env_passphrase(warn)
+    if from_env is not None:
+        return from_env
     first = getpass.getpass(prompt)
     if confirm:
         second = getpass.getpass("type the same passphrase again: ")
@@ -57,26 +94,19 @@ def get_passphrase(passphrase_file: str | Path | None, prompt: str, *, confirm: 
     return first
 
 
-def check_new_passphrase(passphrase: str) -> str:
-    """Return ``passphrase`` if it is fit to protect a new secret key.
+def check_new_passphrase(passphrase: str, user_inputs: Iterable[str] = ()) -> str:
+    """Return ``passphrase`` if zxcvbn scores it at least :data:`MIN_SCORE`.
 
-    :raises WeakPassphraseError: if it has fewer than :data:`MIN_CHARS`
-        characters (after NFC normalisation, ignoring outer spaces), fewer
-        than :data:`MIN_DISTINCT` different characters, or no letters at all
-        (``aaaaaaaaaaaaaaaa``, ``1234567890123456``), or is one short piece
-        repeated (``passwordpassword``).
+    ``user_inputs`` (the key's name, say) count as known words to an attacker.
+    The text is NFC-normalised and stripped of outer spaces before it is judged.
+
+    :raises WeakPassphraseError: if the score is lower; its ``advice`` holds
+        zxcvbn's warning in plain words (may be empty).
     """
     text = unicodedata.normalize("NFC", passphrase).strip()
-    if len(text) < MIN_CHARS or len(set(text.lower())) < MIN_DISTINCT:
+    if not text:
         raise WeakPassphraseError()
-    if not any(ch.isalpha() for ch in text) or _is_repetition(text.lower()):
-        raise WeakPassphraseError()
+    result = zxcvbn.zxcvbn(text[:MAX_JUDGED_CHARS], user_inputs=[str(word) for word in user_inputs])
+    if result["score"] < MIN_SCORE:
+        raise WeakPassphraseError(advice=result["feedback"]["warning"])
     return passphrase
-
-
-def _is_repetition(text: str) -> bool:
-    """True if ``text`` is a piece of at most half its length, repeated."""
-    return any(
-        len(text) % size == 0 and text == text[:size] * (len(text) // size)
-        for size in range(1, len(text) // 2 + 1)
-    )

@@ -125,7 +125,7 @@ def export_and_review(env: dict[str, str], base: Path, reviewer) -> tuple[subpro
     cases = base / "cases"
     imported = subprocess.run(
         [str(BIN / "review"), "import", bundle, "--key", str(reviewer.secret_file), "--out", str(cases)],
-        env={**env, "RESGUARDO_PASSPHRASE": reviewer.passphrase, "TMPDIR": str(base)},
+        env={**env, "RESGUARDO_PASSPHRASE": reviewer.passphrase, "RESGUARDO_TEST_ONLY_PASSPHRASE_FROM_ENV": "1", "TMPDIR": str(base)},
         capture_output=True, text=True,
     )
     return imported, cases

@@ -102,7 +102,7 @@ def run(request, tmp_path_factory, reviewer):
     cases = base / "cases"
     imported = subprocess.run(
         [str(BIN / "review"), "import", bundle, "--key", str(reviewer.secret_file), "--out", str(cases)],
-        env={**env, "RESGUARDO_PASSPHRASE": reviewer.passphrase, "TMPDIR": str(base)},
+        env={**env, "RESGUARDO_PASSPHRASE": reviewer.passphrase, "RESGUARDO_TEST_ONLY_PASSPHRASE_FROM_ENV": "1", "TMPDIR": str(base)},
         capture_output=True, text=True,
     )
     return {

@@ -9,6 +9,8 @@ import os
 import tarfile
 import time
 
+import pytest
+
 import keys
 from intake import create_app
 from intake.cli import EXIT_CONFIG, EXIT_KEYFILE, EXIT_REVIEWER
@@ -203,3 +205,51 @@ def test_any_command_turns_a_permission_error_into_one_line(runner, app, monkeyp
         "resguardo: error: permission denied: /srv/data/blobs/incoming "
         "(run as the user that owns the data directory)\n"
     )
+
+
+def _low_order_public_file(path, raw=bytes(32)):
+    import base64
+
+    path.write_text(f"resguardo-public-key: 1\nname: zero\npublic-key: {base64.b64encode(raw).decode()}\n")
+    return path
+
+
+def test_reviewer_add_refuses_a_low_order_key(runner, tmp_path):
+    result = runner(["reviewer", "add", str(_low_order_public_file(tmp_path / "zero.public-key"))])
+    assert result.exit_code == EXIT_KEYFILE
+    assert len(result.stderr.splitlines()) == 1
+    assert "unusable public key (a low-order X25519 key" in result.stderr
+    assert runner(["reviewer", "list"]).output.startswith("no reviewer keys registered")
+
+
+def _store_low_order_row(reviewer_name="zero"):
+    """A row as ``reviewer add`` stored it before it refused low-order keys."""
+    import datetime as dt
+
+    from intake import db
+    from intake.models import Reviewer
+
+    app = create_app(require_reviewers=False)
+    with app.app_context():
+        raw = bytes(32)
+        db.session().add(Reviewer(fingerprint=keys.Fingerprint.of(raw).hex, name=reviewer_name, public_key=raw,
+                                  added_on=dt.date(2026, 1, 1), demo=False))
+        db.session().commit()
+    app.extensions["resguardo.engine"].dispose()
+    return keys.Fingerprint.of(raw).hex
+
+
+def test_an_existing_low_order_row_stops_the_start_with_the_fix(runner, reviewer):
+    from intake import NotReadyError, preflight
+
+    runner(["reviewer", "add", str(reviewer.public_file)])
+    fingerprint = _store_low_order_row()
+    with pytest.raises(NotReadyError) as refused:
+        create_app()
+    assert f"resguardo reviewer remove {fingerprint[:16]}" in str(refused.value)
+    assert f"resguardo reviewer remove {fingerprint[:16]}" in preflight()
+    listed = runner(["reviewer", "list"]).output
+    assert "zero [UNUSABLE: low-order key, remove it]" in listed
+    assert runner(["reviewer", "remove", fingerprint[:16], "--yes"]).exit_code == 0
+    app = create_app()
+    app.extensions["resguardo.engine"].dispose()

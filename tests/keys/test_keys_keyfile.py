@@ -6,6 +6,7 @@ written once per module and only five tests derive a key at all.
 
 from __future__ import annotations
 
+import base64
 import os
 import stat
 import unicodedata
@@ -273,3 +274,15 @@ def test_failed_write_leaves_no_partial_key_file(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         keyfile.write_public_key_file(target, keys.SecretKey.generate("x").public_key)
     assert not target.exists()
+
+
+@pytest.mark.parametrize("raw", [bytes(32), bytes([1]) + bytes(31)])
+def test_public_file_with_a_low_order_key_is_refused(tmp_path, raw):
+    """An all-zero (or other low-order) key, with or without a matching fingerprint line."""
+    text = (f"resguardo-public-key: 1\nname: zero\nfingerprint: {keys.Fingerprint.of(raw).display()}\n"
+            f"public-key: {base64.b64encode(raw).decode()}\n")
+    raises_exactly(keys.LowOrderKeyError, keys.parse_public_key, text)
+    without_fingerprint = "\n".join(line for line in text.split("\n") if not line.startswith("fingerprint"))
+    raises_exactly(keys.LowOrderKeyError, keys.parse_public_key, without_fingerprint)
+    (tmp_path / "zero.public-key").write_text(text)
+    raises_exactly(keys.LowOrderKeyError, keys.read_public_key_file, tmp_path / "zero.public-key")

@@ -7,6 +7,7 @@ import base64
 import nacl.public
 import pytest
 
+import keys
 import keys.reviewer as reviewer_module
 from keys import PublicKey, SecretKey
 
@@ -52,3 +53,38 @@ def test_repr_shows_the_fingerprint_never_the_secret():
     for leak in (secret.raw.hex(), base64.b64encode(secret.raw).decode(), repr(secret.raw)):
         assert leak not in text
     assert repr(secret.public_key) == f"PublicKey({secret.fingerprint.display()!r}, name='Ana')"
+
+
+# The low-order X25519 points libsodium blocklists (crypto_scalarmult/curve25519/
+# ref10/x25519_ref10.c, from Bernstein's "Curve25519" paper and the list in
+# https://cr.yp.to/ecdh.html#validate): 0 and 1, the two points of order 8,
+# p-1 (order 2), and p and p+1 (non-canonical spellings of 0 and 1).
+LOW_ORDER_POINTS = [
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "0100000000000000000000000000000000000000000000000000000000000000",
+    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+    "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+]
+
+
+def _with_top_bit(hex_point: str) -> bytes:
+    """The same point with bit 255 set (X25519 ignores it, RFC 7748 section 5)."""
+    raw = bytearray.fromhex(hex_point)
+    raw[31] |= 0x80
+    return bytes(raw)
+
+
+@pytest.mark.parametrize("raw", [bytes.fromhex(p) for p in LOW_ORDER_POINTS] + [_with_top_bit(p) for p in LOW_ORDER_POINTS])
+def test_low_order_public_keys_are_refused(raw):
+    with pytest.raises(keys.LowOrderKeyError):
+        PublicKey.from_bytes(raw)
+
+
+def test_a_genuine_or_non_canonical_but_full_order_key_is_accepted():
+    genuine = SecretKey.generate().public_key.raw
+    assert PublicKey.from_bytes(genuine).raw == genuine
+    two = bytes([2]) + bytes(31)  # u = 2: on the twist, not of small order
+    assert PublicKey.from_bytes(two).raw == two

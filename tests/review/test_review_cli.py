@@ -16,6 +16,7 @@ from review import errors, output
 from review.cli import main
 from review.listing import list_cases
 from review.output import explain
+from review.passphrase import TEST_SWITCH
 from review.render import LABELS
 
 from review_bundles import make_manifest, make_submission, regular, write_bundle
@@ -58,6 +59,7 @@ def test_keygen_writes_both_files_and_prints_the_fingerprint(keydir, public_key,
 
 def test_keygen_refuses_short_passphrase(tmp_path, monkeypatch):
     monkeypatch.setenv("RESGUARDO_PASSPHRASE", "short")
+    monkeypatch.setenv(TEST_SWITCH, "1")
     assert main(["keygen", "--out", str(tmp_path / "k")]) == output.EXIT_PASSPHRASE_REJECTED
     assert not (tmp_path / "k").exists()
 
@@ -171,7 +173,7 @@ def test_usage_error_and_help(capsys):
 def test_console_script_shows_no_traceback(tmp_path, keydir, public_key):
     sub = make_submission([public_key])
     bundle = write_bundle(tmp_path / "b.tar", make_manifest([sub], [public_key]), [sub])
-    env = dict(os.environ, RESGUARDO_PASSPHRASE="not the passphrase at all")
+    env = dict(os.environ, RESGUARDO_PASSPHRASE="not the passphrase at all", **{TEST_SWITCH: "1"})
     proc = subprocess.run(
         [sys.executable, "-m", "review", "import", str(bundle), "--key",
          str(keydir / "Ana Quispe.secret-key"), "--out", str(tmp_path / "out")],
@@ -217,9 +219,11 @@ def test_explain_maps_every_error(error, status, code):
         assert not text.endswith(".")
 
 
-@pytest.mark.parametrize("weak", ["aaaaaaaaaaaaaaaa", "1234567890123456", "passwordpassword", "abcabcabcabcabcabc"])
+@pytest.mark.parametrize("weak", ["aaaaaaaaaaaaaaaa", "1234567890123456", "passwordpassword", "abcabcabcabcabcabc",
+                                  "password12345678", "Password1234567890!", "qwertyuiopasdfghjkl"])
 def test_keygen_refuses_trivial_long_passphrases(tmp_path, monkeypatch, weak):
     monkeypatch.setenv("RESGUARDO_PASSPHRASE", weak)
+    monkeypatch.setenv(TEST_SWITCH, "1")
     assert main(["keygen", "--out", str(tmp_path / "k")]) == output.EXIT_PASSPHRASE_REJECTED
     assert not (tmp_path / "k" / "reviewer.secret-key").exists()
 
@@ -265,3 +269,54 @@ def test_import_with_a_folder_as_key_says_so(tmp_path, keydir, public_key, capsy
                  "--passphrase-file", str(keydir / "pass")])
     assert code == output.EXIT_FILES
     assert "this is a folder, not a file" in capsys.readouterr().err
+
+
+def test_keygen_counts_the_key_name_as_known_to_an_attacker(tmp_path):
+    (tmp_path / "pass").write_text("quispeana19901990\n")
+    assert main(["keygen", "--out", str(tmp_path / "k"), "--name", "Ana Quispe",
+                 "--passphrase-file", str(tmp_path / "pass")]) == output.EXIT_PASSPHRASE_REJECTED
+
+
+def test_a_weak_passphrase_is_explained_in_plain_words(tmp_path, capsys):
+    (tmp_path / "pass").write_text("password12345678\n")
+    assert main(["keygen", "--out", str(tmp_path / "k"), "--passphrase-file", str(tmp_path / "pass")]) == 8
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "review: error: this passphrase is too easy to guess to protect a secret key "
+        "(this is similar to a commonly used password)",
+        "review: hint: use a diceware passphrase: six or more random words from a word list, "
+        "chosen with dice, e.g. 'ladder quiet mango ferry olive sprint'",
+    ]
+
+
+@pytest.mark.parametrize("command", ["keygen", "import"])
+def test_the_passphrase_variable_alone_is_ignored_by_the_real_command(tmp_path, keydir, public_key, command):
+    """Without the test-only switch the variable is not a passphrase: the command
+    prompts (here: no terminal, input ended), warns, and makes or opens nothing."""
+    env = {k: v for k, v in os.environ.items() if k != TEST_SWITCH}
+    env["RESGUARDO_PASSPHRASE"] = PASSPHRASE
+    if command == "keygen":
+        args = ["keygen", "--out", str(tmp_path / "k")]
+    else:
+        args = ["import", str(_one_bundle(tmp_path, public_key)), "--key", str(keydir / "Ana Quispe.secret-key"),
+                "--out", str(tmp_path / "out")]
+    proc = subprocess.run([sys.executable, "-m", "review", *args], stdin=subprocess.DEVNULL, start_new_session=True,
+                          capture_output=True, text=True, env=env, cwd=Path(__file__).resolve().parents[2], timeout=60)
+    assert proc.returncode == output.EXIT_INTERRUPTED, proc.stderr
+    assert ("review: warning: RESGUARDO_PASSPHRASE is set but ignored (it is only for automated tests); "
+            "type the passphrase instead") in proc.stderr.splitlines()
+    assert "no passphrase was typed" in proc.stderr
+    assert not (tmp_path / "k").exists() and not (tmp_path / "out").exists()
+
+
+def test_help_says_nothing_of_the_passphrase_variable(capsys):
+    for args in (["--help"], ["keygen", "--help"], ["import", "--help"]):
+        assert main(args) == 0
+    assert "RESGUARDO_PASSPHRASE" not in capsys.readouterr().out
+
+
+def test_the_switch_lets_tests_pass_the_passphrase(tmp_path, monkeypatch):
+    monkeypatch.setenv("RESGUARDO_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv(TEST_SWITCH, "1")
+    monkeypatch.setattr(getpass, "getpass", lambda prompt="": pytest.fail("prompted"))
+    assert main(["keygen", "--out", str(tmp_path / "k")]) == output.EXIT_OK

@@ -126,7 +126,7 @@ def import_cases(bundle: Path, reviewer, out: Path) -> dict[str, dict]:
     result = subprocess.run(
         [str(BIN / "review"), "import", str(bundle), "--key", str(reviewer.secret_file), "--out", str(out)],
         env={"PATH": os.environ["PATH"], "LANG": "C.UTF-8", "RESGUARDO_PASSPHRASE": reviewer.passphrase,
-             "TMPDIR": str(out.parent)},
+             "RESGUARDO_TEST_ONLY_PASSPHRASE_FROM_ENV": "1", "TMPDIR": str(out.parent)},
         capture_output=True, text=True,
     )
     assert result.returncode == 0, result.stderr

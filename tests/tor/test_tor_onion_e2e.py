@@ -73,7 +73,7 @@ def test_report_with_attachment_through_tor_is_exported_and_decrypted(onion_site
     imported = subprocess.run(
         [console("review"), "import", bundle, "--key", str(onion_site.reviewer_secret),
          "--out", str(tmp_path / "cases")],
-        env={**onion_site.env, "RESGUARDO_PASSPHRASE": PASSPHRASE}, capture_output=True, text=True,
+        env={**onion_site.env, "RESGUARDO_PASSPHRASE": PASSPHRASE, "RESGUARDO_TEST_ONLY_PASSPHRASE_FROM_ENV": "1"}, capture_output=True, text=True,
     )
     assert imported.returncode == 0, imported.stderr
     [case] = [p for p in (tmp_path / "cases").iterdir() if not p.name.startswith((".", "_"))]
