@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Create .venv and install Resguardo's pinned Python dependencies.
-# Usage: scripts/setup-venv.sh [requirements file]   (default: requirements.txt)
+# Create .venv and install Resguardo's locked Python dependencies.
+# Usage: scripts/setup-venv.sh [lock file]   (default: requirements.txt; tests: requirements-test.txt)
+#
+# The lock files pin every dependency with its SHA-256 hashes (made by tools/lock.sh
+# from requirements*.in); --require-hashes makes pip refuse any file that differs and
+# any dependency the lock does not list. Resguardo itself is installed after, with
+# --no-deps, so nothing unlisted comes in with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 requirements="${1:-requirements.txt}"
@@ -20,7 +25,6 @@ if [ ! -x .venv/bin/python ]; then
     fi
   fi
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install -q --disable-pip-version-check -r "$requirements"
+.venv/bin/python -m pip install -q --disable-pip-version-check --require-hashes -r "$requirements"
 .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . 2>/dev/null \
   || .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps -e .
