@@ -1,98 +1,277 @@
-"""backup.sh / restore.sh round trip on a real data directory made by ``resguardo``."""
+"""resguardo-backup: an encrypted backup, a wiped machine, a restore: the same onion
+address, and every report still exports and decrypts (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import json
 import os
+import re
 import shutil
+import sqlite3
 import stat
 import subprocess
 import sys
 import tarfile
+import tracemalloc
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+import keys
 from deploy import clientauth, onionkey
+from deploy.backup import archive, install
+from deploy.backup.cli import main as backup_main
+from review.cli import main as review_main
+from tests.support.submit import csrf_token
 
-ROOT = Path(__file__).resolve().parents[2]
-DEPLOY = ROOT / "deploy"
-
-
-def resguardo(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    script = Path(sys.executable).with_name("resguardo")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "intake.cli"]
-    return subprocess.run([*command, *args], env=env, capture_output=True, text=True, check=True)
+BIN = Path(sys.executable).parent
+PASSPHRASE = "ladder quiet mango ferry olive sprint"
+NAME = re.compile(r"^resguardo-backup-\d{4}-\d{2}-\d{2}-[0-9a-f]{8}\.backup$")
 
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
+def today_start() -> int:
+    return archive.day_start(dt.datetime.now(dt.timezone.utc).date())
+
+
+def run(command: str, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / command), *args], env=env, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def backup_key(tmp_path_factory):
+    """The operator's backup keypair, made by ``resguardo-backup keygen``: (secret, public, passphrase file)."""
+    directory = tmp_path_factory.mktemp("backup-key")
+    (directory / "pass").write_text(PASSPHRASE + "\n")
+    assert backup_main(["keygen", "--out", str(directory / "keys"), "--passphrase-file", str(directory / "pass")]) == 0
+    secret, public = directory / "keys" / "backup.secret-key", directory / "keys" / "backup.public-key"
+    assert mode(secret) == 0o600
+    return secret, public, directory / "pass"
+
+
+def _submit(app, description: str, files: list[tuple[str, bytes]]) -> None:
+    client = app.test_client()
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    data = {"csrf_token": token, "description": description,
+            "attachments": [(io.BytesIO(content), name) for name, content in files] or [(io.BytesIO(b""), "")]}
+    assert client.post("/submit", data=data, content_type="multipart/form-data").status_code == 303
+
+
 @pytest.fixture
-def installation(tmp_path, reviewer):
-    """A data dir with a reviewer and a blob, and an onion state dir with one client."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "RESGUARDO_DATA_DIR": str(tmp_path / "data"),
-           "RESGUARDO_ONION_STATE": str(tmp_path / "onion-state"), "RESGUARDO_PYTHON": sys.executable,
-           "RESGUARDO_USER": "no-such-user-resguardo", "RESGUARDO_ONION_USER": "no-such-user-onion"}
-    env.pop("RESGUARDO_DATABASE_URL", None)
-    resguardo("init", env=env)
-    resguardo("reviewer", "add", str(reviewer.public_file), env=env)
-    blob = tmp_path / "data" / "blobs" / "ab" / "ab12"
-    blob.parent.mkdir(parents=True)
-    blob.write_bytes(b"RGENV ciphertext \x00\x01")
-    key, _ = onionkey.load_or_create(tmp_path / "onion-state" / "public")
-    clientauth.add_client(tmp_path / "onion-state" / "public", "staff1")
-    return env, key
+def installation(app, env, backend, data_dir, tmp_path):
+    """Two reports stored, an onion key with one authorized client; the environment for the commands."""
+    _submit(app, "CANARY-BACKUP-ONE", [("a.jpg", b"A" * 70_000)])
+    _submit(app, "CANARY-BACKUP-TWO", [])
+    app.extensions["resguardo.engine"].dispose()
+    onion = tmp_path / "onion-state"
+    key, _ = onionkey.load_or_create(onion / "public")
+    clientauth.add_client(onion / "public", "staff1")
+    command_env = {**os.environ, **env, "RESGUARDO_ONION_STATE": str(onion),
+                   "RESGUARDO_USER": "no-such-user-resguardo", "RESGUARDO_ONION_USER": "no-such-user-onion"}
+    return {"env": command_env, "key": key, "data": data_dir, "onion": onion, "backend": backend}
 
 
-def test_backup_then_restore_gives_back_everything(tmp_path, installation):
-    env, key = installation
-    (tmp_path / "out").mkdir()
-    made = subprocess.run(["sh", str(DEPLOY / "backup.sh"), str(tmp_path / "out")], env=env,
-                          capture_output=True, text=True)
+def _wipe(inst) -> None:
+    shutil.rmtree(inst["data"])
+    shutil.rmtree(inst["onion"])
+    if inst["backend"] == "postgresql":
+        from intake import db
+
+        engine = db.make_engine(inst["env"]["RESGUARDO_DATABASE_URL"])
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+
+
+def _create(inst, backup_key, out: Path) -> Path:
+    out.mkdir(exist_ok=True)
+    extra = ["--pg-dump"] if inst["backend"] == "postgresql" else []
+    made = run("resguardo-backup", "create", "--to", str(backup_key[1]), "--out", str(out), *extra, env=inst["env"])
     assert made.returncode == 0, made.stderr
-    archive = Path(made.stdout.strip())
-    assert archive.parent == tmp_path / "out" and mode(archive) == 0o600
-    with tarfile.open(archive) as tar:
-        assert sorted(tar.getnames()) == [
-            "resguardo-backup", "resguardo-backup/SHA256SUMS", "resguardo-backup/data.tar",
-            "resguardo-backup/onion.tar", "resguardo-backup/resguardo.db"]
-    reviewers_before = resguardo("reviewer", "list", env=env).stdout
+    return Path(made.stdout.strip())
 
-    shutil.rmtree(tmp_path / "data")
-    shutil.rmtree(tmp_path / "onion-state")
-    restored = subprocess.run(["sh", str(DEPLOY / "restore.sh"), str(archive)], env=env,
-                              capture_output=True, text=True)
+
+def _restore(inst, backup_key, backup: Path, *extra: str) -> subprocess.CompletedProcess:
+    return run("resguardo-backup", "restore", str(backup), "--key", str(backup_key[0]),
+               "--passphrase-file", str(backup_key[2]), *extra, env=inst["env"])
+
+
+def _members(backup: Path, secret_file: Path) -> list[tarfile.TarInfo]:
+    identity = keys.read_secret_key_file(secret_file, PASSPHRASE)
+    with open(backup, "rb") as source:
+        plain = b"".join(keys.EnvelopeReader(source, [identity]))
+    with tarfile.open(fileobj=io.BytesIO(plain), mode="r:") as tar:
+        return tar.getmembers()
+
+
+def test_backup_wipe_restore_gives_the_same_address_and_every_report(installation, backup_key, reviewer, tmp_path):
+    inst = installation
+    secret_before = (inst["onion"] / "public" / "hs_ed25519_secret_key").read_bytes()
+    app_secret = (inst["data"] / "secret_key").read_text().strip()
+    reviewers_before = run("resguardo", "reviewer", "list", env=inst["env"]).stdout
+
+    backup = _create(inst, backup_key, tmp_path / "out")
+    assert backup.parent == tmp_path / "out" and NAME.match(backup.name)
+    assert os.listdir(tmp_path / "out") == [backup.name]  # no temporary file left
+    assert mode(backup) == 0o600
+    assert os.stat(backup).st_mtime == today_start()
+    sealed = backup.read_bytes()
+    assert sealed.startswith(b"RESGUARD")
+    for secret in (secret_before[32:], inst["key"].expanded, app_secret.encode(), b"SQLite format 3"):
+        assert secret not in sealed
+
+    members = _members(backup, backup_key[0])
+    names = {member.name for member in members}
+    assert {"resguardo-backup.json", "data/secret_key", "onion/public/hs_ed25519_secret_key",
+            "onion/public/authorized_clients/staff1.auth"} <= names
+    assert ("data/resguardo.db" in names) == (inst["backend"] == "sqlite")
+    assert ("database/database.pgdump" in names) == (inst["backend"] == "postgresql")
+    assert not any(name.endswith(("-wal", "-shm")) for name in names)
+    assert {(m.mtime, m.uid, m.gid, m.uname, m.gname) for m in members} == {(today_start(), 0, 0, "", "")}
+    assert {m.mode for m in members} == {0o600, 0o700}
+
+    _wipe(inst)
+    restored = _restore(inst, backup_key, backup)
     assert restored.returncode == 0, restored.stderr
+    assert f"onion address: {inst['key'].hostname}" in restored.stdout.splitlines()
 
-    assert resguardo("reviewer", "list", env=env).stdout == reviewers_before
-    assert (tmp_path / "data" / "blobs" / "ab" / "ab12").read_bytes() == b"RGENV ciphertext \x00\x01"
-    assert mode(tmp_path / "data") == 0o700
-    assert mode(tmp_path / "data" / "secret_key") == 0o600
-    service = tmp_path / "onion-state" / "public"
-    assert onionkey.load(service).service_id == key.service_id
-    assert mode(service / "hs_ed25519_secret_key") == 0o600
+    service = inst["onion"] / "public"
+    assert (service / "hs_ed25519_secret_key").read_bytes() == secret_before
+    assert onionkey.load(service).hostname == inst["key"].hostname  # what the launcher publishes
     assert list(clientauth.list_clients(service)) == ["staff1"]
+    assert mode(inst["onion"]) == mode(service) == mode(inst["data"]) == 0o700
+    assert mode(service / "hs_ed25519_secret_key") == mode(inst["data"] / "secret_key") == 0o600
+    assert os.stat(inst["data"] / "secret_key").st_mtime == today_start()
+    assert [p.name for p in inst["data"].parent.iterdir() if p.name.startswith(".")] == []  # no staging left
+
+    assert run("resguardo", "reviewer", "list", env=inst["env"]).stdout == reviewers_before
+    exported = run("resguardo", "export", "--out", str(tmp_path / "usb"), env=inst["env"])
+    assert exported.returncode == 0, exported.stderr
+    assert "2 submissions, 3 items" in exported.stdout
+    bundle = next(line.split(": ", 1)[1] for line in exported.stdout.splitlines() if line.startswith("bundle: "))
+    (tmp_path / "reviewer-pass").write_text(reviewer.passphrase + "\n")
+    assert review_main(["import", bundle, "--key", str(reviewer.secret_file), "--out", str(tmp_path / "cases"),
+                        "--passphrase-file", str(tmp_path / "reviewer-pass")]) == 0
+    reports = [json.loads((case / "report.json").read_text(encoding="utf-8"))
+               for case in (tmp_path / "cases").iterdir() if not case.name.startswith(("_", "."))]
+    assert sorted(json.dumps(r, ensure_ascii=False).count("CANARY-BACKUP-") for r in reports) == [1, 1]
+    assert {"CANARY-BACKUP-ONE", "CANARY-BACKUP-TWO"} == {
+        canary for r in reports for canary in ("CANARY-BACKUP-ONE", "CANARY-BACKUP-TWO")
+        if canary in json.dumps(r, ensure_ascii=False)}
 
 
-def test_restore_refuses_to_overwrite_and_detects_damage(tmp_path, installation):
-    env, _ = installation
+def test_restore_refuses_a_non_empty_target_unless_forced(installation, backup_key, tmp_path):
+    inst = installation
+    backup = _create(inst, backup_key, tmp_path / "out")
+    refused = _restore(inst, backup_key, backup)
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("resguardo-backup: error: ") and len(refused.stderr.splitlines()) == 1
+    (inst["data"] / "later.txt").write_text("kept aside")
+    forced = _restore(inst, backup_key, backup, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert not (inst["data"] / "later.txt").exists()
+    [kept] = [p for p in inst["data"].parent.iterdir() if p.name.startswith("data.replaced-")]
+    assert (kept / "later.txt").read_text() == "kept aside"
+
+
+@pytest.mark.parametrize("damage", ["flip", "cut", "append"])
+def test_a_damaged_backup_restores_nothing(installation, backup_key, tmp_path, damage):
+    inst = installation
+    backup = _create(inst, backup_key, tmp_path / "out")
+    raw = bytearray(backup.read_bytes())
+    if damage == "flip":
+        raw[len(raw) // 2] ^= 1
+    elif damage == "cut":
+        del raw[-70_000:]
+    else:
+        raw += b"\x00" * 16
+    backup.write_bytes(bytes(raw))
+    _wipe(inst)
+    result = _restore(inst, backup_key, backup)
+    assert result.returncode == 5, result.stderr
+    assert result.stderr.startswith("resguardo-backup: error: ") and len(result.stderr.splitlines()) == 1
+    assert not inst["data"].exists() and not inst["onion"].exists()
+    assert [p.name for p in inst["data"].parent.iterdir() if p.name.startswith(".")] == []
+
+
+def test_wrong_key_or_passphrase_restores_nothing(installation, backup_key, tmp_path):
+    inst = installation
+    backup = _create(inst, backup_key, tmp_path / "out")
+    _wipe(inst)
+    other = tmp_path / "other"
+    (tmp_path / "pass").write_text("quartz meadow lantern fiddle orbit cactus\n")
+    assert backup_main(["keygen", "--out", str(other), "--passphrase-file", str(tmp_path / "pass")]) == 0
+    wrong_key = run("resguardo-backup", "restore", str(backup), "--key", str(other / "backup.secret-key"),
+                    "--passphrase-file", str(tmp_path / "pass"), env=inst["env"])
+    assert wrong_key.returncode == 5, wrong_key.stderr
+    wrong_passphrase = run("resguardo-backup", "restore", str(backup), "--key", str(backup_key[0]),
+                           "--passphrase-file", str(tmp_path / "pass"), env=inst["env"])
+    assert wrong_passphrase.returncode == 4, wrong_passphrase.stderr
+    assert not inst["data"].exists() and not inst["onion"].exists()
+
+
+def test_keygen_refuses_a_weak_passphrase(tmp_path, capsys):
+    (tmp_path / "pass").write_text("password12345678\n")
+    assert backup_main(["keygen", "--out", str(tmp_path / "k"), "--passphrase-file", str(tmp_path / "pass")]) == 4
+    assert not (tmp_path / "k").exists()
+    assert "too easy to guess" in capsys.readouterr().err
+
+
+def test_create_needs_a_usable_backup_public_key(tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
     (tmp_path / "out").mkdir()
-    archive = Path(subprocess.run(["sh", str(DEPLOY / "backup.sh"), str(tmp_path / "out")], env=env,
-                                  capture_output=True, text=True, check=True).stdout.strip())
-    refused = subprocess.run(["sh", str(DEPLOY / "restore.sh"), str(archive)], env=env,
-                             capture_output=True, text=True)
-    assert refused.returncode == 1
-    assert refused.stderr.startswith("restore: error: ")
+    assert backup_main(["create", "--to", str(tmp_path / "missing.public-key"), "--out", str(tmp_path / "out"),
+                        "--data-dir", str(data)]) == 3
+    zero = tmp_path / "zero.public-key"
+    zero.write_text("resguardo-public-key: 1\npublic-key: " + "A" * 43 + "=\n")
+    assert backup_main(["create", "--to", str(zero), "--out", str(tmp_path / "out"), "--data-dir", str(data)]) == 3
+    assert "low-order" in capsys.readouterr().err
+    assert os.listdir(tmp_path / "out") == []
 
-    work = tmp_path / "unpacked"
-    with tarfile.open(archive) as tar:
-        tar.extractall(work, filter="tar")
-    (work / "resguardo-backup" / "resguardo.db").write_bytes(b"tampered")
-    damaged = tmp_path / "damaged.tar"
-    with tarfile.open(damaged, "w") as tar:
-        tar.add(work / "resguardo-backup", arcname="resguardo-backup")
-    result = subprocess.run(["sh", str(DEPLOY / "restore.sh"), str(damaged), "--force"], env=env,
-                            capture_output=True, text=True)
-    assert result.returncode == 1
-    assert "SHA256SUMS" in result.stderr
+
+def test_postgresql_needs_an_explicit_choice(tmp_path, backup_key, monkeypatch):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "out").mkdir()
+    monkeypatch.setenv("RESGUARDO_DATABASE_URL", "postgresql+psycopg://resguardo@/resguardo")
+    assert backup_main(["create", "--to", str(backup_key[1]), "--out", str(tmp_path / "out"),
+                        "--data-dir", str(tmp_path / "data"), "--onion-state", str(tmp_path / "none")]) == 2
+    assert backup_main(["create", "--to", str(backup_key[1]), "--out", str(tmp_path / "out"), "--no-database",
+                        "--data-dir", str(tmp_path / "data"), "--onion-state", str(tmp_path / "none")]) == 0
+    [made] = os.listdir(tmp_path / "out")
+    assert "resguardo-backup.json" in {m.name for m in _members(tmp_path / "out" / made, backup_key[0])}
+
+
+def test_memory_stays_flat_whatever_the_size(tmp_path):
+    """48 MiB of blobs through create and restore: Python's peak allocation stays under 4 MiB."""
+    data = tmp_path / "data"
+    (data / "blobs").mkdir(parents=True)
+    sqlite3.connect(data / "resguardo.db").close()
+    with open(data / "blobs" / "big", "wb") as handle:
+        for _ in range(48):
+            handle.write(os.urandom(1024 * 1024))
+    inst = install.Installation(data, tmp_path / "no-onion", f"sqlite:///{data / 'resguardo.db'}",
+                                "no-such-user-resguardo", "no-such-user-onion")
+    identity = keys.SecretKey.generate()
+    (tmp_path / "out").mkdir()
+    tracemalloc.start()
+    try:
+        backup = install.create(inst, [identity.public_key], tmp_path / "out")
+        _, create_peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        target = install.Installation(tmp_path / "restored", tmp_path / "restored-onion", inst.database_url,
+                                      inst.app_user, inst.onion_user)
+        install.restore(target, backup, [identity])
+        _, restore_peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (tmp_path / "restored" / "blobs" / "big").stat().st_size == 48 * 1024 * 1024
+    assert create_peak < 4 * 1024 * 1024 and restore_peak < 4 * 1024 * 1024, (create_peak, restore_peak)

@@ -1,0 +1,14 @@
+"""Encrypted backups of an installation: ``resguardo-backup keygen | create | restore``.
+
+A backup is one file: a tar stream (the data directory with a consistent
+database copy, and the onion service's key directory) sealed in one Resguardo
+envelope (:mod:`keys`, envelope v1) to the operator's backup public key, whose
+secret half, in a passphrase-protected key file, never stays on the server.
+Both directions stream: memory use does not grow with the size of the data.
+
+Modules: :mod:`.archive` (the sealed tar stream, both ways), :mod:`.database`
+(SQLite snapshot, PostgreSQL dump and restore), :mod:`.install` (where the
+pieces live, placing a restore), :mod:`.cli` (the command), :mod:`.errors`.
+May import :mod:`keys`, :mod:`intake` (configuration only), the standard
+library and zxcvbn; nothing here talks to the network.
+"""
