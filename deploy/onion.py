@@ -4,6 +4,7 @@ Commands (all take ``--service-dir``, default ``/var/lib/resguardo-onion/public`
 
     resguardo-onion init                      make the key (0600) and print the address
     resguardo-onion publish [--watch]         publish via tor's control port, print address
+                  [--require-client-auth]     ... only while a client is authorized (staff-only services)
     resguardo-onion check [--require-descriptor]   health check: exit 0 or 8
     resguardo-onion unpublish                 take the service down until next publish
     resguardo-onion client-auth add NAME      new reviewer credential (prints Tor Browser line)
@@ -28,7 +29,7 @@ from pathlib import Path
 import stem
 
 from deploy import clientauth, onionkey, torctl
-from deploy.errors import EXIT_INTERNAL, EXIT_OK, LauncherError, NotPublishedError
+from deploy.errors import EXIT_INTERNAL, EXIT_OK, ConfigError, LauncherError, NotPublishedError
 from deploy.torctl import ServiceSpec
 from deploy.watch import Watcher, publish, say
 
@@ -64,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     pub.add_argument("--no-pow", action="store_true", help="turn proof-of-work defence off")
     pub.add_argument("--pow-queue-rate", type=int, default=250)
     pub.add_argument("--pow-queue-burst", type=int, default=2500)
+    pub.add_argument("--require-client-auth", action="store_true",
+                     help="refuse to publish while no client is authorized (for staff-only services)")
     pub.add_argument("--watch", action="store_true",
                      help="keep running; re-publish whenever tor restarts")
     pub.add_argument("--interval", type=float, default=2.0, help="watch poll, seconds")
@@ -90,6 +93,10 @@ def _spec_factory(args: argparse.Namespace):
     target = torctl.validate_target(args.target)
 
     def make_spec() -> ServiceSpec:
+        client_keys = tuple(clientauth.list_clients(args.service_dir).values())
+        if getattr(args, "require_client_auth", False) and not client_keys:
+            raise ConfigError(f"no authorized client in {args.service_dir}: this service is for listed people "
+                              "only; add one with `resguardo-onion client-auth add NAME` first")
         return ServiceSpec(
             key=onionkey.load(args.service_dir),
             target=target,
@@ -97,7 +104,7 @@ def _spec_factory(args: argparse.Namespace):
             pow_enabled=not args.no_pow,
             pow_queue_rate=args.pow_queue_rate,
             pow_queue_burst=args.pow_queue_burst,
-            client_keys=tuple(clientauth.list_clients(args.service_dir).values()),
+            client_keys=client_keys,
         )
 
     return make_spec
@@ -121,6 +128,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     key, created = onionkey.load_or_create(args.service_dir)
     if created:
         say("notice", f"created a new onion key in {args.service_dir}; back it up")
+    make_spec()  # a missing client (with --require-client-auth) fails before tor is asked
     if not args.watch:
         controller = torctl.connect(args.control, args.cookie_file)
         try:

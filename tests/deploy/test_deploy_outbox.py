@@ -1,0 +1,91 @@
+"""The outbox: bundles fetched over a client-authorized onion service, read-only, nothing else."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from werkzeug.test import Client
+
+from deploy import clientauth, onion, onionkey, torctl
+from deploy.errors import ControlRefusedError
+from deploy.outbox import make_app
+
+BUNDLE = "resguardo-bundle-2026-12-01-1ed2d464.tar"
+CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+
+@pytest.fixture
+def outbox(tmp_path):
+    directory = tmp_path / "outbox"
+    directory.mkdir()
+    (directory / BUNDLE).write_bytes(b"RGENV bundle bytes \x00" * 5000)
+    (directory / "notes.txt").write_text("not a bundle")
+    (tmp_path / "secret").write_text("outside the outbox")
+    os.symlink(tmp_path / "secret", directory / "resguardo-bundle-2026-12-01-00000000.tar")
+    (directory / "resguardo-bundle-2026-12-01-11111111.tar").mkdir()
+    return directory
+
+
+def test_the_listing_names_only_bundle_files(outbox):
+    response = Client(make_app(outbox)).get("/")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert f'<a href="/{BUNDLE}" download>{BUNDLE}</a> (100000 bytes)' in page
+    assert "notes.txt" not in page and "00000000" not in page and "11111111" not in page
+    assert "<script" not in page and "style" not in page
+
+
+def test_a_bundle_downloads_whole_with_strict_headers(outbox):
+    response = Client(make_app(outbox)).get(f"/{BUNDLE}")
+    assert response.status_code == 200
+    assert response.get_data() == (outbox / BUNDLE).read_bytes()
+    response.close()
+    assert response.headers["Content-Length"] == "100000"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{BUNDLE}"'
+    assert response.headers["Content-Security-Policy"] == CSP
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Last-Modified" not in response.headers and "ETag" not in response.headers
+
+
+@pytest.mark.parametrize("path", ["/notes.txt", "/resguardo-bundle-2026-12-01-00000000.tar",
+                                  "/resguardo-bundle-2026-12-01-11111111.tar", "/../secret", "/%2e%2e/secret",
+                                  f"/{BUNDLE}/", f"/x/{BUNDLE}", "/resguardo-bundle-2026-12-01-22222222.tar"])
+def test_anything_else_is_not_found(outbox, path):
+    response = Client(make_app(outbox)).get(path)
+    assert response.status_code == 404
+    assert response.get_data() == b"404\n"
+    assert response.headers["Content-Security-Policy"] == CSP
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+def test_it_is_read_only(outbox, method):
+    response = Client(make_app(outbox)).open(f"/{BUNDLE}", method=method)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, HEAD"
+    assert (outbox / BUNDLE).exists()
+
+
+def test_the_public_site_serves_no_bundle(client):
+    assert client.get(f"/{BUNDLE}").status_code == 404
+    assert client.get(f"/outbox/{BUNDLE}").status_code == 404
+
+
+def _publish(service: Path) -> int:
+    return onion.main(["publish", "--require-client-auth", "--service-dir", str(service),
+                       "--target", "127.0.0.1:8082"])
+
+
+def test_the_outbox_launcher_will_not_publish_without_an_authorized_client(tmp_path, capsys, monkeypatch):
+    def tor_asked(*_args, **_kwargs):
+        raise ControlRefusedError("tor was asked")
+
+    monkeypatch.setattr(torctl, "connect", tor_asked)
+    service = tmp_path / "outbox-onion"
+    onionkey.load_or_create(service)
+    assert _publish(service) == 11
+    assert "no authorized client" in capsys.readouterr().err
+    clientauth.add_client(service, "transfer1")
+    assert _publish(service) == ControlRefusedError.exit_code  # past the check: on to tor
+    assert "tor was asked" in capsys.readouterr().err
