@@ -9,7 +9,8 @@ reviewers' transfer machines holding a client key can even find its address.
 
 It serves the bundle files that ``resguardo export --out OUTBOX`` wrote into
 ``RESGUARDO_OUTBOX_DIR`` (default ``/var/lib/resguardo-outbox``) and nothing
-else: ``GET /`` lists them, ``GET /resguardo-bundle-….tar`` streams one.
+else (and encrypted backups an operator copies there): ``GET /`` lists them,
+``GET /resguardo-bundle-….tar`` streams one.
 Names that are not export bundle names, links and anything but a regular
 file are 404; methods other than GET and HEAD are 405. Bundles are
 ciphertext sealed to the reviewers; the onion circuit encrypts the transfer.
@@ -29,7 +30,9 @@ from werkzeug.wrappers import Request, Response
 from werkzeug.wsgi import wrap_file
 
 DEFAULT_DIR = "/var/lib/resguardo-outbox"
-BUNDLE_NAME = re.compile(r"resguardo-bundle-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9a-f]{8}\.tar")
+BUNDLE_NAME = re.compile(r"resguardo-bundle-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9a-f]{8}\.tar"
+                         r"|resguardo-backup-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9a-f]{8}\.backup")
+"""Export bundles (``resguardo export``) and encrypted backups (``resguardo-backup create``)."""
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     "Cache-Control": "no-store",
@@ -75,7 +78,8 @@ def _download(environ: dict, directory: Path, name: str) -> Response:
         os.close(fd)
         raise NotFound()
     handle = os.fdopen(fd, "rb")
-    return Response(wrap_file(environ, handle, buffer_size=64 * 1024), content_type="application/x-tar",
+    kind = "application/x-tar" if name.endswith(".tar") else "application/octet-stream"
+    return Response(wrap_file(environ, handle, buffer_size=64 * 1024), content_type=kind,
                     direct_passthrough=True,
                     headers={"Content-Length": str(info.st_size),
                              "Content-Disposition": f'attachment; filename="{name}"'})

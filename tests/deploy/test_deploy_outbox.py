@@ -13,6 +13,7 @@ from deploy.errors import ControlRefusedError
 from deploy.outbox import make_app
 
 BUNDLE = "resguardo-bundle-2026-12-01-1ed2d464.tar"
+BACKUP = "resguardo-backup-2026-12-01-0a1b2c3d.backup"
 CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 
@@ -22,6 +23,7 @@ def outbox(tmp_path):
     directory.mkdir()
     (directory / BUNDLE).write_bytes(b"RGENV bundle bytes \x00" * 5000)
     (directory / "notes.txt").write_text("not a bundle")
+    (directory / BACKUP).write_bytes(b"RESGUARD sealed backup")
     (tmp_path / "secret").write_text("outside the outbox")
     os.symlink(tmp_path / "secret", directory / "resguardo-bundle-2026-12-01-00000000.tar")
     (directory / "resguardo-bundle-2026-12-01-11111111.tar").mkdir()
@@ -33,6 +35,7 @@ def test_the_listing_names_only_bundle_files(outbox):
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert f'<a href="/{BUNDLE}" download>{BUNDLE}</a> (100000 bytes)' in page
+    assert f'<a href="/{BACKUP}" download>{BACKUP}</a> (22 bytes)' in page
     assert "notes.txt" not in page and "00000000" not in page and "11111111" not in page
     assert "<script" not in page and "style" not in page
 
