@@ -25,6 +25,7 @@ from typing import Callable, Iterable
 import zxcvbn
 
 from .errors import PassphraseMismatchError, WeakPassphraseError
+from .i18n import _
 
 ENV_VAR = "RESGUARDO_PASSPHRASE"
 TEST_SWITCH = "RESGUARDO_TEST_ONLY_PASSPHRASE_FROM_ENV"
@@ -62,7 +63,8 @@ def env_passphrase(warn: Callable[[str], None] | None = None) -> str | None:
     if os.environ.get(TEST_SWITCH) == "1":
         return os.environ[ENV_VAR]
     if warn is not None:
-        warn(f"{ENV_VAR} is set but ignored (it is only for automated tests); type the passphrase instead")
+        warn(_("%(var)s is set but ignored (it is only for automated tests); type the passphrase instead",
+               var=ENV_VAR))
     return None
 
 

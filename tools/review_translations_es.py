@@ -333,8 +333,10 @@ ES.update({
         "este archivo no es un paquete de resguardo utilizable, o contiene algo inseguro; no se descifró nada",
     "this is a folder, not a file": "esto es una carpeta, no un archivo",
     "this is not a folder (or is a link to one)": "esto no es una carpeta (o es un enlace a una)",
-    "this passphrase is too short or too simple to protect a secret key":
-        "esta frase de contraseña es demasiado corta o simple para proteger una llave secreta",
+    "this passphrase is too easy to guess to protect a secret key":
+        "esta frase de contraseña es demasiado fácil de adivinar para proteger una llave secreta",
+    "%(var)s is set but ignored (it is only for automated tests); type the passphrase instead":
+        "%(var)s está definida pero no se usa (solo sirve para pruebas automáticas); escriba la frase de contraseña",
     "this report opened but its contents are not in the expected form": "este reporte se abrió pero su contenido no tiene la forma esperada",
     "this report was written by a newer version of resguardo": "este reporte lo escribió una versión más nueva de resguardo",
     "this secret key file asks for protection settings no genuine key file uses, so it was not used":
