@@ -47,6 +47,15 @@ from .keyfile import (
 )
 from .receipt import Receipt
 from .reviewer import PublicKey, SecretKey
+from .errors import ReturnSignatureError
+from .signing import (
+    SigningPublicKey,
+    SigningSecretKey,
+    read_signing_public_key_file,
+    read_signing_secret_key_file,
+    write_signing_public_key_file,
+    write_signing_secret_key_file,
+)
 
 __all__ = [
     "EnvelopeReader",
@@ -86,4 +95,13 @@ __all__ = [
     "seal",
     "write_public_key_file",
     "write_secret_key_file",
+]
+__all__ += [
+    "ReturnSignatureError",
+    "SigningPublicKey",
+    "SigningSecretKey",
+    "read_signing_public_key_file",
+    "read_signing_secret_key_file",
+    "write_signing_public_key_file",
+    "write_signing_secret_key_file",
 ]

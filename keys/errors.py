@@ -63,5 +63,10 @@ class WeakParametersError(KeyFileError):
     """A secret key file asks for Argon2id limits below the accepted minimum."""
 
 
+class ReturnSignatureError(KeysError):
+    """A return bundle's manifest signature does not verify with the reply-signing
+    public key (forged, or the manifest was altered after signing)."""
+
+
 class ReceiptError(KeysError):
     """A receipt is malformed: the wrong number of words, or a word not on the list."""

@@ -327,3 +327,92 @@ def read_secret_key_file(path: str | os.PathLike, passphrase: str | bytes) -> Se
 def is_private_mode(path: str | os.PathLike) -> bool:
     """True if ``path`` is readable by its owner only (no group or other bits)."""
     return (Path(path).stat().st_mode & 0o077) == 0
+
+
+# -- the common syntax, for other key files (keys.signing) -----------------------
+
+b64 = _b64
+unb64 = _unb64
+parse_fields = _parse_fields
+require = _require
+read_text = _read_text
+write_new = _write_new
+
+
+def field_name(fields: dict[str, str]) -> str:
+    """The checked ``name`` field of parsed ``fields`` ("" if absent).
+
+    :raises KeyFileError: for a name the writer would refuse.
+    """
+    try:
+        return _clean_name(fields.get("name", ""))
+    except ValueError as exc:
+        raise KeyFileError(str(exc)) from exc
+
+
+def check_fingerprint(fields: dict[str, str], fingerprint: Fingerprint) -> None:
+    """Compare the optional ``fingerprint`` line with the key's.
+
+    :raises KeyFileError: if the line is present and does not match.
+    """
+    stated = fields.get("fingerprint")
+    if stated is not None and not fingerprint.matches_display(stated):
+        raise KeyFileError("the fingerprint line does not match the key")
+
+
+def format_fields(magic: str, key, values: list[tuple[str, str]], comment: str = "") -> str:
+    """Key-file text: the magic line, an optional ``# comment``, ``name``,
+    ``fingerprint`` (of ``key``), then ``values`` in order.
+
+    :raises ValueError: for a name :func:`format_public_key` refuses.
+    """
+    lines = [f"{magic}: {FORMAT_VERSION}", *([f"# {comment}"] if comment else []),
+             f"name: {_clean_name(key.name)}", f"fingerprint: {key.fingerprint.display()}"]
+    lines += [f"{name}: {value}" for name, value in values]
+    return "\n".join(lines) + "\n"
+
+
+def format_protected(magic: str, key, passphrase: str | bytes, purpose: str, *,
+                     opslimit: int = OPSLIMIT_MIN, memlimit: int = MEMLIMIT_MIN) -> str:
+    """Text of a passphrase-protected secret-key file with ``magic`` holding
+    ``key.raw``, exactly as docs/FORMAT.md "Secret-key file" describes
+    (Argon2id + secretbox); the comment line says ``KEEP THIS FILE SECRET.``
+    and ``purpose``.
+
+    :raises ValueError: if the passphrase is empty, the limits are out of
+        range, or the name is refused.
+    """
+    if not (OPSLIMIT_MIN <= opslimit <= OPSLIMIT_MAX and MEMLIMIT_MIN <= memlimit <= MEMLIMIT_MAX):
+        raise ValueError("Argon2id limits must be between MODERATE and the maximum")
+    salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
+    box = nacl.secret.SecretBox(_derive(_passphrase_bytes(passphrase), salt, opslimit, memlimit))
+    nonce = nacl.utils.random(nacl.secret.SecretBox.NONCE_SIZE)
+    sealed = box.encrypt(key.raw, nonce).ciphertext
+    values = [("kdf", "argon2id"), ("opslimit", str(opslimit)), ("memlimit", str(memlimit)),
+              ("salt", _b64(salt)), ("nonce", _b64(nonce)), ("secret-key", _b64(sealed))]
+    return format_fields(magic, key, values, f"KEEP THIS FILE SECRET. {purpose}")
+
+
+def open_protected(fields: dict[str, str], passphrase: str | bytes, size: int) -> tuple[bytes, str]:
+    """Decrypt the ``size``-byte secret of parsed protected-file ``fields``;
+    return ``(secret, name)``. Checks in the order docs/FORMAT.md gives.
+
+    :raises WrongPassphraseError, WeakParametersError, KeyFileError, ValueError:
+        as :func:`parse_secret_key`.
+    """
+    if _require(fields, "kdf") != "argon2id":
+        raise KeyFileError("unknown key derivation (only argon2id is read)")
+    opslimit = _uint(_require(fields, "opslimit"), "opslimit")
+    memlimit = _uint(_require(fields, "memlimit"), "memlimit")
+    if not (OPSLIMIT_MIN <= opslimit <= OPSLIMIT_MAX and MEMLIMIT_MIN <= memlimit <= MEMLIMIT_MAX):
+        raise WeakParametersError("the key file's Argon2id limits are out of the accepted range")
+    salt = _unb64(_require(fields, "salt"), nacl.pwhash.argon2id.SALTBYTES, "the salt")
+    nonce = _unb64(_require(fields, "nonce"), nacl.secret.SecretBox.NONCE_SIZE, "the nonce")
+    sealed = _unb64(_require(fields, "secret-key"), size + nacl.secret.SecretBox.MACBYTES,
+                    "the encrypted secret key")
+    name = field_name(fields)
+    box = nacl.secret.SecretBox(_derive(_passphrase_bytes(passphrase), salt, opslimit, memlimit))
+    try:
+        return box.decrypt(sealed, nonce), name
+    except nacl.exceptions.CryptoError as exc:
+        raise WrongPassphraseError("the passphrase does not open this key") from exc
