@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from . import config, db, errors, i18n, reviewers, sealing, security
+from . import capacity, config, db, errors, i18n, reviewers, sealing, security
 from .report.views import bp as report_bp
 from .upload.views import bp as upload_bp
 
@@ -45,6 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, require_reviewer
 
     db.init_app(app)
     sealing.init_app(app)
+    capacity.init_app(app)  # before CSRF: its check reads the request body
     csrf.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
@@ -75,6 +76,8 @@ def preflight() -> str | None:
 def _check_ready(app: Flask) -> None:
     if not db.is_migrated(app.extensions["resguardo.engine"]):
         raise NotReadyError("the database is not initialised: run `resguardo init`")
+    if not db.is_current(app.extensions["resguardo.engine"]):
+        raise NotReadyError("the database is from an older version of Resguardo: run `resguardo init` to upgrade it")
     with app.app_context():
         try:
             recipients = reviewers.active_recipients()

@@ -74,11 +74,13 @@ def _app():
                 EXIT_CONFIG,
             )
         fail("the database is not initialised: run `resguardo init`", EXIT_CONFIG)
+    if not db.is_current(app.extensions["resguardo.engine"]):
+        fail("the database is from an older version of Resguardo: run `resguardo init` to upgrade it", EXIT_CONFIG)
     return app
 
 
 def _stored_blob_count(blob_dir: Path) -> int:
-    """Committed blobs under ``blob_dir`` (0 if it does not exist)."""
+    """Blob files of an older installation under ``blob_dir`` (0 if it does not exist)."""
     from .storage import is_id
 
     try:
@@ -126,7 +128,6 @@ def init(force: bool) -> None:
         settings = config.load()
     except config.ConfigError as exc:
         fail(str(exc), EXIT_CONFIG)
-    Path(settings["BLOB_DIR"]).mkdir(mode=0o700, parents=True, exist_ok=True)
     engine = db.make_engine(settings["DATABASE_URL"])
     try:
         fresh = not db.is_migrated(engine)
@@ -141,7 +142,21 @@ def init(force: bool) -> None:
             EXIT_CONFIG,
         )
     db.upgrade(settings["DATABASE_URL"])
+    from .legacy import import_blob_files
+
+    engine = db.make_engine(settings["DATABASE_URL"])
+    try:
+        moved = import_blob_files(engine, settings["BLOB_DIR"])
+    finally:
+        engine.dispose()
+    if moved.imported or moved.removed:
+        click.echo(f"moved {moved.imported} stored items from {settings['BLOB_DIR']} into the database "
+                   f"(and deleted {moved.removed} leftover files of unfinished uploads)")
+    for item_id in moved.mismatched:
+        click.echo(f"resguardo: warning: {settings['BLOB_DIR']}/{item_id} does not match its row and was left there", err=True)
     click.echo(f"database ready; data directory {data_dir}")
+    if moved.mismatched:
+        sys.exit(EXIT_ATTENTION)
 
 
 @main.group()
@@ -290,32 +305,44 @@ def export(out_dir: Path, include_exported: bool) -> None:
         sys.exit(EXIT_ATTENTION)
 
 
-@main.command()
-@_data_dir_option
-@click.option("--older-than", default=6 * 3600, show_default=True, type=click.IntRange(min=60), help="Seconds a leftover must be untouched before it is deleted; longer than the slowest upload.")
-@click.option("--limit", default=10000, show_default=True, type=click.IntRange(min=1), help="Most files to delete in one run (the rest wait for the next run).")
-@click.option("--force", is_flag=True, help="Delete even if the database looks deleted or replaced (see docs/OPERATIONS.md).")
-def cleanup(older_than: int, limit: int, force: bool) -> None:
-    """Delete leftovers of interrupted uploads: temporary blobs, and blobs no row names.
-
-    Safe to run at any time, e.g. hourly from a systemd timer: it only
-    touches ciphertext files untouched for --older-than seconds.
-    """
-    from .cleanup import SuspiciousCleanupError, remove_leftovers
+def _tick() -> None:
+    from . import tick as periodic
 
     app = _app()
-    with app.app_context():
-        try:
-            result = remove_leftovers(
-                app.extensions["resguardo.blobs"], db.session(), older_than=older_than, limit=limit, force=force
-            )
-        except SuspiciousCleanupError as exc:
-            fail(
-                f"{exc}: the database looks deleted or replaced, so these may be real reports; "
-                "nothing was deleted. Restore the database from a backup (docs/OPERATIONS.md), "
-                "or pass --force only if you are sure",
-                EXIT_ATTENTION,
-            )
-    click.echo(f"removed {result.removed} leftover files")
-    if result.more:
-        click.echo(f"resguardo: warning: stopped at --limit {limit}; the next run removes the rest", err=True)
+    result = periodic.run(
+        app.extensions["resguardo.engine"], app.config["DATA_DIR"], app.config["PENDING_EXPIRY_HOURS"]
+    )
+    expired = result.expired
+    click.echo(f"expired {expired.blobs} unfinished uploads and {expired.sessions} upload sessions")
+    if result.compacted:
+        click.echo("database compacted (VACUUM): pages in key order")
+    if result.rewritten:
+        click.echo(f"rewrote {result.rewritten} rows written since the last tick, in key order")
+    click.echo(f"file times set to today 00:00 UTC on {result.reset_paths} paths")
+
+
+@main.command()
+@_data_dir_option
+def tick() -> None:
+    """The periodic job (hourly, systemd timer): expire unfinished uploads, then wipe
+    the order and time of day of what was written since the last tick.
+
+    Unfinished uploads idle RESGUARDO_PENDING_EXPIRY_HOURS whole hours are
+    deleted, all of them; the database is compacted in key order; file
+    times under the data directory are set to today's 00:00 UTC.
+    Safe to run at any time.
+    """
+    _tick()
+
+
+@main.command(hidden=True)
+@_data_dir_option
+@click.option("--older-than", type=int, hidden=True)
+@click.option("--limit", type=int, hidden=True)
+@click.option("--force", is_flag=True, hidden=True)
+def cleanup(older_than: int | None, limit: int | None, force: bool) -> None:
+    """The old name of `resguardo tick` (its options are accepted and ignored)."""
+    if older_than is not None or limit is not None or force:
+        click.echo("resguardo: warning: cleanup is now `resguardo tick`; --older-than, --limit and --force "
+                   "are ignored (see RESGUARDO_PENDING_EXPIRY_HOURS)", err=True)
+    _tick()

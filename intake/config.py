@@ -13,13 +13,32 @@ RESGUARDO_SECRET_KEY_FILE      file with the Flask secret key
                                (``DATA_DIR/secret_key``, made by
                                ``resguardo init``; at least 32 bytes)
 RESGUARDO_DATABASE_URL         SQLAlchemy URL (``sqlite:///DATA_DIR/resguardo.db``)
-RESGUARDO_BLOB_DIR             ciphertext blob store (``DATA_DIR/blobs``)
+RESGUARDO_BLOB_DIR             where an installation older than migration 0003
+                               kept blob files (``DATA_DIR/blobs``);
+                               ``resguardo init`` moves them into the database
 RESGUARDO_ENV                  ``production`` (default) or ``development``
 RESGUARDO_MAX_CONTENT_LENGTH   bytes per request (536870912 = 512 MiB)
 RESGUARDO_MAX_FORM_PARTS       multipart parts per request (64)
 RESGUARDO_MAX_FORM_MEMORY      bytes of one text field (1048576 = 1 MiB; at
                                least 131072, Werkzeug reads 64 KiB at a time)
 RESGUARDO_MAX_ATTACHMENTS      files per submission (20)
+RESGUARDO_SESSION_PENDING_BYTES  declared bytes of unfinished browser uploads
+                               one browser session may hold (the request
+                               limit, ``RESGUARDO_MAX_CONTENT_LENGTH``)
+RESGUARDO_SESSION_PENDING_FILES  unfinished uploads one browser session may
+                               hold (``RESGUARDO_MAX_ATTACHMENTS`` + 1)
+RESGUARDO_PENDING_BYTES        bytes all unfinished uploads together may hold
+                               or be promised (4294967296 = 4 GiB); past it
+                               new uploads get a "try again later" (503)
+RESGUARDO_PENDING_FILES        unfinished uploads in all (2000)
+RESGUARDO_PENDING_SESSIONS     open browser upload sessions in all (5000)
+RESGUARDO_PENDING_EXPIRY_HOURS an unfinished upload idle this many whole
+                               hours is deleted by the next ``resguardo tick``
+                               (1: gone 1 to 2 hours after its last byte)
+RESGUARDO_DISK_FLOOR           free bytes the data directory's file system
+                               must keep (1073741824 = 1 GiB); below it new
+                               uploads and reports get a "try again later"
+                               (503); stored reports are never touched
 =============================  ==============================================
 """
 
@@ -94,6 +113,11 @@ def load(test_config: Mapping[str, Any] | None = None, env: Mapping[str, str] | 
         "MAX_FORM_PARTS": _int(env, "RESGUARDO_MAX_FORM_PARTS", 64, 4),
         "MAX_FORM_MEMORY_SIZE": _int(env, "RESGUARDO_MAX_FORM_MEMORY", MIB, 128 * 1024),
         "MAX_ATTACHMENTS": _int(env, "RESGUARDO_MAX_ATTACHMENTS", 20, 1),
+        "PENDING_BYTES": _int(env, "RESGUARDO_PENDING_BYTES", 4096 * MIB, 0),
+        "PENDING_FILES": _int(env, "RESGUARDO_PENDING_FILES", 2000, 0),
+        "PENDING_SESSIONS": _int(env, "RESGUARDO_PENDING_SESSIONS", 5000, 0),
+        "PENDING_EXPIRY_HOURS": _int(env, "RESGUARDO_PENDING_EXPIRY_HOURS", 1, 1),
+        "DISK_FLOOR": _int(env, "RESGUARDO_DISK_FLOOR", 1024 * MIB, 0),
         "SESSION_COOKIE_NAME": "resguardo_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Strict",
@@ -112,6 +136,14 @@ def load(test_config: Mapping[str, Any] | None = None, env: Mapping[str, str] | 
         "JSON_SORT_KEYS": False,
     }
     config.update(overrides)
+    config.setdefault(
+        "SESSION_PENDING_BYTES",
+        _int(env, "RESGUARDO_SESSION_PENDING_BYTES", config["MAX_CONTENT_LENGTH"], 0),
+    )
+    config.setdefault(
+        "SESSION_PENDING_FILES",
+        _int(env, "RESGUARDO_SESSION_PENDING_FILES", config["MAX_ATTACHMENTS"] + 1, 0),
+    )
 
     if "SECRET_KEY" not in overrides:
         secret_file = Path(env.get("RESGUARDO_SECRET_KEY_FILE") or data_dir / "secret_key")

@@ -77,3 +77,10 @@ def upgrade(url: str, revision: str = "head") -> None:
 def is_migrated(engine: Engine) -> bool:
     """True if the schema tables exist (``resguardo init`` has run)."""
     return inspect(engine).has_table("submissions")
+
+
+def is_current(engine: Engine) -> bool:
+    """True if the schema has the blob tables of migration 0003 (ciphertext in the
+    database); an older one needs ``resguardo init`` to upgrade it and move its
+    blob files in."""
+    return inspect(engine).has_table("blobs")

@@ -3,8 +3,10 @@
 The bundle (docs/FORMAT.md, "Bundle") is an uncompressed POSIX tar:
 ``manifest.json`` first, then ``items/<item id>`` with the envelope bytes.
 Tar headers carry no times, owners or modes of the server (mtime 0, uid and
-gid 0, mode 0600). Each blob is hashed before it is written, so a blob that
-no longer matches its row is reported instead of exported. The bundle is
+gid 0, mode 0600). Blobs are streamed from their chunk rows in the database
+(:mod:`intake.storage`), a batch of rows at a time. Each blob is hashed
+before it is written, so a blob that is missing or no longer matches its row
+is reported instead of exported. The bundle is
 written under a temporary name, fsynced and renamed; only then are the
 submissions marked exported.
 """

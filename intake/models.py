@@ -5,6 +5,15 @@ day it arrived (never a time), and for each item the ciphertext's size and
 SHA-256. Nothing about the reporter: no address, user agent, referrer,
 language or time of day. Schema changes go through Alembic
 (intake/migrations/), never ``create_all``.
+
+The ciphertext itself lives here too, in :class:`BlobChunk` rows
+(:mod:`intake.storage`). Every table that holds anything of a submission is
+``WITHOUT ROWID`` on SQLite (:data:`NO_ROWID`): a hidden rowid would number
+rows in arrival order. Its key is a random id, so the B-tree, and after the
+periodic ``VACUUM`` the file's pages, are in random-id order. Pending rows
+(an upload not yet submitted) carry an hour "tick" number
+(:func:`intake.storage.current_tick`) for expiry, and are deleted or cleared
+on submit or expiry; stored rows carry no time finer than a day.
 """
 
 from __future__ import annotations
@@ -42,10 +51,15 @@ class Reviewer(Base):
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+#: ``__table_args__`` entry: no hidden rowid on SQLite (ignored by PostgreSQL).
+NO_ROWID = {"sqlite_with_rowid": False}
+
+
 class Submission(Base):
     """One report and its attachments, as ciphertext items."""
 
     __tablename__ = "submissions"
+    __table_args__ = (NO_ROWID,)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     received_on: Mapped[dt.date] = mapped_column(Date, index=True)
@@ -66,6 +80,7 @@ class Item(Base):
         CheckConstraint("kind IN ('report', 'attachment')", name="ck_items_kind"),
         CheckConstraint("size >= 0", name="ck_items_size"),
         CheckConstraint("position >= 0", name="ck_items_position"),
+        NO_ROWID,
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -77,3 +92,73 @@ class Item(Base):
     size: Mapped[int] = mapped_column(BigInteger)  # ciphertext bytes
     sha256: Mapped[str] = mapped_column(String(64))  # of the ciphertext
     submission: Mapped[Submission] = relationship(back_populates="items")
+
+
+class Blob(Base):
+    """One ciphertext envelope held as :class:`BlobChunk` rows (:mod:`intake.storage`).
+
+    ``complete`` is false while it is being written (a pending blob) and
+    turns true in the same transaction that commits the submission naming
+    it. ``size`` and ``chunks`` count what is stored so far. The other
+    columns exist only while pending and are cleared on completion:
+    ``tick`` is the hour number of the last write (for expiry), ``owner``
+    the keyed hash of the browser upload session that declared it (NULL for
+    the no-JavaScript path), ``declared`` the envelope size it promised.
+    """
+
+    __tablename__ = "blobs"
+    __table_args__ = (
+        CheckConstraint("size >= 0", name="ck_blobs_size"),
+        CheckConstraint("chunks >= 0", name="ck_blobs_chunks"),
+        NO_ROWID,
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    chunks: Mapped[int] = mapped_column(Integer, default=0)
+    tick: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    owner: Mapped[str | None] = mapped_column(
+        ForeignKey("upload_sessions.key", ondelete="CASCADE"), nullable=True, index=True
+    )
+    declared: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class BlobChunk(Base):
+    """Bytes ``seq`` (0, 1, 2, ...) of blob ``blob_id``: at most :data:`intake.storage.CHUNK_BYTES`."""
+
+    __tablename__ = "blob_chunks"
+    __table_args__ = (NO_ROWID,)
+
+    blob_id: Mapped[str] = mapped_column(
+        ForeignKey("blobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class UploadSession(Base):
+    """A browser's unfinished upload session (JavaScript path), deleted on submit or expiry.
+
+    ``key`` is a keyed hash (:func:`intake.upload.sessions.session_key`) of
+    the random token in the reporter's cookie, so a copy of the database
+    cannot be turned back into a cookie. ``submission_id`` is the id the
+    browser seals into its report; ``tick`` the hour of the last request.
+    """
+
+    __tablename__ = "upload_sessions"
+    __table_args__ = (NO_ROWID,)
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    submission_id: Mapped[str] = mapped_column(String(32))
+    tick: Mapped[int] = mapped_column(Integer, index=True)
+
+
+class TickState(Base):
+    """PostgreSQL only: the transaction id of the last ``resguardo tick`` (one row, id 1);
+    rows younger than it are rewritten by the next tick (:mod:`intake.tick`)."""
+
+    __tablename__ = "tick_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_xid: Mapped[str] = mapped_column(String(32))

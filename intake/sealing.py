@@ -3,9 +3,10 @@
 Werkzeug normally spools file parts over 500 KB to temporary files. Here the
 request class replaces that stream factory: each file part is handed to a
 :class:`SealedUpload`, which feeds the bytes straight into a
-:class:`keys.EnvelopeWriter` whose output is a blob in ``incoming/``. No
-plaintext byte reaches the filesystem; memory holds at most one 64 KiB
-chunk per part. Text fields stay in memory (bounded by
+:class:`keys.EnvelopeWriter` whose output is a pending blob in the database
+(:mod:`intake.storage`). No plaintext byte reaches the filesystem; memory
+holds at most one 64 KiB plaintext chunk and one batch of ciphertext
+(:data:`intake.storage.BATCH_BYTES`) per part. Text fields stay in memory (bounded by
 ``MAX_FORM_MEMORY_SIZE``) until the report envelope is sealed in the view.
 
 Anything not committed by the end of the request (a CSRF failure, an
@@ -103,7 +104,7 @@ class SealedUpload:
         return self._blob is not None and self._blob.committed
 
     def discard(self) -> None:
-        """Drop whatever was written; the blob file is deleted."""
+        """Drop whatever was written; the pending blob is deleted."""
         self.closed = True
         if self._blob is not None:
             self._blob.discard()
@@ -178,7 +179,8 @@ def mark_stored() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Use :class:`SealingRequest`, create the blob store, clean up after requests."""
+    """Use :class:`SealingRequest`, create the blob store (after :func:`intake.db.init_app`),
+    clean up after requests."""
     app.request_class = SealingRequest
-    app.extensions["resguardo.blobs"] = BlobStore(app.config["BLOB_DIR"])
+    app.extensions["resguardo.blobs"] = BlobStore(app.extensions["resguardo.engine"])
     app.teardown_request(_cleanup)

@@ -1,114 +1,99 @@
-"""Partial envelopes uploaded piece by piece, kept in ``blobs/incoming/``.
+"""Partial envelopes uploaded piece by piece, kept as pending blobs in the database.
 
-A part is ``incoming/<upload id>.part`` (mode 0600), created empty when the
-browser declares an upload and appended to at exactly its current end. The
-file's length *is* the number of bytes received: nothing about the upload is
-stored anywhere else on the server (the declared size lives in the reporter's
-signed session cookie). Appends take an exclusive ``flock`` so two requests
-for one upload (a retry racing the original) cannot interleave, and are
-``fsync``-ed before the new size is answered, so an acknowledged byte is on
-disk. Only ciphertext is written here; :mod:`intake.upload.checks` refuses
-anything that looks like plaintext before it is appended.
+An upload is a pending :class:`~intake.models.Blob` row whose id is the item
+id it will be stored under (:func:`item_id_for`), owned by one browser
+upload session (:mod:`intake.upload.sessions`) and carrying the size the
+browser declared. Its chunk rows are appended at exactly its current end
+(:func:`intake.storage.append_chunks`: a conditional UPDATE of the row's
+size decides which of two racing requests for one offset wins), each piece
+in one transaction that has committed before the new size is answered, so an
+acknowledged byte is durable. Only ciphertext is written here;
+:mod:`intake.upload.checks` refuses anything that looks like plaintext
+before it is appended.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import hmac
-import os
-from pathlib import Path
 
-from ..storage import BlobStore, _fsync_dir, is_id
+from sqlalchemy import select
+
+from ..models import Blob
+from ..storage import BlobStore, OffsetMismatch, append_chunks, is_id
+
+__all__ = ["ITEM_LABEL", "OffsetMismatch", "Part", "ReceivedBlob", "item_id_for"]
 
 ITEM_LABEL = b"resguardo/v1/upload-item\x00"
 HASH_BLOCK = 1024 * 1024
 
 
-class OffsetMismatch(Exception):
-    """An append did not start at the part's current end; ``received`` is that end."""
-
-    def __init__(self, received: int) -> None:
-        super().__init__(f"received {received}")
-        self.received = received
-
-
 def item_id_for(upload_id: str, secret: str | bytes) -> str:
-    """The item id an upload is stored under once submitted (32 hex).
+    """The item id an upload is stored under (32 hex), also its pending blob's id.
 
-    A keyed hash of the upload id under the app secret, so the session needs
-    to carry only the upload id, and the stored item's name does not reveal
-    the upload id that the reporter's cookie held.
+    A keyed hash of the upload id under the app secret, so the database never
+    holds the upload id (the bearer capability the browser sends), and the
+    stored item's name does not reveal it.
     """
     key = secret.encode("utf-8") if isinstance(secret, str) else secret
     return hmac.new(key, ITEM_LABEL + upload_id.encode("ascii"), hashlib.sha256).hexdigest()[:32]
 
 
 class Part:
-    """One partial envelope: ``incoming/<upload_id>.part``.
+    """One partial envelope: the pending blob ``item_id`` owned by upload session ``owner``.
 
-    :raises ValueError: if ``upload_id`` is not a 32-hex id.
+    :raises ValueError: if ``item_id`` is not a 32-hex id.
     """
 
-    def __init__(self, store: BlobStore, upload_id: str) -> None:
-        if not is_id(upload_id):
-            raise ValueError("not an upload id")
+    def __init__(self, store: BlobStore, item_id: str, owner: str) -> None:
+        if not is_id(item_id):
+            raise ValueError("not an item id")
         self.store = store
-        self.upload_id = upload_id
-        self.path = store.incoming / f"{upload_id}.part"
+        self.id = item_id
+        self.owner = owner
 
-    def create(self) -> None:
-        """Create the empty part (exclusively). :raises FileExistsError: if it exists."""
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-        os.close(fd)
-
-    def exists(self) -> bool:
-        return self.path.is_file()
+    def declared(self) -> int | None:
+        """The declared size (bytes) if this session's pending upload exists, else None."""
+        with self.store.engine.connect() as connection:
+            return connection.execute(
+                select(Blob.declared).where(
+                    Blob.id == self.id, Blob.owner == self.owner, Blob.complete.is_(False)
+                )
+            ).scalar()
 
     def received(self) -> int:
         """Bytes received so far. :raises FileNotFoundError: if the part is gone."""
-        return self.path.stat().st_size
+        return self.store.size(self.id)
 
     def append(self, offset: int, data: bytes) -> int:
         """Append ``data`` if ``offset`` equals the bytes received; return the new size.
 
         :raises OffsetMismatch: if ``offset`` is not the current end (nothing written).
-        :raises FileNotFoundError: if the part is gone (cleaned up or submitted).
+        :raises FileNotFoundError: if the part is gone (expired or submitted).
         """
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_NOFOLLOW)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            end = os.fstat(fd).st_size
-            if end != offset:
-                raise OffsetMismatch(end)
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
-            return end + len(data)
-        finally:
-            os.close(fd)
+        with self.store.engine.begin() as connection:
+            return append_chunks(connection, self.id, offset, data)
 
     def open(self):
-        """Open the part for reading (binary)."""
-        return open(self.path, "rb")
+        """Open the part for reading (binary stream)."""
+        return self.store.open(self.id)
 
     def discard(self) -> None:
-        """Delete the part if present."""
-        self.path.unlink(missing_ok=True)
+        """Delete the part if it is still pending."""
+        self.store.delete(self.id, pending_only=True)
 
 
 class ReceivedBlob:
-    """A complete uploaded envelope, committed into the blob store as ``item_id``.
+    """A complete uploaded envelope, about to be stored as item ``part.id``.
 
     Satisfies :class:`intake.submission.DurableBlob`: ``size`` and ``sha256``
-    are of the envelope bytes, computed by reading the part once.
+    are of the envelope bytes, computed by reading the part once; its bytes
+    are durable already, so :meth:`commit` has nothing left to write.
     """
 
-    def __init__(self, part: Part, item_id: str) -> None:
+    def __init__(self, part: Part) -> None:
         self.part = part
-        self.id = item_id
+        self.id = part.id
         self.size = part.received()
         digest = hashlib.sha256()
         with part.open() as handle:
@@ -122,24 +107,10 @@ class ReceivedBlob:
         return self._sha256
 
     def commit(self) -> None:
-        """fsync the part, rename it to ``<item_id>``, fsync the directory. Idempotent."""
-        if self.committed:
-            return
-        fd = os.open(self.part.path, os.O_RDONLY | os.O_NOFOLLOW)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        target: Path = self.part.store.path(self.id)
-        if target.exists():
-            raise FileExistsError(f"item {self.id} already stored")
-        os.rename(self.part.path, target)
-        _fsync_dir(self.part.store.root)
+        """Nothing to write: every piece committed when it was appended."""
         self.committed = True
 
     def discard(self) -> None:
-        """Delete the envelope, committed or not."""
-        if self.committed:
-            self.part.store.path(self.id).unlink(missing_ok=True)
-            self.committed = False
+        """Delete the envelope unless its submission completed it."""
         self.part.discard()
+        self.committed = False

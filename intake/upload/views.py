@@ -2,12 +2,12 @@
 
 Every call carries the form's CSRF token in the ``X-CSRFToken`` header
 (flask-wtf checks it; the session cookie is SameSite=Strict). The state of a
-reporter's uploads lives only in their signed session cookie::
-
-    session["sealed"] = {"s": <submission id>, "u": {<upload id>: <declared size>}}
-
-Nothing about the reporter is kept on the server; a partial envelope is the
-file ``blobs/incoming/<upload id>.part`` and its length is what was received.
+reporter's uploads lives on the server (:mod:`intake.upload.sessions`): the
+cookie holds only an opaque random token, the server a keyed hash of it with
+the submission id; each upload is a pending blob in the database
+(:mod:`intake.upload.parts`) whose stored length is what was received. The
+upload id the browser names is a bearer capability known only to it; the
+database holds only its keyed hash (the item id).
 
 =======  ===========================  ===============================================
 method   path                         answer (JSON)
@@ -29,27 +29,31 @@ POST     /upload/submit               201 ``{"location"}`` for body ``{"report":
 
 Errors are ``{"error": <localized message>, "title": <localized title>,
 "code": <short name>}`` with 400 (malformed, CSRF), 404 (no such upload in
-this session), 409 (offset), 413 (too large), 422 (refused envelope).
+this session), 409 (offset), 413 (too large), 422 (refused envelope), 503
+(``"full"``: the site holds as many unfinished uploads as it may, or its disk
+is nearly full; try again later).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request, session, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from .. import db, errors
+from sqlalchemy import delete
+
+from .. import capacity, db, errors
 from .. import submission as shared
-from ..models import Item
+from ..models import Item, UploadSession
 from ..sealing import blob_store, request_recipients, track
 from ..storage import is_id, new_id
+from . import sessions
 from .checks import MAX_PIECE_BYTES, Refused, check_complete, check_piece, declared_size_ok
 from .parts import OffsetMismatch, Part, ReceivedBlob, item_id_for
 
 bp = Blueprint("upload", __name__, url_prefix="/upload")
 
-STATE = "sealed"
 REFUSED_TITLE = _l("The encrypted upload was refused")
 MESSAGES = {
     "structure": (422, _l("What your browser sent is not an envelope for this site's reviewers. Nothing was stored.")),
@@ -74,11 +78,9 @@ def _refused(code: str, **extra):
     return _error(code, status, REFUSED_TITLE, message, **extra)
 
 
-def _state() -> dict:
-    state = session.get(STATE)
-    if not isinstance(state, dict) or not is_id(str(state.get("s", ""))) or not isinstance(state.get("u"), dict):
-        return {}
-    return state
+def _full():
+    title, message = capacity.FULL_MESSAGE
+    return _error("full", 503, title, message)
 
 
 def _fingerprints():
@@ -93,53 +95,51 @@ def _part(upload_id: object) -> tuple[Part, int]:
     """
     if not isinstance(upload_id, str) or not is_id(upload_id):
         raise Refused("unknown")
-    declared = _state().get("u", {}).get(upload_id)
-    part = Part(blob_store(), upload_id)
-    if type(declared) is not int or not part.exists():
+    state = sessions.current()
+    if state is None:
+        raise Refused("unknown")
+    part = Part(blob_store(), item_id_for(upload_id, current_app.config["SECRET_KEY"]), state.key)
+    declared = part.declared()
+    if declared is None:
         raise Refused("unknown")
     return part, declared
-
-
-def _discard_all(state: dict) -> None:
-    for upload_id in state.get("u", {}):
-        if is_id(upload_id):
-            Part(blob_store(), upload_id).discard()
 
 
 @bp.post("/begin")
 def begin():
     """Start a browser-sealed submission; its id goes into the report the browser seals."""
-    _discard_all(_state())
-    submission_id = shared.new_submission_id()
-    session[STATE] = {"s": submission_id, "u": {}}
+    try:
+        submission_id = sessions.begin()
+    except sessions.Full:
+        return _full()
     return jsonify({"submission_id": submission_id})
 
 
 @bp.post("/")
 def create():
     """Declare one envelope upload of ``size`` bytes (body ``{"size": int}``)."""
-    state = _state()
-    if not state:
+    state = sessions.current()
+    if state is None:
         return _refused("unknown")
     body = request.get_json(silent=True)
     size = body.get("size") if isinstance(body, dict) else None
     limit = current_app.config["MAX_CONTENT_LENGTH"]
-    if len(state["u"]) >= current_app.config["MAX_ATTACHMENTS"] + 1:
-        return _refused("too_many")
     try:
         declared_size_ok(size, len(_fingerprints()), limit)
-        if sum(state["u"].values()) + size > limit:
-            raise Refused("too_large")
     except Refused as refusal:
         if refusal.code == "too_large":
             return errors_413()
         return _refused(refusal.code)
     upload_id = new_id()
-    Part(blob_store(), upload_id).create()
-    state["u"][upload_id] = size
-    session[STATE] = state
-    session.modified = True
     item_id = item_id_for(upload_id, current_app.config["SECRET_KEY"])
+    try:
+        sessions.declare(state.key, item_id, size)
+    except sessions.Full as full:
+        if full.scope == "files":
+            return _refused("too_many")
+        if full.scope == "bytes":
+            return errors_413()
+        return _full()
     return jsonify({"upload_id": upload_id, "item_id": item_id, "received": 0}), 201
 
 
@@ -204,14 +204,11 @@ def submit():
     (:func:`_already_stored`) the answer is the same 201 and nothing else
     happens, so a retry never makes a duplicate.
     """
-    state = _state()
     body = request.get_json(silent=True)
     if isinstance(body, dict) and _already_stored(body.get("report"), body.get("attachments", [])):
-        session.pop(STATE, None)
+        sessions.end()
         return jsonify({"location": url_for("report.received")}), 201
-    if isinstance(body, dict) and _being_stored(body.get("report")):
-        title, message = errors.MESSAGES[503]
-        return _error("in_progress", 503, title, message)  # retried by the page
+    state = sessions.current()
     if not state or not isinstance(body, dict):
         return errors_400() if state else _refused("unknown")
     report_id, attachment_ids = body.get("report"), body.get("attachments", [])
@@ -231,10 +228,22 @@ def submit():
         except Refused as refusal:
             return _refused(refusal.code)
         parts.append(part)
-    secret = current_app.config["SECRET_KEY"]
-    blobs = [track(ReceivedBlob(part, item_id_for(part.upload_id, secret))) for part in parts]
-    shared.store(state["s"], blobs[0], blobs[1:])
-    session.pop(STATE, None)
+    blobs = [track(ReceivedBlob(part)) for part in parts]
+
+    def close_session(db_session) -> None:
+        # Its other unfinished uploads go with it (ON DELETE CASCADE).
+        db_session.execute(delete(UploadSession).where(UploadSession.key == state.key))
+
+    try:
+        shared.store(state.submission_id, blobs[0], blobs[1:], also=close_session)
+    except shared.BlobsGone:
+        # A concurrent submit of the same uploads (a retry racing the
+        # original) completed them first: answer as the repeat it is.
+        if _already_stored(report_id, attachment_ids):
+            sessions.end()
+            return jsonify({"location": url_for("report.received")}), 201
+        return _refused("unknown")
+    sessions.end()
     return jsonify({"location": url_for("report.received")}), 201
 
 
@@ -257,18 +266,6 @@ def _already_stored(report_id: object, attachment_ids: object) -> bool:
         return False
     stored = [item.id for item in report.submission.items if item.kind == shared.ATTACHMENT]
     return stored == [item_id_for(upload_id, secret) for upload_id in attachment_ids]
-
-
-def _being_stored(report_id: object) -> bool:
-    """True if the report's blob is already in the blob store but its row is not
-    committed yet: a first submit is between those two steps (milliseconds), so
-    a retry must wait, not be told the uploads are unknown. (If that first
-    request died there, the blob is a leftover for ``resguardo cleanup`` and
-    the page's bounded retries end in its "could not confirm" message.)"""
-    if not isinstance(report_id, str) or not is_id(report_id):
-        return False
-    item_id = item_id_for(report_id, current_app.config["SECRET_KEY"])
-    return blob_store().path(item_id).exists() and db.session().get(Item, item_id) is None
 
 
 def errors_400():

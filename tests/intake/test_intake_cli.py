@@ -14,7 +14,7 @@ import pytest
 import keys
 from intake import create_app
 from intake.cli import EXIT_CONFIG, EXIT_KEYFILE, EXIT_REVIEWER
-from tests.support.stored import blob_files, stored_submissions
+from tests.support.stored import blobs, stored_submissions
 from tests.support.submit import csrf_token
 
 
@@ -150,7 +150,7 @@ def test_cleanup_removes_only_stale_leftovers(app, runner):
     assert result.exit_code == 0
     assert "removed 2 leftover files" in result.output
     assert not stale_part.exists() and not orphan.exists() and fresh_part.exists()
-    assert len([p for p in blob_files(app) if p.parent == store.root]) == 2
+    assert len([p for p in blobs(app) if p.parent == store.root]) == 2
 
 
 def test_demo_key_is_labelled_and_warned_about(env, runner, tmp_path):

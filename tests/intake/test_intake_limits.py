@@ -7,7 +7,7 @@ import io
 import pytest
 
 from intake import create_app, reviewers
-from tests.support.stored import blob_files, stored_submissions
+from tests.support.stored import blobs, stored_submissions
 from tests.support.submit import csrf_token
 
 
@@ -36,7 +36,7 @@ def test_over_the_size_limit_is_413_localized_and_stores_nothing(small_app):
     assert "Demasiados datos" in html
     assert "293 KiB" in html
     assert stored_submissions(small_app) == []
-    assert blob_files(small_app) == []
+    assert blobs(small_app) == []
 
 
 def test_over_the_size_limit_in_english(small_app):
@@ -59,7 +59,7 @@ def test_too_many_parts_is_413_and_stores_nothing(small_app):
     response = _post(small_app, attachments=files)
     assert response.status_code == 413
     assert stored_submissions(small_app) == []
-    assert blob_files(small_app) == []
+    assert blobs(small_app) == []
 
 
 def test_just_under_the_limit_is_accepted(small_app):

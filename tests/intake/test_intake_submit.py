@@ -12,7 +12,7 @@ import pytest
 import keys
 
 from tests.support.samples import all_reports
-from tests.support.stored import blob_files, item_count, open_submission, stored_submissions
+from tests.support.stored import blobs, item_count, open_submission, stored_submissions
 
 
 def post(client, token, fields=None, files=(), **kwargs):
@@ -53,7 +53,7 @@ def test_sample_report_is_stored_sealed_and_opens(app, client, token, reviewer, 
         assert opened[entry["item_id"]] == content
         assert entry["sha256"] == hashlib.sha256(content).hexdigest()
         assert entry["size"] == len(content)
-    for path in blob_files(app):
+    for path in blobs(app):
         data = path.read_bytes()
         assert sample.canary.encode() not in data
         for _name, content in files:
@@ -71,7 +71,7 @@ def test_empty_file_input_creates_no_attachment(app, client, token):
     assert response.status_code == 303
     [submission] = stored_submissions(app)
     assert [item.kind for item in submission.items] == ["report"]
-    assert len(blob_files(app)) == 1
+    assert len(blobs(app)) == 1
 
 
 def test_several_files_in_one_input(app, client, token, reviewer):
@@ -92,7 +92,7 @@ def test_missing_or_wrong_csrf_token_is_400_and_stores_nothing(app, client, toke
     assert response.status_code == 400
     assert "Su sesión expiró" in response.get_data(as_text=True)
     assert stored_submissions(app) == []
-    assert blob_files(app) == []
+    assert blobs(app) == []
 
 
 def test_csrf_token_from_another_session_is_refused(app, client, token):
@@ -109,7 +109,7 @@ def test_blank_description_is_400_with_message_and_stores_nothing(app, client, t
     assert "Cuéntenos qué pasó." in html
     assert "elíjalos de nuevo" in html
     assert stored_submissions(app) == []
-    assert blob_files(app) == []
+    assert blobs(app) == []
 
 
 def test_unknown_choice_is_400_and_stores_nothing(app, client, token):
@@ -123,7 +123,7 @@ def test_too_many_attachments_is_400(app, client, token):
     response = post(client, token, files=files)
     assert response.status_code == 400
     assert "Envíe como máximo 20 archivos a la vez." in response.get_data(as_text=True)
-    assert blob_files(app) == []
+    assert blobs(app) == []
 
 
 HOSTILE_NAMES = [
@@ -152,7 +152,7 @@ def test_filenames_of_any_script_survive_inside_ciphertext_only(app, client, tok
     assert names[0] == "Фото протеста.jpg" and names[1] == "抗议照片.png" and names[2] == "صورة الاحتجاج.pdf"
     assert names[5] == "a" * 400 + ".txt"
     assert sorted(opened.values()) == sorted(content for _, content in files)
-    on_disk = {path.name for path in blob_files(app)}
+    on_disk = {path.name for path in blobs(app)}
     assert all(len(name) == 32 and set(name) <= set("0123456789abcdef") for name in on_disk)
 
 
@@ -177,7 +177,7 @@ def test_invalid_utf8_and_nul_are_stored_sealed_never_500(app, client, token, re
     report, opened = open_submission(app, submission, reviewer.secret)
     assert report["fields"]["description"] == text.decode("utf-8", "replace")
     assert list(opened.values()) == [b"\x00\x01data"]
-    for path in blob_files(app):
+    for path in blobs(app):
         assert text not in path.read_bytes()
 
 
@@ -214,7 +214,7 @@ def test_non_utf8_part_header_is_a_clear_400_and_stores_nothing(app, client, tok
     assert response.status_code == 400
     assert "No se pudo entender la solicitud" in response.get_data(as_text=True)
     assert stored_submissions(app) == []
-    assert blob_files(app) == []
+    assert blobs(app) == []
 
 
 def test_large_upload_never_touches_tempfile(app, client, token, reviewer, monkeypatch):

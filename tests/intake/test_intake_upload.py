@@ -18,7 +18,7 @@ import pytest
 
 import keys
 from keys.stream import SEALED_CHUNK_SIZE
-from tests.support.stored import blob_files, open_submission, stored_submissions
+from tests.support.stored import blobs, open_submission, stored_submissions
 
 H = keys.header_size(1)
 
@@ -87,7 +87,7 @@ def test_sealed_report_and_file_are_stored_as_one_submission(app, api, reviewer)
     report, files = open_submission(app, row, reviewer.secret)
     assert report["sealed_by"] == "browser"
     assert files == {item_id: content}
-    assert [path.name for path in blob_files(app)] == sorted([report_item, item_id])
+    assert [path.name for path in blobs(app)] == sorted([report_item, item_id])
     assert file_id != item_id
 
 
@@ -187,11 +187,12 @@ def test_uploads_are_bound_to_the_session(app, api, reviewer):
 def test_a_new_begin_deletes_the_sessions_unfinished_uploads(app, api, reviewer):
     api.post("/upload/begin")
     envelope = keys.seal(b"data", [reviewer.secret.public_key])
-    upload_id = api.post("/upload/", {"size": len(envelope)}).get_json()["upload_id"]
+    created = api.post("/upload/", {"size": len(envelope)}).get_json()
+    upload_id = created["upload_id"]
     api.put(upload_id, 0, envelope[:H])
-    assert [p.name for p in blob_files(app)] == [f"{upload_id}.part"]
+    assert [(p.name, p.complete, p.size) for p in blobs(app)] == [(created["item_id"], False, H)]
     api.post("/upload/begin")
-    assert blob_files(app) == []
+    assert blobs(app) == []
     assert api.get(upload_id).status_code == 404
 
 
@@ -205,18 +206,28 @@ def test_too_many_uploads_in_one_submission_are_refused(api, app, reviewer):
     assert answer.get_json()["code"] == "too_many"
 
 
-def test_cleanup_deletes_abandoned_partial_uploads(app, api, reviewer, runner):
+def test_the_tick_deletes_abandoned_partial_uploads(app, api, reviewer, runner):
+    from sqlalchemy import update
+
+    from intake.models import Blob, UploadSession
+    from intake.storage import current_tick
+
     api.post("/upload/begin")
     envelope = keys.seal(b"data", [reviewer.secret.public_key])
     upload_id = api.post("/upload/", {"size": len(envelope)}).get_json()["upload_id"]
     api.put(upload_id, 0, envelope[:H])
-    (part,) = blob_files(app)
-    old = time.time() - 7 * 3600
-    os.utime(part, (old, old))
-    result = runner(["cleanup"])
+    assert len(blobs(app)) == 1
+    fresh = runner(["tick"])
+    assert fresh.output.startswith("expired 0 unfinished uploads and 0 upload sessions\n")
+    assert len(blobs(app)) == 1
+    with app.extensions["resguardo.engine"].begin() as connection:  # two hours idle
+        connection.execute(update(UploadSession).values(tick=current_tick() - 2))
+        connection.execute(update(Blob).values(tick=current_tick() - 2))
+    result = runner(["tick"])
     assert result.exit_code == 0
-    assert result.output.startswith("removed 1 leftover files")
-    assert blob_files(app) == []
+    assert result.output.startswith("expired 1 unfinished uploads and 1 upload sessions\n")
+    assert blobs(app) == []
+    assert api.get(upload_id).status_code == 404
 
 
 def test_errors_are_localized_json(api, client):
@@ -245,14 +256,14 @@ def test_a_repeated_submit_after_a_lost_answer_stores_nothing_more(app, api, cli
     cookie_before = client.get_cookie(name).value
     first = api.post("/upload/submit", {"report": report_id, "attachments": file_ids})
     assert first.status_code == 201
-    files_after_first = blob_files(app)
+    files_after_first = blobs(app)
     client.set_cookie(name, cookie_before)  # the Set-Cookie of the lost answer never arrived
     again = api.post("/upload/submit", {"report": report_id, "attachments": file_ids})
     assert again.status_code == 201
     assert again.get_json() == first.get_json() == {"location": "/received"}
     (row,) = stored_submissions(app)
     assert len(row.items) == 2
-    assert blob_files(app) == files_after_first
+    assert blobs(app) == files_after_first
     # with the updated cookie too (state already cleared), and a third time
     assert api.post("/upload/submit", {"report": report_id, "attachments": file_ids}).status_code == 201
     assert len(stored_submissions(app)) == 1
@@ -283,16 +294,35 @@ def test_the_form_states_the_limits_and_ties_errors_to_fields(client, token, app
     assert 'aria-describedby="description-help description-error"' in page
 
 
-def test_a_retry_while_the_first_submit_is_committing_is_told_to_wait(app, api, reviewer):
-    """Report blob already renamed into place, row not yet committed: 503 (retried), not 'unknown'."""
-    from intake.upload.parts import item_id_for
+def test_a_retry_racing_the_first_submit_gets_the_same_answer(app, api, reviewer, monkeypatch):
+    """The first submit commits between the retry's checks and its own commit:
+    the retry finds its blobs no longer pending and answers 201, storing nothing."""
+    import datetime as dt
+
+    from sqlalchemy import insert, update
+
+    from intake import submission as shared
+    from intake.models import Blob, Item, Submission
+    from intake.upload import views
 
     report_id, file_ids = _sealed_submission(api, reviewer)
-    with app.app_context():
-        item_id = item_id_for(report_id, app.config["SECRET_KEY"])
-    (app.config["BLOB_DIR"] / item_id).write_bytes(b"ciphertext being committed")
-    waiting = api.post("/upload/submit", {"report": report_id, "attachments": file_ids})
-    assert waiting.status_code == 503
-    assert waiting.get_json()["code"] == "in_progress"
-    assert waiting.get_json()["title"] == "Espere un momento"
-    assert stored_submissions(app) == []
+    real_store = shared.store
+
+    def first_request_wins(submission_id, report, attachments, **kwargs):
+        with app.extensions["resguardo.engine"].begin() as connection:
+            ids = [report.id] + [blob.id for blob in attachments]
+            connection.execute(update(Blob).where(Blob.id.in_(ids)).values(complete=True, owner=None, tick=None))
+            connection.execute(insert(Submission).values(id=submission_id, received_on=dt.date.today()))
+            connection.execute(insert(Item), [
+                {"id": blob.id, "submission_id": submission_id, "kind": "report" if n == 0 else "attachment",
+                 "position": n, "size": blob.size, "sha256": blob.sha256}
+                for n, blob in enumerate([report, *attachments])
+            ])
+        return real_store(submission_id, report, attachments, **kwargs)
+
+    monkeypatch.setattr(views.shared, "store", first_request_wins)
+    answer = api.post("/upload/submit", {"report": report_id, "attachments": file_ids})
+    assert answer.status_code == 201
+    assert answer.get_json() == {"location": "/received"}
+    (row,) = stored_submissions(app)
+    assert len(row.items) == 2

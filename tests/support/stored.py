@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
 import keys
 from intake import db
-from intake.models import Item, Submission
+from intake.models import Blob, Item, Submission
 
 
 def stored_submissions(app) -> list[Submission]:
@@ -26,10 +26,29 @@ def item_count(app) -> int:
         return len(db.session().scalars(select(Item)).all())
 
 
-def blob_files(app) -> list[Path]:
-    """Every file under the blob directory, temporary ones included."""
-    root = Path(app.config["BLOB_DIR"])
-    return sorted(path for path in root.rglob("*") if path.is_file())
+@dataclass(frozen=True)
+class StoredBlob:
+    """One row of the blob store: ``name`` (its id), ``complete``, ``size``."""
+
+    app: object
+    name: str
+    complete: bool
+    size: int
+
+    def read_bytes(self) -> bytes:
+        """Its whole ciphertext."""
+        with self.app.extensions["resguardo.blobs"].open(self.name) as handle:
+            return handle.read()
+
+
+def blobs(app, *, complete: bool | None = None) -> list[StoredBlob]:
+    """Every blob in the store (pending ones included unless ``complete``), by id."""
+    query = select(Blob.id, Blob.complete, Blob.size).order_by(Blob.id)
+    if complete is not None:
+        query = query.where(Blob.complete.is_(complete))
+    with app.extensions["resguardo.engine"].connect() as connection:
+        rows = connection.execute(query).all()
+    return [StoredBlob(app, row.id, bool(row.complete), row.size) for row in rows]
 
 
 def open_submission(app, submission: Submission, identity: keys.SecretKey) -> tuple[dict, dict[str, bytes]]:

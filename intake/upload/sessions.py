@@ -1,0 +1,188 @@
+"""Browser upload sessions kept on the server, under an opaque random key.
+
+The reporter's (signed, readable) cookie holds only ``session["upload"]``, a
+random token (256 bits, OS CSPRNG). The server keeps an
+:class:`~intake.models.UploadSession` row under a keyed hash of it
+(:func:`session_key`, HMAC-SHA-256 with the app secret), holding the
+submission id the browser seals into its report; each declared upload is a
+pending blob owned by that row. Nothing in the cookie identifies a report or
+an upload, and a copy of the database cannot be replayed as a cookie.
+
+Declaring an upload (:func:`declare`) is one atomic INSERT ... SELECT that
+also checks the caps (the per-session and global numbers of pending bytes
+and uploads, :mod:`intake.config`), so concurrent requests can never push
+the totals past them (on PostgreSQL the statement first takes a
+transaction-scoped advisory lock, since READ COMMITTED would let two
+inserts each see the other's total as not yet there).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from flask import current_app, session
+from sqlalchemy import and_, delete, func, insert, literal, select, text, update
+from sqlalchemy.engine import Connection
+
+from ..models import Blob, BlobChunk, UploadSession
+from ..storage import current_tick, is_id, new_id
+
+COOKIE_KEY = "upload"
+KEY_LABEL = b"resguardo/v1/upload-session\x00"
+TOKEN_BYTES = 32
+ADVISORY_LOCK = 0x7265_7367  # "resg": serialises cap checks on PostgreSQL
+
+
+class Full(Exception):
+    """A cap is reached; ``scope`` is ``"global"`` (the site: try again later),
+    ``"bytes"`` or ``"files"`` (this session's own limits)."""
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(scope)
+        self.scope = scope
+
+
+def session_key(token: str, secret: str | bytes) -> str:
+    """The row key for cookie token ``token``: hex HMAC-SHA-256 under the app secret (64 hex)."""
+    key = secret.encode("utf-8") if isinstance(secret, str) else secret
+    return hmac.new(key, KEY_LABEL + token.encode("ascii", "replace"), hashlib.sha256).hexdigest()
+
+
+def _engine():
+    return current_app.extensions["resguardo.engine"]
+
+
+def _lock(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
+
+
+def _cookie_key() -> str | None:
+    token = session.get(COOKIE_KEY)
+    if not isinstance(token, str) or not token:
+        return None
+    return session_key(token, current_app.config["SECRET_KEY"])
+
+
+def begin() -> str:
+    """Start a new upload session for this browser; return its submission id.
+
+    Deletes the browser's previous session and its unfinished uploads first.
+
+    :raises Full: ``"global"`` if ``PENDING_SESSIONS`` sessions are open.
+    """
+    old = _cookie_key()
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    key = session_key(token, current_app.config["SECRET_KEY"])
+    submission_id = new_id()
+    with _engine().begin() as connection:
+        if old is not None:
+            forget(connection, old)
+        _lock(connection)
+        open_sessions = select(func.count()).select_from(UploadSession).scalar_subquery()
+        added = connection.execute(
+            insert(UploadSession).from_select(
+                ["key", "submission_id", "tick"],
+                select(literal(key), literal(submission_id), literal(current_tick())).where(
+                    open_sessions < current_app.config["PENDING_SESSIONS"]
+                ),
+            ).returning(UploadSession.key)
+        ).first()
+        if added is None:
+            raise Full("global")
+    session[COOKIE_KEY] = token
+    return submission_id
+
+
+def current():
+    """This browser's open upload session (its tick refreshed), or None: a row
+    with ``key``, ``submission_id`` and ``tick``."""
+    key = _cookie_key()
+    if key is None:
+        return None
+    tick = current_tick()
+    with _engine().begin() as connection:
+        row = connection.execute(
+            select(UploadSession.key, UploadSession.submission_id, UploadSession.tick).where(UploadSession.key == key)
+        ).first()
+        if row is None:
+            return None
+        if row.tick != tick:
+            connection.execute(update(UploadSession).where(UploadSession.key == key).values(tick=tick))
+        return row
+
+
+def forget(connection: Connection, key: str) -> None:
+    """Delete session ``key`` and its pending uploads (with their chunks) in ``connection``."""
+    owned = select(Blob.id).where(Blob.owner == key, Blob.complete.is_(False))
+    connection.execute(delete(BlobChunk).where(BlobChunk.blob_id.in_(owned)))
+    connection.execute(delete(Blob).where(Blob.owner == key, Blob.complete.is_(False)))
+    connection.execute(delete(UploadSession).where(UploadSession.key == key))
+
+
+def end() -> None:
+    """Drop the cookie's token (after its submission was stored)."""
+    session.pop(COOKIE_KEY, None)
+
+
+def uploads(key: str) -> dict[str, int]:
+    """``{item id: declared bytes}`` of session ``key``'s pending uploads."""
+    with _engine().connect() as connection:
+        rows = connection.execute(
+            select(Blob.id, Blob.declared).where(Blob.owner == key, Blob.complete.is_(False))
+        ).all()
+    return {row.id: row.declared for row in rows}
+
+
+def declare(key: str, item_id: str, size: int) -> None:
+    """Create the empty pending upload ``item_id`` of ``size`` declared bytes for session ``key``.
+
+    :raises Full: ``"files"`` or ``"bytes"`` past this session's caps
+        (``SESSION_PENDING_FILES``, ``SESSION_PENDING_BYTES``), ``"global"``
+        past the site's (``PENDING_FILES``, ``PENDING_BYTES``); nothing is
+        created then.
+    :raises ValueError: if ``item_id`` is not an id.
+    """
+    if not is_id(item_id):
+        raise ValueError("not an item id")
+    config = current_app.config
+    pending = Blob.complete.is_(False)
+
+    def totals(*conditions):
+        """(files, bytes) of pending blobs matching ``conditions``, as scalar subqueries."""
+        where = (pending, *conditions)
+        return (
+            select(func.count()).select_from(Blob).where(*where).scalar_subquery(),
+            select(func.coalesce(func.sum(func.coalesce(Blob.declared, Blob.size)), 0)).where(*where).scalar_subquery(),
+        )
+
+    own_files, own_bytes = totals(Blob.owner == key)
+    all_files, all_bytes = totals()
+    with _engine().begin() as connection:
+        _lock(connection)
+        mine = connection.execute(select(own_files, own_bytes)).one()
+        if int(mine[0]) + 1 > config["SESSION_PENDING_FILES"]:
+            raise Full("files")
+        if int(mine[1]) + size > config["SESSION_PENDING_BYTES"]:
+            raise Full("bytes")
+        # The same conditions again inside the INSERT: on SQLite the statement
+        # holds the write lock, so nothing can slip in between.
+        allowed = and_(
+            own_files + 1 <= config["SESSION_PENDING_FILES"],
+            own_bytes + size <= config["SESSION_PENDING_BYTES"],
+            all_files + 1 <= config["PENDING_FILES"],
+            all_bytes + size <= config["PENDING_BYTES"],
+        )
+        added = connection.execute(
+            insert(Blob).from_select(
+                ["id", "complete", "size", "chunks", "tick", "owner", "declared"],
+                select(
+                    literal(item_id), literal(False), literal(0), literal(0),
+                    literal(current_tick()), literal(key), literal(size),
+                ).where(allowed),
+            ).returning(Blob.id)
+        ).first()
+        if added is None:
+            raise Full("global")
