@@ -8,8 +8,9 @@ was written since the last tick" (docs/THREAT-MODEL.md):
 1. :func:`intake.cleanup.expire_pending` deletes every expired pending
    upload in one transaction (no cap: it keeps up with a flood).
 2. SQLite: ``PRAGMA wal_checkpoint(TRUNCATE)``, then, if anything was written
-   since the last tick (the write-ahead log was not empty, or step 1 deleted
-   something), ``VACUUM``, which rebuilds the file with every table's pages
+   since the last tick (the database file or its write-ahead log no longer
+   has the midnight mtime the last tick gave it, the log is not empty, or
+   step 1 deleted something), ``VACUUM``, which rebuilds the file with every table's pages
    in key order (random ids), not arrival order, and leaves no free page
    holding old data; then the WAL is truncated again.
    PostgreSQL: every row of a submission's tables written since the last
@@ -106,9 +107,30 @@ def reset_times(roots: list[Path], stamp: int) -> int:
     return count
 
 
+DAY_NS = 86_400 * 10**9
+
+
+def _written_since_last_tick(files: list[Path]) -> bool:
+    """True unless the database file still has a tick's midnight mtime and the WAL is empty.
+
+    A tick leaves the database file with an mtime of exactly 00:00:00 UTC;
+    a checkpoint of anything written since moves it (a write landing on that
+    nanosecond is not a concern), and until then the write sits in the WAL.
+    (The WAL's own mtime is not a sign: opening a connection creates it.)
+    """
+    for path in files:
+        info = path.stat()
+        if path.name.endswith("-wal"):
+            if info.st_size > 0:
+                return True
+        elif info.st_mtime_ns % DAY_NS:
+            return True
+    return False
+
+
 def _sqlite_compact(engine: Engine, wrote: bool) -> bool:
-    wal = [path for path in sqlite_files(str(engine.url)) if path.name.endswith("-wal")]
-    wrote = wrote or any(path.stat().st_size > 0 for path in wal)
+    files = [path for path in sqlite_files(str(engine.url)) if not path.name.endswith("-shm")]
+    wrote = wrote or _written_since_last_tick(files)
     with engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         if wrote:

@@ -5,16 +5,14 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import tarfile
-import time
 
 import pytest
 
 import keys
 from intake import create_app
 from intake.cli import EXIT_CONFIG, EXIT_KEYFILE, EXIT_REVIEWER
-from tests.support.stored import blobs, stored_submissions
+from tests.support.stored import stored_submissions
 from tests.support.submit import csrf_token
 
 
@@ -123,34 +121,22 @@ def test_export_holds_back_a_damaged_blob(app, runner, tmp_path):
     _submit(app, [("a.txt", b"hello")])
     _submit(app, [])
     first = stored_submissions(app)[0]
-    store = app.extensions["resguardo.blobs"]
-    path = store.path(first.items[-1].id)
-    data = bytearray(path.read_bytes())
-    data[-1] ^= 1
-    path.write_bytes(bytes(data))
+    from sqlalchemy import func, select, update
+
+    from intake.models import BlobChunk
+
+    damaged = first.items[-1].id
+    with app.extensions["resguardo.engine"].begin() as connection:
+        last = connection.execute(select(func.max(BlobChunk.seq)).where(BlobChunk.blob_id == damaged)).scalar()
+        data = bytearray(connection.execute(
+            select(BlobChunk.data).where(BlobChunk.blob_id == damaged, BlobChunk.seq == last)).scalar())
+        data[-1] ^= 1
+        connection.execute(update(BlobChunk).where(BlobChunk.blob_id == damaged, BlobChunk.seq == last)
+                           .values(data=bytes(data)))
     result = runner(["export", "--out", str(tmp_path / "usb")])
     assert result.exit_code == 1
     assert "1 submissions" in result.output
     assert first.id in result.output
-
-
-def test_cleanup_removes_only_stale_leftovers(app, runner):
-    _submit(app, [("a.txt", b"kept")])
-    store = app.extensions["resguardo.blobs"]
-    stale_part = store.incoming / ("ab" * 16 + ".part")
-    stale_part.write_bytes(b"ciphertext")
-    orphan = store.root / ("cd" * 16)
-    orphan.write_bytes(b"ciphertext")
-    fresh_part = store.incoming / ("ef" * 16 + ".part")
-    fresh_part.write_bytes(b"ciphertext")
-    old = time.time() - 7200
-    os.utime(stale_part, (old, old))
-    os.utime(orphan, (old, old))
-    result = runner(["cleanup", "--older-than", "3600"])
-    assert result.exit_code == 0
-    assert "removed 2 leftover files" in result.output
-    assert not stale_part.exists() and not orphan.exists() and fresh_part.exists()
-    assert len([p for p in blobs(app) if p.parent == store.root]) == 2
 
 
 def test_demo_key_is_labelled_and_warned_about(env, runner, tmp_path):
@@ -193,16 +179,16 @@ def test_export_os_errors_are_one_line(runner, app, monkeypatch):
 
 
 def test_any_command_turns_a_permission_error_into_one_line(runner, app, monkeypatch):
-    from intake import cleanup
+    from intake import tick
 
     def denied(*_args, **_kwargs):
-        raise PermissionError(13, "Permission denied", "/srv/data/blobs/incoming")
+        raise PermissionError(13, "Permission denied", "/srv/data/resguardo.db")
 
-    monkeypatch.setattr(cleanup, "remove_leftovers", denied)
-    outcome = runner(["cleanup"])
+    monkeypatch.setattr(tick, "run", denied)
+    outcome = runner(["tick"])
     assert outcome.exit_code == 5
     assert outcome.stderr == (
-        "resguardo: error: permission denied: /srv/data/blobs/incoming "
+        "resguardo: error: permission denied: /srv/data/resguardo.db "
         "(run as the user that owns the data directory)\n"
     )
 

@@ -119,20 +119,20 @@ def test_migrated_schema_matches_the_models(database_url):
     assert differences == []
 
 
-def test_head_is_0002_and_refuses_malformed_items(database_url):
+def test_0002_refuses_malformed_items(database_url):
     """0002 adds the item constraints: a bad kind, a negative size or a second
-    item at one position are refused by the database itself."""
+    item at one position are refused by the database itself (and 0003's
+    table rebuild on SQLite keeps them)."""
     import pytest
     from sqlalchemy.exc import IntegrityError
 
-    assert _head() == "0002"
     db.upgrade(database_url, FIRST)
     engine = create_engine(database_url)
     try:
         _fill_first_schema(engine)
         engine.dispose()
         db.upgrade(database_url)
-        assert _revision(engine) == "0002"
+        assert _revision(engine) == _head()
         submission = SUBMISSIONS[1][0]
         bad_rows = [
             ("7" * 32, submission, "script", 1, 10, "00" * 32),
@@ -149,5 +149,37 @@ def test_head_is_0002_and_refuses_malformed_items(database_url):
                     )
         with engine.connect() as connection:
             assert connection.execute(text("SELECT COUNT(*) FROM items")).scalar_one() == len(ITEMS)
+    finally:
+        engine.dispose()
+
+
+SUBMISSION_TABLES = ("submissions", "items", "blobs", "blob_chunks", "upload_sessions")
+
+
+def test_0003_leaves_no_rowid_on_any_table_of_a_submission(database_url, backend):
+    """A rowid numbers rows in arrival order; 0003 rebuilds the old tables without one."""
+    import pytest
+    from sqlalchemy.exc import OperationalError
+
+    assert _head() == "0003"
+    db.upgrade(database_url, "0002")
+    engine = create_engine(database_url)
+    try:
+        _fill_first_schema(engine)
+        engine.dispose()
+        db.upgrade(database_url)
+        if backend != "sqlite":
+            return  # PostgreSQL has no rowid (its xmin order is the tick's concern)
+        with engine.connect() as connection:
+            for table in SUBMISSION_TABLES:
+                sql = connection.execute(
+                    text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :name"), {"name": table}
+                ).scalar_one()
+                assert sql.rstrip().endswith("WITHOUT ROWID"), table
+                with pytest.raises(OperationalError):
+                    connection.execute(text(f"SELECT rowid FROM {table}"))
+            # key order, whatever the insertion order was
+            ids = [row[0] for row in connection.execute(text("SELECT id FROM items"))]
+            assert ids == sorted(row[0] for row in ITEMS)
     finally:
         engine.dispose()
