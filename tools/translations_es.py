@@ -19,6 +19,9 @@ ES = {
     "Please wait a moment and try again.": "Espere un momento e inténtelo de nuevo.",
     "Please wait a moment": "Espere un momento",
     "Your report is being stored right now. Please wait a moment.": "Su denuncia se está guardando en este momento. Espere un momento.",
+    "Please try again later": "Inténtelo de nuevo más tarde",
+    "This site cannot accept new reports or files at the moment. Nothing was saved. Please try again in an hour or later; reports already received are safe.":
+        "Este sitio no puede aceptar nuevas denuncias ni archivos en este momento. No se guardó nada. Inténtelo de nuevo dentro de una hora o más tarde; las denuncias ya recibidas están a salvo.",
     "Something went wrong on our side": "Algo falló de nuestro lado",
     "Nothing was saved. Please try again later.": "No se guardó nada. Inténtelo de nuevo más tarde.",
     "Your session expired": "Su sesión expiró",
