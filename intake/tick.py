@@ -15,12 +15,13 @@ was written since the last tick" (docs/THREAT-MODEL.md):
    holding old data; then the WAL is truncated again.
    PostgreSQL: every row of a submission's tables written since the last
    tick (``xmin`` younger than the transaction id the last tick recorded in
-   ``tick_state``) is rewritten in one transaction in primary-key order, so
-   all carry that one transaction's ``xmin`` and new tuple versions are laid
-   down in key order; chunk data is rewritten as a new value, so its TOAST
-   rows get fresh ids in key order too. Residual: the old row versions stay
-   on disk until autovacuum reuses their space, and WAL segments until
-   PostgreSQL recycles them.
+   ``tick_state``) is deleted and inserted again in one transaction, in
+   primary-key order (:func:`_postgres_rewrite`), so all carry that one
+   transaction's ``xmin``, the new tuples are laid down in key order, and
+   chunk data gets fresh TOAST value ids in key order too. Residual: the
+   dead row versions stay on disk until (auto)vacuum reuses their space,
+   WAL segments until PostgreSQL recycles them, and the server's own files
+   keep its write times.
 3. atime and mtime of every file and directory under the data directory
    (and of the SQLite database and its ``-wal``/``-shm`` files wherever they
    are) are set to today's 00:00 UTC. Their ctime (and birth time) cannot be
@@ -43,14 +44,6 @@ from .cleanup import ExpiryResult, expire_pending
 from .models import TickState
 from .storage import current_tick
 
-#: Tables whose rows belong to submissions or uploads, with their primary keys, parents first.
-REWRITTEN = (
-    ("submissions", ("id",)),
-    ("upload_sessions", ("key",)),
-    ("blobs", ("id",)),
-    ("items", ("id",)),
-    ("blob_chunks", ("blob_id", "seq")),
-)
 
 
 @dataclass
@@ -140,22 +133,51 @@ def _sqlite_compact(engine: Engine, wrote: bool) -> bool:
 
 
 def _postgres_rewrite(engine: Engine) -> int:
-    """Rewrite rows written since the last tick, in key order, in one transaction; return how many."""
-    rewritten = 0
+    """Re-insert, in key order and one transaction, the rows written since the last tick; return how many.
+
+    Rows are copied to temporary tables, deleted and inserted again, parents
+    first, each table ``ORDER BY`` its key: the new tuples get this
+    transaction's ``xmin`` and are laid down in key order (an in-place
+    UPDATE would keep each on its old page, in arrival order). The copy
+    takes the whole cascade closure (every item of a submission, every
+    chunk of a blob, every blob of an upload session) so an ON DELETE
+    CASCADE can never remove a row that is not put back. The tables are
+    locked for the transaction, so a request writing meanwhile waits and
+    then sees the re-inserted rows.
+    """
     with engine.begin() as connection:
-        connection.execute(text("LOCK TABLE tick_state IN EXCLUSIVE MODE"))
+        run_sql = lambda sql, **params: connection.execute(text(sql), params)  # noqa: E731
+        run_sql("LOCK TABLE tick_state, submissions, items, upload_sessions, blobs, blob_chunks IN EXCLUSIVE MODE")
         last = connection.execute(select(TickState.last_xid).where(TickState.id == 1)).scalar()
-        # age(xmin) counts transactions since the row was written; a row is
-        # newer than the last tick when it is younger than that tick's xid.
+        # age(xmin) counts transactions since a row was written; it is newer
+        # than the last tick when it is younger than that tick's xid.
         newer = "true" if last is None else f"age(xmin) < age('{int(last)}'::xid)"
-        for table, key in REWRITTEN:
-            order = ", ".join(key)
-            rows = connection.execute(text(f"SELECT {order} FROM {table} WHERE {newer} ORDER BY {order}")).all()
-            match = " AND ".join(f"{column} = :{column}" for column in key)
-            touch = "data = data || ''::bytea" if table == "blob_chunks" else f"{key[0]} = {key[0]}"
-            for row in rows:
-                connection.execute(text(f"UPDATE {table} SET {touch} WHERE {match}"), dict(zip(key, row)))
-            rewritten += len(rows)
+        run_sql(f"""CREATE TEMP TABLE tick_sessions ON COMMIT DROP AS
+                    SELECT * FROM upload_sessions WHERE {newer}""")
+        run_sql(f"""CREATE TEMP TABLE tick_blobs ON COMMIT DROP AS
+                    SELECT * FROM blobs WHERE {newer} OR owner IN (SELECT key FROM tick_sessions)
+                    OR id IN (SELECT blob_id FROM blob_chunks WHERE {newer})""")
+        run_sql("""CREATE TEMP TABLE tick_chunks ON COMMIT DROP AS
+                   SELECT * FROM blob_chunks WHERE blob_id IN (SELECT id FROM tick_blobs)""")
+        run_sql(f"""CREATE TEMP TABLE tick_submissions ON COMMIT DROP AS
+                    SELECT * FROM submissions WHERE {newer}
+                    OR id IN (SELECT submission_id FROM items WHERE {newer})""")
+        run_sql("""CREATE TEMP TABLE tick_items ON COMMIT DROP AS
+                   SELECT * FROM items WHERE submission_id IN (SELECT id FROM tick_submissions)""")
+        run_sql("DELETE FROM blob_chunks WHERE blob_id IN (SELECT id FROM tick_blobs)")
+        run_sql("DELETE FROM items WHERE submission_id IN (SELECT id FROM tick_submissions)")
+        run_sql("DELETE FROM blobs WHERE id IN (SELECT id FROM tick_blobs)")
+        run_sql("DELETE FROM upload_sessions WHERE key IN (SELECT key FROM tick_sessions)")
+        run_sql("DELETE FROM submissions WHERE id IN (SELECT id FROM tick_submissions)")
+        rewritten = 0
+        for table, source, key in (
+            ("submissions", "tick_submissions", "id"),
+            ("upload_sessions", "tick_sessions", "key"),
+            ("blobs", "tick_blobs", "id"),
+            ("items", "tick_items", "id"),
+            ("blob_chunks", "tick_chunks", "blob_id, seq"),
+        ):
+            rewritten += run_sql(f"INSERT INTO {table} SELECT * FROM {source} ORDER BY {key}").rowcount
         xid = connection.execute(text("SELECT txid_current() % 4294967296")).scalar()
         if last is None:
             connection.execute(insert(TickState).values(id=1, last_xid=str(xid)))
