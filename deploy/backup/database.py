@@ -1,8 +1,10 @@
 """The database in a backup: a consistent SQLite copy, or a PostgreSQL dump (fallback).
 
-SQLite (the default) is copied with its online backup API
-(``sqlite3.Connection.backup``): a consistent snapshot even while the app
-writes in WAL mode, unlike a copy of the live files. It is taken before the
+SQLite (the default) is copied with ``VACUUM INTO``: a consistent snapshot
+even while the app writes in WAL mode, unlike a copy of the live files, and
+rebuilt with its pages in key order (random ids), so the copy does not keep
+the arrival order of rows written since the last ``resguardo tick``
+(docs/THREAT-MODEL.md). It is taken before the
 data directory is read, so anything a row of the snapshot names (written
 before the row commits) is in the backup too.
 
@@ -48,11 +50,7 @@ def snapshot_sqlite(source: Path, target: Path) -> None:
     try:
         src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         try:
-            dst = sqlite3.connect(target)
-            try:
-                src.backup(dst)
-            finally:
-                dst.close()
+            src.execute("VACUUM INTO ?", (str(target),))
         finally:
             src.close()
     except sqlite3.Error as exc:

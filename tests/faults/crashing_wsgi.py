@@ -5,10 +5,11 @@ serves, except that a submission whose description contains one of the
 markers in tests/faults/markers.py kills its worker on the spot with ``os._exit(137)`` (what
 ``kill -9`` or the OOM killer does: no teardown, no cleanup, no response):
 
-* :data:`BEFORE_ROW`: inside ``Session.commit``, after every blob has been
-  fsynced and renamed into place, before the submission row is written;
-* :data:`MID_BLOBS`: right after the first blob (the report) is renamed
-  into place, while the attachments are still ``incoming/*.part``.
+* :data:`BEFORE_ROW`: inside ``Session.commit``, after every blob's last
+  chunks are written and the transaction has marked them complete, before
+  it commits with the submission row;
+* :data:`MID_BLOBS`: right after the first blob (the report) has written its
+  last chunks, while the attachments' last batch is still unwritten.
 
 Production code has no hook for this: the patching happens here, in a
 module only the fault tests load.

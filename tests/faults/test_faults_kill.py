@@ -3,13 +3,13 @@
 Each round streams a real form submission (session cookie, CSRF token, a
 text canary, a 384 KiB attachment with a binary canary) slowly over a raw
 socket, stops at a random byte of the body (in the text fields, or in the
-attachment while it is being sealed into ``incoming/*.part``), finds the
+attachment while it is being sealed into a pending blob), finds the
 worker holding that connection in /proc and kills it with SIGKILL. The
 reporter must get no answer at all; then an ordinary submission must get
 its 303. Afterwards (tests/support/site.py, ``check_outcome``): the
 database, the export and ``review import`` hold exactly the acknowledged
 submissions, each decrypts to what was sent, no canary is in any byte the
-server wrote, and ``resguardo cleanup`` removes exactly the leftovers.
+server wrote, and ``resguardo tick`` removes exactly the leftovers.
 
 The seed is printed; ``RESGUARDO_FAULT_SEED=N`` replays a run.
 """
@@ -37,7 +37,7 @@ pytestmark = [pytest.mark.live, pytest.mark.slow]
 KILLS = 20
 WORKERS = 2
 ATTACHMENT_BYTES = 384 * 1024
-SEALING_AFTER = 160 * 1024  # attachment bytes after which its .part file surely exists
+SEALING_AFTER = 160 * 1024  # attachment bytes after which its pending blob surely exists
 
 
 def _attachment(canary: bytes, rng: random.Random) -> bytes:
@@ -57,14 +57,14 @@ def _fields(text_canary: str) -> dict[str, object]:
 
 
 def _parts(site) -> int:
-    return len(list((site.blobs / "incoming").glob("*.part")))
+    return sum(1 for complete in site.blobs().values() if not complete)
 
 
 def _wait_for_part(site, before: int, timeout: float = 10) -> None:
     deadline = time.monotonic() + timeout
     while _parts(site) <= before:
         if time.monotonic() > deadline:
-            raise TimeoutError("the attachment is not being sealed into incoming/")
+            raise TimeoutError("the attachment is not being sealed into a pending blob")
         time.sleep(0.01)
 
 
@@ -121,6 +121,6 @@ def test_kill_9_mid_upload_loses_and_leaks_nothing(site, reviewer):
     leftovers = check_outcome(site, reviewer, acknowledged, [f"CANARY-{run}-".encode()])
     record(f"kill -9 mid-upload [{site.backend}]: seed {seed}, {KILLS} kills "
           f"({cuts['text']} in text fields, {cuts['attachment']} in the attachment, "
-          f"{cuts['sealing']} of them seen mid-sealing in incoming/), "
+          f"{cuts['sealing']} of them seen mid-sealing into a pending blob), "
           f"{len(acknowledged)} acknowledged and stored, 0 victims stored, "
-          f"{leftovers} leftovers removed by cleanup, {time.monotonic() - started:.1f} s")
+          f"{leftovers} leftovers removed by the tick, {time.monotonic() - started:.1f} s")

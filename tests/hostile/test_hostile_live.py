@@ -106,10 +106,11 @@ def _post_head(live, cookie: bytes, extra: bytes) -> bytes:
             + b"\r\nContent-Type: multipart/form-data; boundary=" + BOUNDARY.encode() + b"\r\n" + extra + b"\r\n")
 
 
-def _stored(live) -> tuple[int, list[str]]:
+def _stored(live) -> tuple[int, list[tuple[str, int]]]:
+    """(submission rows, [(blob id, complete)]): pending blobs are unfinished uploads."""
     with sqlite3.connect(live["data"] / "resguardo.db") as connection:
         rows = connection.execute("SELECT count(*) FROM submissions").fetchone()[0]
-    blobs = sorted(str(p.relative_to(live["data"])) for p in (live["data"] / "blobs").rglob("*") if p.is_file())
+        blobs = sorted(connection.execute("SELECT id, complete FROM blobs").fetchall())
     return rows, blobs
 
 
@@ -179,7 +180,7 @@ def test_slow_body_is_stored_and_does_not_block_others(live):
     assert result["reply"][0] == 303 and result["reply"][1]["location"] == ["/received"]
     after_rows, after_blobs = _stored(live)
     assert after_rows == rows + 1 and len(after_blobs) == len(blobs) + 2
-    assert not [name for name in after_blobs if "incoming" in name]
+    assert all(complete for _id, complete in after_blobs)
 
 
 def test_abandoned_slow_body_leaves_nothing(live):
@@ -228,22 +229,21 @@ def test_canary_headers_reach_no_log_no_row_no_file(live):
 
 
 def test_a_500_shows_a_localized_page_and_logs_no_detail(live):
-    """Make the blob store unusable (a file where incoming/ was): the next upload fails inside the app."""
-    incoming = live["data"] / "blobs" / "incoming"
+    """Make the blob store unusable (a trigger refuses new blobs): the next upload fails inside the app."""
     session, token = _session(live)
     before = _stored(live)
-    incoming.rename(incoming.with_name("incoming.saved"))
-    incoming.write_bytes(b"")
+    with sqlite3.connect(live["data"] / "resguardo.db") as connection:
+        connection.execute("CREATE TRIGGER broken BEFORE INSERT ON blobs BEGIN SELECT RAISE(ABORT, 'broken'); END")
     try:
         reply = session.post(live["url"] + "/submit", files={"csrf_token": (None, token), "description": (None, CANARIES["ua"] + "-500"),
                                                               "attachments": ("x.bin", b"data")}, timeout=30)
     finally:
-        incoming.unlink()
-        incoming.with_name("incoming.saved").rename(incoming)
+        with sqlite3.connect(live["data"] / "resguardo.db") as connection:
+            connection.execute("DROP TRIGGER broken")
     assert reply.status_code == 500
     assert "<h1>Algo falló de nuestro lado</h1>" in reply.text
     assert not [word for word in LEAKY_WORDS if word in reply.text]
     log = (live["logs"] / "gunicorn.stderr").read_text()
-    assert "unhandled NotADirectoryError at " in log
+    assert "unhandled IntegrityError at " in log
     assert CANARIES["ua"] not in log and str(live["data"]) not in log
     assert _stored(live) == before

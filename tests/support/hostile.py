@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 from sqlalchemy import select
 
 from intake import db
-from intake.models import Item, Submission
+from intake.models import Blob, Item, Submission
 
 # <h1> of every page a reporter can get, per language; "form" is the form
 # page itself (re-shown with a 400 when a field is wrong).
@@ -118,7 +118,7 @@ def same_site(location: str) -> bool:
 
 @dataclass(frozen=True)
 class Stored:
-    """What the server holds: submission ids, item (id, size, sha256), blob files."""
+    """What the server holds: submission ids, item (id, size, sha256), blobs (id, complete)."""
 
     submissions: frozenset
     items: frozenset
@@ -126,33 +126,33 @@ class Stored:
 
 
 def snapshot(app) -> Stored:
-    """The rows and blob files of ``app`` right now."""
+    """The rows and blobs of ``app`` right now."""
     with app.app_context():
         session = db.session()
         submissions = frozenset(session.scalars(select(Submission.id)).all())
         items = frozenset((row.id, row.size, row.sha256) for row in session.scalars(select(Item)).all())
-    root = Path(app.config["BLOB_DIR"])
-    files = frozenset(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+        files = frozenset((row.id, bool(row.complete)) for row in session.execute(select(Blob.id, Blob.complete)))
     return Stored(submissions, items, files)
 
 
 def check_stored(app, before: Stored, stored: bool = False) -> Stored:
     """Assert nothing changed, or (``stored``) exactly one whole submission more.
 
-    A whole submission: one new row, and for each new item a committed blob
-    file of exactly the recorded size and SHA-256; never a temporary file.
+    A whole submission: one new row, and for each new item a complete blob
+    of exactly the recorded size and SHA-256; never a pending blob left.
     """
     after = snapshot(app)
-    assert not [name for name in after.files if name.startswith("incoming")], after.files
+    assert all(complete for _id, complete in after.files), after.files
     if not stored:
         assert after == before
         return after
     assert len(after.submissions - before.submissions) == 1
     new_items = after.items - before.items
-    assert new_items and after.files - before.files == {item_id for item_id, _, _ in new_items}
-    root = Path(app.config["BLOB_DIR"])
+    assert new_items and {blob_id for blob_id, _ in after.files - before.files} == {item_id for item_id, _, _ in new_items}
+    store = app.extensions["resguardo.blobs"]
     for item_id, size, sha256 in new_items:
-        data = (root / item_id).read_bytes()
+        with store.open(item_id) as handle:
+            data = handle.read()
         assert (len(data), hashlib.sha256(data).hexdigest()) == (size, sha256)
     return after
 

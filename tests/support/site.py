@@ -4,8 +4,8 @@
 add``) in a fresh directory, on SQLite or PostgreSQL. :func:`check_outcome`
 is the verdict the fault and load tests share: what the server holds is
 exactly what reporters were told was received, it all decrypts, no
-plaintext is anywhere, and ``resguardo cleanup`` removes exactly the
-leftovers of interrupted uploads.
+plaintext is anywhere, and ``resguardo tick`` removes exactly the
+leftovers of interrupted uploads (pending blobs) once they have expired.
 """
 
 from __future__ import annotations
@@ -16,20 +16,20 @@ import json
 import os
 import subprocess
 import tarfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, update
 from sqlalchemy.orm import Session
 
 import keys
-from intake.models import Submission
+from intake.models import Blob, Submission, UploadSession
+from intake.storage import current_tick
 from tests.support import databases
 from tests.support.canary import scan
 from tests.support.live import BIN, resguardo
 
-AGED = 7200  # seconds: how far back leftovers are dated before `cleanup --older-than 3600`
+AGED = 2  # ticks (hours): how far back leftovers are dated before `resguardo tick` (expiry 1 hour)
 
 
 @dataclass
@@ -49,10 +49,24 @@ class Installation:
         """Where the database keeps its data, written out now (see databases.py)."""
         return databases.database_files(self.request, self.backend)
 
-    @property
-    def blobs(self) -> Path:
-        """The blob store directory (``incoming/`` holds unfinished ``.part`` files)."""
-        return self.data_dir / "blobs"
+    def blobs(self) -> dict[str, bool]:
+        """``{blob id: complete}`` straight from the database."""
+        engine = create_engine(self.database_url)
+        try:
+            with engine.connect() as connection:
+                return dict(connection.execute(select(Blob.id, Blob.complete)).all())
+        finally:
+            engine.dispose()
+
+    def age_pending(self, ticks: int = AGED) -> None:
+        """Date every pending blob and upload session ``ticks`` hours back (as if abandoned)."""
+        engine = create_engine(self.database_url)
+        try:
+            with engine.begin() as connection:
+                connection.execute(update(Blob).where(Blob.complete.is_(False)).values(tick=current_tick() - ticks))
+                connection.execute(update(UploadSession).values(tick=current_tick() - ticks))
+        finally:
+            engine.dispose()
 
     def rows(self) -> dict[str, list[str]]:
         """``{submission id: [item ids]}`` straight from the database."""
@@ -72,12 +86,10 @@ class Installation:
         stdout = resguardo(args, self.env).stdout
         return Path(stdout.split("bundle: ")[1].split()[0]) if "bundle: " in stdout else None
 
-    def leftovers(self) -> list[Path]:
-        """``.part`` files and blobs that no item row names."""
+    def leftovers(self) -> list[str]:
+        """Ids of blobs that no item row names (pending ones, of interrupted uploads)."""
         named = {item for items in self.rows().values() for item in items}
-        found = sorted((self.blobs / "incoming").glob("*.part"))
-        found += sorted(path for path in self.blobs.iterdir() if path.is_file() and path.name not in named)
-        return found
+        return sorted(blob_id for blob_id in self.blobs() if blob_id not in named)
 
 
 def install(request, base: Path, backend: str, reviewer) -> Installation:
@@ -143,7 +155,7 @@ def import_cases(bundle: Path, reviewer, out: Path) -> dict[str, dict]:
 
 
 def check_outcome(site: Installation, reviewer, acknowledged: dict[str, list[str]], needles: list[bytes]) -> int:
-    """The shared verdict after faults; returns how many leftovers cleanup removed.
+    """The shared verdict after faults; returns how many leftovers the tick removed.
 
     ``acknowledged`` maps each description that got a 303 to the SHA-256s of
     its attachments; ``needles`` must occur in no byte the server wrote
@@ -165,15 +177,14 @@ def check_outcome(site: Installation, reviewer, acknowledged: dict[str, list[str
     assert scan(roots, needles) == []
 
     leftovers = site.leftovers()
-    aged = time.time() - AGED
-    for path in site.blobs.rglob("*"):
-        if path.is_file():
-            os.utime(path, (aged, aged))
-    cleaned = resguardo(["cleanup", "--older-than", "3600"], site.env)
-    assert cleaned.stdout == f"removed {len(leftovers)} leftover files\n"
-    assert list((site.blobs / "incoming").iterdir()) == []
+    assert all(not complete for blob_id, complete in site.blobs().items() if blob_id in leftovers)
+    fresh = resguardo(["tick"], site.env)
+    assert fresh.stdout.startswith("expired 0 unfinished uploads")  # not before they are an hour idle
+    site.age_pending()
+    cleaned = resguardo(["tick"], site.env)
+    assert cleaned.stdout.startswith(f"expired {len(leftovers)} unfinished uploads")
     named = sorted(item for items in rows.values() for item in items)
-    assert sorted(path.name for path in site.blobs.iterdir() if path.is_file()) == named
+    assert sorted(site.blobs()) == named and all(site.blobs().values())
 
     again = site.export(site.base / "usb-again", include_exported=True)
     assert sorted(report["fields"]["description"] for _id, report, _files in read_bundle(again, reviewer.secret)) == sorted(acknowledged)
