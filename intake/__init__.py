@@ -69,7 +69,7 @@ def preflight() -> str | None:
         app = create_app()
     except config.ConfigError as exc:
         return str(exc)
-    app.extensions["resguardo.engine"].dispose()
+    db.dispose(app)
     return None
 
 

@@ -64,7 +64,7 @@ def _app():
         fail(str(exc), EXIT_CONFIG)
     # Close the database connections when the command ends (PostgreSQL
     # otherwise logs each one as an unexpected disconnect).
-    click.get_current_context().call_on_close(app.extensions["resguardo.engine"].dispose)
+    click.get_current_context().call_on_close(lambda: db.dispose(app))
     if not db.is_migrated(app.extensions["resguardo.engine"]):
         stored = _stored_blob_count(app.config["BLOB_DIR"])
         if stored:

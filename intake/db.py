@@ -19,31 +19,60 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 15000
+WAL_SIZE_LIMIT = 64 * 1024 * 1024  # bytes
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection, _record, synchronous: str = "FULL") -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # After a checkpoint the WAL is cut back to this size, so a burst of
+    # uploads does not leave a WAL as large as the burst on disk.
+    cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
     cursor.close()
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite connections get the pragmas above."""
+def make_engine(url: str, *, bulk: bool = False) -> Engine:
+    """An engine for ``url``; SQLite connections get the pragmas above.
+
+    ``bulk``: for writing the chunk rows of a pending blob, whose commits need
+    not reach the disk one by one (SQLite ``synchronous=NORMAL``, PostgreSQL
+    ``synchronous_commit=off``): they survive a crash of the app, and the
+    transaction that completes the blobs with their submission commits with
+    full durability, which flushes the log up to it, earlier chunks included.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        mode = "NORMAL" if bulk else "FULL"
+        event.listen(engine, "connect", lambda connection, record: _sqlite_pragmas(connection, record, mode))
     else:
         engine = create_engine(url, pool_pre_ping=True)
+        if bulk:
+            event.listen(engine, "connect", _postgres_async_commit)
     return engine
 
 
+def _postgres_async_commit(dbapi_connection, _record) -> None:
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+    dbapi_connection.commit()
+
+
+def dispose(app: Flask) -> None:
+    """Close every database connection ``app`` holds."""
+    for name in ("resguardo.engine", "resguardo.bulk_engine"):
+        engine = app.extensions.get(name)
+        if engine is not None:
+            engine.dispose()
+
+
 def init_app(app: Flask) -> None:
-    """Attach an engine and session factory to ``app``; close sessions after each request."""
+    """Attach engines and a session factory to ``app``; close sessions after each request."""
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["resguardo.engine"] = engine
+    app.extensions["resguardo.bulk_engine"] = make_engine(app.config["DATABASE_URL"], bulk=True)
     app.extensions["resguardo.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
 

@@ -182,5 +182,5 @@ def init_app(app: Flask) -> None:
     """Use :class:`SealingRequest`, create the blob store (after :func:`intake.db.init_app`),
     clean up after requests."""
     app.request_class = SealingRequest
-    app.extensions["resguardo.blobs"] = BlobStore(app.extensions["resguardo.engine"])
+    app.extensions["resguardo.blobs"] = BlobStore(app.extensions["resguardo.engine"], app.extensions["resguardo.bulk_engine"])
     app.teardown_request(_cleanup)

@@ -125,7 +125,7 @@ class PendingBlob:
         self.flushed = 0
         self.committed = False
         self.closed = False
-        with store.engine.begin() as connection:
+        with store.writer.begin() as connection:
             connection.execute(insert(Blob).values(id=self.id, complete=False, size=0, chunks=0, tick=current_tick()))
 
     def write(self, data: bytes) -> int:
@@ -145,7 +145,7 @@ class PendingBlob:
     def _flush(self, length: int) -> None:
         if not length:
             return
-        with self._store.engine.begin() as connection:
+        with self._store.writer.begin() as connection:
             append_chunks(connection, self.id, self.flushed, memoryview(self._buffer)[:length])
         del self._buffer[:length]
         self.flushed += length
@@ -214,10 +214,13 @@ class BlobReader(io.RawIOBase):
 
 
 class BlobStore:
-    """Ciphertext blobs in the database reached through ``engine``."""
+    """Ciphertext blobs in the database reached through ``engine``; chunk rows of
+    pending blobs are written through ``writer`` (default ``engine``; the app
+    passes its bulk engine, see :func:`intake.db.make_engine`)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, writer: Engine | None = None) -> None:
         self.engine = engine
+        self.writer = writer or engine
 
     def new(self, blob_id: str | None = None) -> PendingBlob:
         """Start writing a new (pending) blob, named ``blob_id`` or a fresh random id."""

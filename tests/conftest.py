@@ -119,10 +119,10 @@ def app(env, reviewer, data_dir):
     setup = create_app(require_reviewers=False)
     with setup.app_context():
         reviewers.add(reviewer.secret.public_key)
-    setup.extensions["resguardo.engine"].dispose()
+    db.dispose(setup)
     application = create_app()
     yield application
-    application.extensions["resguardo.engine"].dispose()
+    db.dispose(application)
 
 
 @pytest.fixture

@@ -7,7 +7,9 @@ browser declared. Its chunk rows are appended at exactly its current end
 (:func:`intake.storage.append_chunks`: a conditional UPDATE of the row's
 size decides which of two racing requests for one offset wins), each piece
 in one transaction that has committed before the new size is answered, so an
-acknowledged byte is durable. Only ciphertext is written here;
+acknowledged byte survives a crash of the app (a power cut may lose the last
+pieces: the browser asks ``GET /upload/<id>`` and resumes from what is there;
+the submit's own commit is fully durable and flushes every piece before it). Only ciphertext is written here;
 :mod:`intake.upload.checks` refuses anything that looks like plaintext
 before it is appended.
 """
@@ -71,7 +73,7 @@ class Part:
         :raises OffsetMismatch: if ``offset`` is not the current end (nothing written).
         :raises FileNotFoundError: if the part is gone (expired or submitted).
         """
-        with self.store.engine.begin() as connection:
+        with self.store.writer.begin() as connection:
             return append_chunks(connection, self.id, offset, data)
 
     def open(self):

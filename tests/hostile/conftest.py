@@ -33,7 +33,7 @@ def build_app(tmp_path_factory, reviewer, **settings: str):
         setup = create_app(require_reviewers=False)
         with setup.app_context():
             reviewers.add(reviewer.secret.public_key)
-        setup.extensions["resguardo.engine"].dispose()
+        db.dispose(setup)
         return create_app()
 
 
@@ -42,7 +42,7 @@ def hostile_app(tmp_path_factory, reviewer):
     """The module's app, with the production limits."""
     application = build_app(tmp_path_factory, reviewer)
     yield application
-    application.extensions["resguardo.engine"].dispose()
+    db.dispose(application)
 
 
 @pytest.fixture

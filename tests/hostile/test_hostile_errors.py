@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from intake import config
+from intake import config, db
 from tests.hostile.conftest import build_app
 from tests.support.hostile import page_kind
 
@@ -36,7 +36,7 @@ def test_an_unexpected_exception_is_a_plain_localized_500(tmp_path_factory, revi
             assert "Server" not in response.headers
     assert [record.getMessage().split(" at ")[0] for record in caplog.records] == ["unhandled RuntimeError"] * 2
     assert CANARY not in caplog.text and "/work/" not in caplog.text
-    app.extensions["resguardo.engine"].dispose()
+    db.dispose(app)
 
 
 @pytest.mark.parametrize("path, status", [("/no-such-page", 404), ("/submit", 405)])

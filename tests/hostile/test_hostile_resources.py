@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from intake import db
 from tests.hostile.conftest import build_app
 from tests.support.hostile import GeneratedBody, check_stored, disposition, measured, page_kind, snapshot
 from tests.support.stored import open_submission, stored_submissions
@@ -27,7 +28,7 @@ def small_app(tmp_path_factory, reviewer):
     application = build_app(tmp_path_factory, reviewer, RESGUARDO_MAX_CONTENT_LENGTH=str(LIMIT))
     application.test_client().get("/no-such-page").close()  # Babel loads its locale data once, on first use
     yield application
-    application.extensions["resguardo.engine"].dispose()
+    db.dispose(application)
 
 
 @pytest.fixture

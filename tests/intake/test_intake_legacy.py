@@ -133,4 +133,4 @@ def test_a_file_that_does_not_match_its_row_is_left_and_reported(old_env, databa
     try:
         assert [blob.name for blob in blobs(app)] == sorted(set(expected) - {damaged})
     finally:
-        app.extensions["resguardo.engine"].dispose()
+        db.dispose(app)

@@ -8,7 +8,7 @@ import time
 
 from sqlalchemy import func, select, update
 
-from intake import tick
+from intake import db, tick
 from intake.models import Blob, BlobChunk, UploadSession
 from intake.storage import current_tick
 from tests.support.stored import blobs, stored_submissions
@@ -83,7 +83,7 @@ def test_cleanup_is_the_old_name_of_tick(app, runner):
 
 def test_the_tick_sets_every_time_under_the_data_dir_to_midnight(app, runner, data_dir):
     _submit(app)
-    app.extensions["resguardo.engine"].dispose()
+    db.dispose(app)
     started = time.time()
     assert runner(["tick"]).exit_code == 0
     midnight = tick.midnight_utc()
@@ -103,7 +103,7 @@ def test_sqlite_is_compacted_only_after_a_write(app, runner, backend):
         assert "compacted" not in first
         return
     _submit(app)
-    app.extensions["resguardo.engine"].dispose()
+    db.dispose(app)
     assert "database compacted (VACUUM)" in runner(["tick"]).stdout
     assert "compacted" not in runner(["tick"]).stdout  # nothing written since
 
