@@ -31,6 +31,8 @@ def _sqlite_pragmas(dbapi_connection, _record, synchronous: str = "FULL") -> Non
     # After a checkpoint the WAL is cut back to this size, so a burst of
     # uploads does not leave a WAL as large as the burst on disk.
     cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
+    if synchronous != "FULL":  # bulk chunk writes: fewer, larger checkpoints
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_SIZE_LIMIT // 4096}")
     cursor.close()
 
 
