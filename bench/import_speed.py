@@ -136,6 +136,25 @@ def list_figures(cases: Path) -> None:
         return
     for name, seconds in bench_queries(cases):
         print(f"workspace {name}: {seconds:.3f} s")
+    page_figures(cases)
+
+
+def page_figures(cases: Path) -> None:
+    """Time whole workspace pages (Flask test client, no network): the first
+    page of the list, a search and a filter, each rendered to HTML."""
+    from review.workspace.app import create_app
+
+    token = "bench-token-" + "x" * 32
+    client = create_app(cases, token, "es", 1).test_client()
+    base = "http://127.0.0.1:1"
+    client.get(f"/?token={token}", base_url=base)
+    for name, path in (("list page", "/"), ("search page", "/?q=mineria"),
+                       ("filter page", "/?type=threats&region=cusco&status=new")):
+        start = time.perf_counter()
+        response = client.get(path, base_url=base)
+        seconds = time.perf_counter() - start
+        assert response.status_code == 200, response.status_code
+        print(f"workspace {name} (HTML): {seconds:.3f} s")
 
 
 if __name__ == "__main__":

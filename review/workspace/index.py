@@ -28,7 +28,7 @@ from ..labels import CODED_FIELDS, coded_answer
 
 WORKSPACE_DIR = "_workspace"
 INDEX_FILE = "index.sqlite3"
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 SUMMARY_CHARS = 200
 CASE_FOLDER = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})_([0-9a-f]{8}|[0-9a-f]{32})\Z")
 
@@ -149,7 +149,7 @@ def _row(folder: str, report: dict) -> tuple:
         " ".join(_strings(fields.get("affected"))),
         len(attachments) if isinstance(attachments, list) else 0,
         str(report.get("language", "")),
-        description[:SUMMARY_CHARS],
+        description if len(description) <= SUMMARY_CHARS else description[: SUMMARY_CHARS - 1].rstrip() + "…",
     )
 
 
