@@ -81,7 +81,9 @@ def coded_answer(field: str, value: object, language: str) -> list[str]:
     E.g. ``coded_answer("incident_types", ["threats"], "en") == ["Threats"]``.
 
     Every renderer (report.txt, ``review list``, the workspace) calls this,
-    so the questionnaire schema can replace the tables above in one place.
+    so the questionnaire schema can replace the tables above in one place
+    (with :data:`CODED_FIELDS` and :func:`choices`, the only names other
+    modules use from here).
     """
     values = value if isinstance(value, list) else [value]
     shown = []
@@ -93,3 +95,10 @@ def coded_answer(field: str, value: object, language: str) -> list[str]:
         else:
             shown.append(item if isinstance(item, str) else str(item))
     return shown
+
+
+def choices(field: str, language: str) -> list[tuple[str, str]]:
+    """Every known code of a coded ``field`` with its name in ``language``,
+    sorted by name (for the workspace's filters); ``[]`` for other fields."""
+    names = CODE_LABELS.get(field, {}).get(language, {})
+    return sorted(names.items(), key=lambda pair: pair[1].casefold())

@@ -15,7 +15,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 
 from ..cases import read_case_report
-from ..labels import CODE_LABELS, coded_answer
+from ..labels import choices, coded_answer
 from ..render import KNOWN_FIELDS, LABELS, LANGUAGES, readable
 from . import query, triage
 from .app import LANG_COOKIE
@@ -59,8 +59,7 @@ def _filters() -> query.Filters:
 
 
 def _choices(field: str) -> list[tuple[str, str]]:
-    names = CODE_LABELS[field][g.lang]
-    return sorted(names.items(), key=lambda pair: pair[1].casefold())
+    return choices(field, g.lang)
 
 
 @bp.get("/")
