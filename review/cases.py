@@ -206,7 +206,8 @@ class _Importer:
             self.forget_failure(submission)
             return SubmissionResult(submission.id, submission.received_on, SKIPPED, existing), None, None
         temp = f"{INCOMING}{submission.id}"
-        fsutil.remove_tree(self.root / temp)
+        if temp in self.names:  # left by a crash (a link planted there is removed, never followed)
+            fsutil.remove_tree(self.root / temp)
         self.opener.current = None
         budget = self._budget(submission)
         counted = [0]

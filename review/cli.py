@@ -287,7 +287,10 @@ def cmd_workspace(args: argparse.Namespace, out: Output) -> int:
         print(f"workspace: {url}", flush=True)
         out.hint(_("keep this terminal open while you work; press Ctrl-C to close the workspace"))
 
-    serve(args.outdir, language, open_browser=not args.no_browser, port=args.port, announce=announce)
+    try:
+        serve(args.outdir, language, open_browser=not args.no_browser, port=args.port, announce=announce)
+    except KeyboardInterrupt:  # Ctrl-C is how the workspace is closed
+        out.info(_("workspace closed"))
     return output.EXIT_OK
 
 

@@ -358,6 +358,7 @@ ES.update({
         "use el archivo de llave secreta que hizo review keygen; esta copia pudo ser alterada",
     "verify and decrypt a bundle into case folders": "verificar y descifrar un paquete en carpetas de casos",
     "warning": "aviso",
+    "workspace closed": "espacio de trabajo cerrado",
     "whoever holds that key imports them with: %(command)s (cases already imported are skipped; --key may be given several times)":
         "quien tenga esa llave los importa con: %(command)s (los casos ya importados se omiten; --key se puede repetir)",
     "you do not have permission to use this file or folder": "no tiene permiso para usar este archivo o carpeta",

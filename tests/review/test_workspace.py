@@ -230,3 +230,23 @@ def test_language_switch_stays_on_the_workspace(cases):
     for target in ("//evil.example/", "http://evil.example/", "/\\evil.example"):
         assert _get(client, f"/language/es?next={target}").headers["Location"] == "/"
     assert _get(client, "/language/fr").status_code == 404
+
+
+def test_ctrl_c_closes_the_workspace_normally(cases, monkeypatch, capsys):
+    from review.cli import main
+    from review.workspace import server
+
+    root, _ = cases
+    opened = []
+    monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url))
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("werkzeug.serving.BaseWSGIServer.serve_forever", interrupted)
+    assert main(["workspace", str(root)]) == 0
+    captured = capsys.readouterr()
+    url = captured.out.split("workspace: ")[1].strip()
+    assert opened == [url] and url.startswith("http://127.0.0.1:")
+    assert "review: workspace closed" in captured.err
+    assert server.HOST == "127.0.0.1"
