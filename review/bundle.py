@@ -285,16 +285,17 @@ class Bundle:
     def open_item(self, item: ManifestItem, progress: Progress | None = None) -> BinaryIO:
         """A binary reader over the item's ciphertext (streamed from the tar).
 
-        ``progress`` is told how many bytes each read returned. A read past
-        a cut-short archive raises ``tarfile.ReadError``.
+        Reads with ``pread`` at the member's offset, so readers of different
+        items may be used from several threads at once. ``progress`` is told
+        how many bytes each read returned. A read past a cut-short archive
+        raises ``tarfile.ReadError``.
 
         :raises MissingItemError: if the member is absent.
         """
         info = self._members.get(item.member_name)
         if info is None:
             raise MissingItemError("the item is not in the bundle", item.id)
-        source = self._tar.extractfile(info)
-        return _CountingReader(source, progress) if progress else source
+        return _MemberReader(self._tar.fileobj.fileno(), info.offset_data, info.size, progress)
 
     def verify_item(self, item: ManifestItem, progress: Progress | None = None) -> None:
         """Check the member's size and SHA-256 against the manifest, streaming.
@@ -331,15 +332,25 @@ class Bundle:
         self.close()
 
 
-class _CountingReader:
-    """Wraps a reader and reports the size of every read."""
+class _MemberReader:
+    """Reads ``size`` bytes at ``offset`` of the descriptor ``fd`` with ``os.pread``
+    (no shared file position), reporting each read to ``progress``."""
 
-    def __init__(self, source: BinaryIO, progress: Progress) -> None:
-        self._source = source
+    def __init__(self, fd: int, offset: int, size: int, progress: Progress | None) -> None:
+        self._fd = fd
+        self._position = offset
+        self._remaining = size
         self._progress = progress
 
     def read(self, size: int = -1) -> bytes:
-        data = self._source.read(size)
-        if data:
+        wanted = self._remaining if size is None or size < 0 else min(size, self._remaining)
+        if wanted <= 0:
+            return b""
+        data = os.pread(self._fd, wanted, self._position)
+        if len(data) < wanted:
+            raise tarfile.ReadError("unexpected end of data")
+        self._position += len(data)
+        self._remaining -= len(data)
+        if self._progress:
             self._progress(len(data))
         return data

@@ -11,6 +11,9 @@ submission of a batch:
    checking each attachment's size and hashes against the report
    (:mod:`review.decrypt`).
 
+The submissions of a batch are checked and decrypted by up to
+:data:`WORKERS` threads (the bundle is read with ``pread``, each submission
+writes only its own temporary folder); results keep the manifest's order.
 Then the whole batch is made durable at once (one ``syncfs``, instead of an
 ``fsync`` per file and folder), each temporary folder is renamed to
 ``OUTDIR/<received_on>_<first 8 hex of the id>/`` and the output folder is
@@ -32,6 +35,7 @@ import errno
 import json
 import os
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -51,6 +55,9 @@ SKIPPED = "already imported"
 NO_KEY = "no matching key"
 BATCH_COUNT = 500
 BATCH_BYTES = 64 * 1024 * 1024
+WORKERS = 4
+"""Threads that check and decrypt submissions of a batch at once (hashing,
+decryption and file writes release the GIL; at most the number of CPUs)."""
 
 
 @dataclass
@@ -147,7 +154,7 @@ class _Importer:
         self.bundle = bundle
         self.root = root
         self.language = language
-        self.opener = Opener(bundle, identities, progress)
+        self.identities = list(identities)
         self._progress = progress
         self.root_fd = fsutil.open_dir(root)
         self.names = set(os.listdir(self.root_fd))
@@ -198,17 +205,17 @@ class _Importer:
     def stage(self, submission: ManifestSubmission) -> tuple[SubmissionResult, str | None, dict | None]:
         """Decrypt one submission into its temporary folder (not yet durable).
 
-        Returns (result, temporary folder name or None, report or None).
+        Safe to run for different submissions in several threads at once: it
+        reads the bundle with ``pread`` and writes only its own temporary
+        folder; what is shared (the case names, ``_failed``) is left to
+        :meth:`settle`, in the calling thread. Returns (result, temporary
+        folder name or None, report or None).
         """
         existing = self.existing(submission)
         if existing is not None:
             self._skip(self._budget(submission))
-            self.forget_failure(submission)
             return SubmissionResult(submission.id, submission.received_on, SKIPPED, existing), None, None
         temp = f"{INCOMING}{submission.id}"
-        if temp in self.names:  # left by a crash (a link planted there is removed, never followed)
-            fsutil.remove_tree(self.root / temp)
-        self.opener.current = None
         budget = self._budget(submission)
         counted = [0]
         progress = self._progress
@@ -218,31 +225,36 @@ class _Importer:
             if progress:
                 progress(nbytes)
 
-        self.opener._progress = count
+        opener = Opener(self.bundle, self.identities, count)
         try:
             dir_fd = fsutil.make_dir_at(self.root_fd, temp)
             try:
-                report = self.opener.decrypt_into(submission, dir_fd, self.language)
+                report = opener.decrypt_into(submission, dir_fd, self.language)
             finally:
                 os.close(dir_fd)
         except (ItemError, KeysError) as exc:
             fsutil.remove_tree(self.root / temp)
             self._skip(max(0, budget - counted[0]))
-            item_id = getattr(exc, "item_id", None) or self.opener.current
+            item_id = getattr(exc, "item_id", None) or opener.current
             result = SubmissionResult(submission.id, submission.received_on, explain(exc).status,
                                       None, exc, item_id)
             if isinstance(exc, NoMatchingKeyError):
-                result.needs = self.opener.needed_keys(submission)
-            keep_failed(self.bundle, submission, self.root, result)
-            self.failed_ids.add(submission.id)
+                result.needs = opener.needed_keys(submission)
             return result, None, None
         except BaseException:
             fsutil.remove_tree(self.root / temp)
             raise
-        finally:
-            self.opener._progress = progress
         self._skip(max(0, budget - counted[0]))
         return SubmissionResult(submission.id, submission.received_on, IMPORTED), temp, report
+
+    def settle(self, submission: ManifestSubmission, result: SubmissionResult) -> None:
+        """The shared consequences of a staged result (in the calling thread):
+        a failure is kept in ``_failed``; a case already there clears its failure."""
+        if result.status == SKIPPED:
+            self.forget_failure(submission)
+        elif result.failed:
+            keep_failed(self.bundle, submission, self.root, result)
+            self.failed_ids.add(submission.id)
 
     def commit(self, staged: list[tuple[SubmissionResult, str, dict, ManifestSubmission]]) -> list[tuple[str, dict]]:
         """Make a batch durable, then rename each folder into place; return (folder, report) pairs."""
@@ -328,38 +340,44 @@ def import_bundle(
     from .workspace.index import record_cases
 
     importer = _Importer(bundle, identities, root, language, progress)
+    workers = max(1, min(WORKERS, os.cpu_count() or 1))
+    batch: list[ManifestSubmission] = []
     try:
-        batch: list[tuple[SubmissionResult, str, dict, ManifestSubmission]] = []
-        pending: list[SubmissionResult] = []
-        batch_bytes = 0
-
-        def flush() -> None:
-            nonlocal batch_bytes
-            record_cases(root, importer.commit(batch))
-            for result in pending:
-                summary.results.append(result)
-                if on_result:
-                    on_result(result)
-            batch.clear()
-            pending.clear()
-            batch_bytes = 0
-
-        for submission in bundle.manifest.submissions:
-            result, temp, report = importer.stage(submission)
-            pending.append(result)
-            if temp is not None:
-                batch.append((result, temp, report, submission))
-                batch_bytes += submission.size
-            if len(pending) >= BATCH_COUNT or batch_bytes >= BATCH_BYTES:
-                flush()
-        flush()
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="review-import") as pool:
+            for batch in _batches(bundle.manifest.submissions):
+                staged = list(pool.map(importer.stage, batch))  # manifest order kept
+                durable = []
+                for submission, (result, temp, report) in zip(batch, staged):
+                    importer.settle(submission, result)
+                    if temp is not None:
+                        durable.append((result, temp, report, submission))
+                record_cases(root, importer.commit(durable))
+                for result, _, _ in staged:
+                    summary.results.append(result)
+                    if on_result:
+                        on_result(result)
     except BaseException:
-        for _, temp, _, _ in batch:
-            fsutil.remove_tree(root / temp)
+        for submission in batch:  # no plaintext of an unfinished batch stays behind
+            fsutil.remove_tree(root / f"{INCOMING}{submission.id}")
         raise
     finally:
         importer.close()
     return summary
+
+
+def _batches(submissions: Sequence[ManifestSubmission]):
+    """Consecutive groups of at most :data:`BATCH_COUNT` submissions and
+    (unless one alone is larger) :data:`BATCH_BYTES` of ciphertext."""
+    batch: list[ManifestSubmission] = []
+    size = 0
+    for submission in submissions:
+        if batch and (len(batch) >= BATCH_COUNT or size + submission.size > BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(submission)
+        size += submission.size
+    if batch:
+        yield batch
 
 
 def work_bytes(bundle: Bundle) -> int:
