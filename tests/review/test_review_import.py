@@ -333,3 +333,29 @@ def test_symlinks_planted_in_outdir_are_never_followed(tmp_path, key, other_key)
     with pytest.raises(NotADirectoryError):
         run(path, [key], out)
     assert os.listdir(outside) == []
+
+
+def test_a_full_disk_mid_batch_leaves_no_temporary_plaintext(tmp_path, key, monkeypatch):
+    import errno as _errno
+
+    from review import decrypt
+
+    subs = [make_submission([key.public_key], fields={"description": f"CANARY-DISK-{i}"}) for i in range(12)]
+    path = write_bundle(tmp_path / "b.tar", make_manifest(subs, [key.public_key]), subs)
+    calls = []
+    real = decrypt.fsutil.write_at
+
+    def failing(dir_fd, name, data):
+        calls.append(name)
+        if len(calls) == 9:
+            raise OSError(_errno.ENOSPC, "No space left on device")
+        return real(dir_fd, name, data)
+
+    monkeypatch.setattr(decrypt.fsutil, "write_at", failing)
+    out = tmp_path / "out"
+    with pytest.raises(OSError):
+        run(path, [key], out)
+    assert [name for name in os.listdir(out) if name.startswith(".incoming-")] == []
+    assert not any(b"CANARY-DISK" in p.read_bytes() for p in out.rglob("*") if p.is_file())
+    monkeypatch.setattr(decrypt.fsutil, "write_at", real)
+    assert run(path, [key], out).count("imported") == 12  # the next run completes the job
