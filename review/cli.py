@@ -253,17 +253,21 @@ def cmd_list(args: argparse.Namespace, out: Output) -> int:
     listing = query_cases(args.outdir, filters, limit=None)
     lines = []
     regions = [displayable(", ".join(coded_answer("region", row.region, language))) for row in listing.rows]
-    region_width = min(24, max([len("region"), *map(len, regions)]))
-    header = (f"{_('date'):<10}  {'id':<8}  {_('status'):<11}  {'!':<1}  {_('files'):>5}  "
+    region_width = min(24, max([len(_("region")), *map(len, regions)]))
+    statuses = {code: _("status:" + code) for code in STATUSES}
+    status_width = max(len(_("status")), *map(len, statuses.values()))
+    files_width = max(5, len(_("files")))
+    header = (f"{_('date'):<10}  {'id':<8}  {_('status'):<{status_width}}  {'!':<1}  {_('files'):>{files_width}}  "
               f"{_('region'):<{region_width}}  {_('incident types')}")
     lines.append(header)
     for row, region in zip(listing.rows, regions):
         types = displayable(", ".join(coded_answer("incident_types", row.incident_types, language)))
         tags = f"  [{displayable(', '.join(row.tags))}]" if row.tags else ""
         lines.append(
-            f"{row.received_on:<10}  {displayable(row.submission_id[:8]):<8}  {_('status:' + row.status):<11}  "
-            f"{'!' if row.urgent else ' '}  {row.attachments:>5}  {_fit(region, region_width):<{region_width}}  "
-            f"{types}{tags}")
+            f"{row.received_on:<10}  {displayable(row.submission_id[:8]):<8}  "
+            f"{statuses.get(row.status, row.status):<{status_width}}  "
+            f"{'!' if row.urgent else ' '}  {row.attachments:>{files_width}}  "
+            f"{_fit(region, region_width):<{region_width}}  {types}{tags}")
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()
     for name in listing.broken:
