@@ -254,7 +254,8 @@ def cmd_list(args: argparse.Namespace, out: Output) -> int:
     lines = []
     regions = [displayable(", ".join(coded_answer("region", row.region, language))) for row in listing.rows]
     region_width = min(24, max([len(_("region")), *map(len, regions)]))
-    statuses = {code: _("status:" + code) for code in STATUSES}
+    keys_of = {code: f"status:{code}" for code in STATUSES}  # msgids status:new … (catalog EN/ES)
+    statuses = {code: _(key) for code, key in keys_of.items()}
     status_width = max(len(_("status")), *map(len, statuses.values()))
     files_width = max(5, len(_("files")))
     header = (f"{_('date'):<10}  {'id':<8}  {_('status'):<{status_width}}  {'!':<1}  {_('files'):>{files_width}}  "
