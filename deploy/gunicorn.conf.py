@@ -8,11 +8,16 @@ Why each choice (gunicorn settings reference: https://docs.gunicorn.org/en/stabl
 * No access log, error log to stderr (journald) at ``warning``: a log line per
   request would record the time of each submission, which the server must not keep.
   tor connects from 127.0.0.1, so no reporter IP ever reaches gunicorn.
-* ``gthread`` workers: each request runs in a thread while the worker's main
-  loop keeps heart-beating, so a 500 MB upload that trickles in over Tor for
-  an hour (≈ 140 KB/s) is not killed as a "hung worker". ``timeout`` is kept
-  long anyway (the worker heartbeat is the only thing it bounds with gthread)
-  so a slow client never turns into a worker restart mid-upload.
+* ``deploy.worker.ResguardoWorker`` (gunicorn's gevent worker, deploy/worker.py):
+  every connection is a greenlet, so hundreds of slow Tor connections cost a few
+  KiB each instead of a thread each, and a reporter on a normal link is served
+  beside them (bench/hostile.py measures it). A request head must arrive within
+  ``RESGUARDO_HEADER_TIMEOUT`` s (20), a body read may wait at most
+  ``RESGUARDO_BODY_IDLE_TIMEOUT`` s (60); the app adds a minimum body rate and
+  a bound on concurrent uploads per worker (intake/limits.py).
+  ``worker_connections`` bounds the connections one worker holds; past it new
+  ones wait in the listen backlog. ``timeout`` is only the worker heartbeat
+  (gevent's loop beats every second unless one request hogs the CPU).
 * Request bodies are sealed while they stream (intake's stream factory), so
   neither gunicorn nor the app spools plaintext; ``worker_tmp_dir`` is RAM
   (``/dev/shm``) for the heartbeat file only.
@@ -23,12 +28,16 @@ import os
 bind = [os.environ.get("RESGUARDO_BIND", "127.0.0.1:8080")]
 umask = 0o007  # a unix socket usable by the tor group only (see docs/OPERATIONS.md)
 
-worker_class = "gthread"
+worker_class = "deploy.worker.ResguardoWorker"
 workers = int(os.environ.get("RESGUARDO_WORKERS", "2"))
-threads = int(os.environ.get("RESGUARDO_THREADS", "8"))  # concurrent slow uploads per worker
-timeout = int(os.environ.get("RESGUARDO_TIMEOUT", "3600"))  # seconds
+worker_connections = int(os.environ.get("RESGUARDO_WORKER_CONNECTIONS", "1000"))  # per worker
+backlog = 2048
+timeout = int(os.environ.get("RESGUARDO_TIMEOUT", "120"))  # seconds without a worker heartbeat
 graceful_timeout = 120  # seconds an upgrade waits for running uploads on SIGTERM
-keepalive = 75  # seconds; Tor circuits are slow to rebuild, reuse the connection
+# Keep connections open between requests (Tor circuits are slow to rebuild); with
+# the gevent worker the next request head must then arrive within the header
+# deadline (deploy/worker.py), which also closes idle connections.
+keepalive = 20
 
 max_requests = 2000  # recycle workers now and then (memory), with jitter
 max_requests_jitter = 200

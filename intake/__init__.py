@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from . import capacity, config, db, errors, i18n, reviewers, sealing, security
+from . import capacity, config, db, errors, i18n, limits, reviewers, sealing, security
 from .report.views import bp as report_bp
 from .upload.views import bp as upload_bp
 
@@ -45,6 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, require_reviewer
 
     db.init_app(app)
     sealing.init_app(app)
+    limits.init_app(app)  # first before-request check: types and sizes before any body byte
     capacity.init_app(app)  # before CSRF: its check reads the request body
     csrf.init_app(app)
     i18n.init_app(app)

@@ -17,14 +17,19 @@ RESGUARDO_BLOB_DIR             where an installation older than migration 0003
                                kept blob files (``DATA_DIR/blobs``);
                                ``resguardo init`` moves them into the database
 RESGUARDO_ENV                  ``production`` (default) or ``development``
-RESGUARDO_MAX_CONTENT_LENGTH   bytes per request (536870912 = 512 MiB)
+RESGUARDO_MAX_CONTENT_LENGTH   bytes of files per report, before encryption
+                               (536870912 = 512 MiB), on both paths
 RESGUARDO_MAX_FORM_PARTS       multipart parts per request (64)
-RESGUARDO_MAX_FORM_MEMORY      bytes of one text field (1048576 = 1 MiB; at
+RESGUARDO_MAX_FORM_MEMORY      bytes of all text fields of one report (1048576 =
+                               1 MiB; at
                                least 131072, Werkzeug reads 64 KiB at a time)
 RESGUARDO_MAX_ATTACHMENTS      files per submission (20)
-RESGUARDO_SESSION_PENDING_BYTES  declared bytes of unfinished browser uploads
-                               one browser session may hold (the request
-                               limit, ``RESGUARDO_MAX_CONTENT_LENGTH``)
+RESGUARDO_SESSION_PENDING_BYTES  declared (envelope) bytes of unfinished browser uploads
+                               one browser session may hold (twice the files'
+                               limit plus the text: envelopes of files within
+                               the promise always fit, padding and headers
+                               included; the plaintext promise itself is
+                               checked on each declared upload)
 RESGUARDO_SESSION_PENDING_FILES  unfinished uploads one browser session may
                                hold (``RESGUARDO_MAX_ATTACHMENTS`` + 1)
 RESGUARDO_PENDING_BYTES        bytes all unfinished uploads together may hold
@@ -39,6 +44,12 @@ RESGUARDO_DISK_FLOOR           free bytes the data directory's file system
                                must keep (1073741824 = 1 GiB); below it new
                                uploads and reports get a "try again later"
                                (503); stored reports are never touched
+RESGUARDO_MAX_UPLOADS          uploads (form posts, encrypted pieces) running
+                               at once per worker process (150); more get a
+                               503 "try again"
+RESGUARDO_MIN_BODY_RATE        bytes per second a request body must average
+                               once RESGUARDO_BODY_RATE_GRACE seconds (120)
+                               have passed (512); slower ones end with 408
 =============================  ==============================================
 """
 
@@ -118,6 +129,9 @@ def load(test_config: Mapping[str, Any] | None = None, env: Mapping[str, str] | 
         "PENDING_SESSIONS": _int(env, "RESGUARDO_PENDING_SESSIONS", 5000, 0),
         "PENDING_EXPIRY_HOURS": _int(env, "RESGUARDO_PENDING_EXPIRY_HOURS", 1, 1),
         "DISK_FLOOR": _int(env, "RESGUARDO_DISK_FLOOR", 1024 * MIB, 0),
+        "MAX_UPLOADS": _int(env, "RESGUARDO_MAX_UPLOADS", 150, 1),
+        "MIN_BODY_RATE": _int(env, "RESGUARDO_MIN_BODY_RATE", 512, 0),
+        "BODY_RATE_GRACE": _int(env, "RESGUARDO_BODY_RATE_GRACE", 120, 1),
         "SESSION_COOKIE_NAME": "resguardo_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Strict",
@@ -138,7 +152,7 @@ def load(test_config: Mapping[str, Any] | None = None, env: Mapping[str, str] | 
     config.update(overrides)
     config.setdefault(
         "SESSION_PENDING_BYTES",
-        _int(env, "RESGUARDO_SESSION_PENDING_BYTES", config["MAX_CONTENT_LENGTH"], 0),
+        _int(env, "RESGUARDO_SESSION_PENDING_BYTES", 2 * (config["MAX_CONTENT_LENGTH"] + config["MAX_FORM_MEMORY_SIZE"]), 0),
     )
     config.setdefault(
         "SESSION_PENDING_FILES",

@@ -30,16 +30,23 @@ MESSAGES = {
             "Nothing was saved. Please send fewer or smaller files, or send them in several reports."
         ),
     ),
+    408: (
+        _l("The connection was too slow"),
+        _l("What you sent arrived too slowly or stopped arriving. Nothing was saved. Please try again, if you can on a better connection."),
+    ),
+    414: (_l("The address is too long"), _l("Check the address, or go back to the report form.")),
+    415: (_l("The request could not be understood"), _l("This page does not take this kind of data. Nothing was saved. Please go back and try again.")),
     429: (_l("Too many requests"), _l("Please wait a moment and try again.")),
+    431: (_l("The request could not be understood"), _l("Nothing was saved. Please go back and try again.")),
     503: (_l("Please wait a moment"), _l("Your report is being stored right now. Please wait a moment.")),
     500: (_l("Something went wrong on our side"), _l("Nothing was saved. Please try again later.")),
 }
 CSRF_MESSAGE = (
     _l("Your session expired"),
     _l(
-        "For your protection, this form only works within one browser session. Nothing was saved. "
-        "Use your browser's Back button: your text should still be there. Reload the form page, "
-        "copy your text back in and choose your files again."
+        "For your protection, this form only works within one browser session, and this browser "
+        "does not keep what you typed once you leave the page. Nothing was saved. Open the form "
+        "again, write your report and choose your files again."
     ),
 )
 
@@ -62,10 +69,17 @@ def render_error(code: int, title, message):
     return render_template("error.html", code=code, title=title, message=message % {"limit": limit}), code
 
 
+def message_for(exc: HTTPException):
+    """(title, message) for ``exc``: its own ``title``/``message`` attributes if it
+    has them (e.g. :class:`intake.limits.Busy`), else the page for its status."""
+    own = (getattr(exc, "title", None), getattr(exc, "message", None))
+    if own[0] is not None and own[1] is not None:
+        return own
+    return MESSAGES.get(exc.code or 500, (exc.name, _l("Please go back and try again.")))
+
+
 def _http_error(exc: HTTPException):
-    code = exc.code or 500
-    title, message = MESSAGES.get(code, (exc.name, _l("Please go back and try again.")))
-    return render_error(code, title, message)
+    return render_error(exc.code or 500, *message_for(exc))
 
 
 def _csrf_error(_exc: CSRFError):
@@ -84,6 +98,24 @@ def log_exception_safely(exc: BaseException) -> None:
     frames = traceback.extract_tb(exc.__traceback__)
     where = " <- ".join(f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" for frame in reversed(frames[-6:]))
     log.error("unhandled %s at %s", type(exc).__name__, where)
+
+
+def standalone_page(app: Flask, code: int) -> tuple[int, list[tuple[str, str]], bytes]:
+    """``app``'s error page for ``code`` outside any request, in the default language.
+
+    For the server's own refusals of requests it cannot parse (deploy/worker.py):
+    (status, headers with the security headers, body bytes).
+    """
+    with app.test_request_context("/"):
+        response = app.make_response(_http_error(_exception_for(code)))
+        response = app.process_response(response)
+        return response.status_code, list(response.headers.items()), response.get_data()
+
+
+def _exception_for(code: int) -> HTTPException:
+    exc = HTTPException()
+    exc.code = code
+    return exc
 
 
 def init_app(app: Flask) -> None:

@@ -21,13 +21,12 @@ import unicodedata
 from typing import Sequence
 
 from flask import Flask, Request, current_app, g
-from werkzeug.exceptions import BadRequest, HTTPException
-from werkzeug.formparser import FormDataParser
 
 import keys
 
 from .reviewers import active_recipients
 from .storage import BlobStore, PendingBlob
+from .tokenfirst import TokenFirstFormDataParser
 
 
 class SealedUpload:
@@ -110,27 +109,10 @@ class SealedUpload:
             self._blob.discard()
 
 
-class StrictFormDataParser(FormDataParser):
-    """Werkzeug's parser, but a malformed body is a 400, not a silently empty form.
-
-    (Werkzeug's default ``silent=True`` turns e.g. non-UTF-8 part headers
-    into an empty form, which would then look like a missing CSRF token.)
-    """
-
-    def parse(self, *args, **kwargs):
-        self.silent = False
-        try:
-            return super().parse(*args, **kwargs)
-        except HTTPException:
-            raise
-        except ValueError as exc:
-            raise BadRequest("malformed form data") from exc
-
-
 class SealingRequest(Request):
     """A Flask request whose multipart file parts are sealed as they arrive."""
 
-    form_data_parser_class = StrictFormDataParser
+    form_data_parser_class = TokenFirstFormDataParser  # no file part before a valid CSRF token
 
     def _get_file_stream(
         self,

@@ -25,9 +25,18 @@ ES = {
     "Something went wrong on our side": "Algo falló de nuestro lado",
     "Nothing was saved. Please try again later.": "No se guardó nada. Inténtelo de nuevo más tarde.",
     "Your session expired": "Su sesión expiró",
-    "For your protection, this form only works within one browser session. Nothing was saved. Use your browser's Back button: your text should still be there. Reload the form page, copy your text back in and choose your files again.":
-        "Por su protección, este formulario solo funciona dentro de una misma sesión del navegador. No se guardó nada. Use el botón Atrás de su navegador: su texto debería seguir ahí. Vuelva a cargar la página del formulario, copie de nuevo su texto y elija otra vez sus archivos.",
     "Please go back and try again.": "Vuelva atrás e inténtelo de nuevo.",
+    "The connection was too slow": "La conexión fue demasiado lenta",
+    "What you sent arrived too slowly or stopped arriving. Nothing was saved. Please try again, if you can on a better connection.":
+        "Lo que envió llegó demasiado despacio o dejó de llegar. No se guardó nada. Inténtelo de nuevo, si puede con una conexión mejor.",
+    "The address is too long": "La dirección es demasiado larga",
+    "This page does not take this kind of data. Nothing was saved. Please go back and try again.":
+        "Esta página no acepta este tipo de datos. No se guardó nada. Vuelva atrás e inténtelo de nuevo.",
+    "The site is busy": "El sitio está ocupado",
+    "Many people are sending reports right now. Nothing was saved. Please wait a minute and send again.":
+        "Muchas personas están enviando denuncias en este momento. No se guardó nada. Espere un minuto y vuelva a enviar.",
+    "For your protection, this form only works within one browser session, and this browser does not keep what you typed once you leave the page. Nothing was saved. Open the form again, write your report and choose your files again.":
+        "Por su protección, este formulario solo funciona dentro de una misma sesión del navegador, y el navegador no guarda lo que escribió una vez que sale de la página. No se guardó nada. Abra de nuevo el formulario, escriba su denuncia y elija otra vez sus archivos.",
     "Threats": "Amenazas",
     "Physical attack": "Agresión física",
     "Online harassment or hate campaign": "Acoso o campaña de odio en línea",

@@ -26,7 +26,8 @@ import zlib
 from typing import Sequence
 
 import keys
-from keys.stream import SEALED_CHUNK_SIZE
+from keys.padding import padme
+from keys.stream import DATA_PER_CHUNK, SEALED_CHUNK_SIZE
 
 MAX_PIECE_CHUNKS = 64
 #: Largest accepted piece: 64 sealed chunks plus the largest header (bytes, about 4.2 MB).
@@ -43,22 +44,51 @@ class Refused(Exception):
         self.code = code
 
 
+def content_floor(size: int, recipient_count: int) -> int:
+    """The fewest plaintext bytes an envelope of ``size`` bytes can hold.
+
+    An envelope of ``N`` sealed chunks holds between this and ``N * 65532``
+    bytes (Padmé padding, docs/FORMAT.md "Sizes"), so this is what the server
+    can know of a browser-sealed file's size: a limit on plaintext bytes is
+    checked against it, and a file within the limit is never refused.
+
+    :raises keys.SizeError: if ``size`` is no valid envelope length.
+    """
+    chunks = keys.payload_chunks(size, recipient_count)
+    low, high = 1, chunks  # smallest k with padme(k) == chunks: the fewest chunks' worth of data
+    while low < high:
+        middle = (low + high) // 2
+        if padme(middle) >= chunks:
+            high = middle
+        else:
+            low = middle + 1
+    return 0 if low == 1 else (low - 1) * DATA_PER_CHUNK + 1
+
+
 def declared_size_ok(size: object, recipient_count: int, limit: int) -> int:
     """Check a declared envelope size; return it.
 
-    :raises Refused: ``"too_large"`` above ``limit`` bytes, ``"structure"``
-        if it is not an integer or not a valid envelope length for
-        ``recipient_count`` stanzas.
+    ``limit`` is in plaintext bytes: an envelope is too large if even the
+    smallest plaintext it can hold (:func:`content_floor`) is over it.
+
+    :raises Refused: ``"too_large"`` over ``limit``, ``"structure"`` if it is
+        not an integer or not a valid envelope length for ``recipient_count``
+        stanzas.
     """
     if type(size) is not int or size < 0:
         raise Refused("structure")
-    if size > limit:
-        raise Refused("too_large")
     try:
-        keys.payload_chunks(size, recipient_count)
+        floor = content_floor(size, recipient_count)
     except keys.SizeError:
         raise Refused("structure") from None
+    if floor > limit:
+        raise Refused("too_large")
     return size
+
+
+def total_content_floor(sizes, recipient_count: int) -> int:
+    """Sum of :func:`content_floor` over valid envelope ``sizes`` (bytes)."""
+    return sum(content_floor(size, recipient_count) for size in sizes)
 
 
 def compresses(chunk: bytes) -> bool:

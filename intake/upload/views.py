@@ -49,7 +49,7 @@ from ..models import Item, UploadSession
 from ..sealing import blob_store, request_recipients, track
 from ..storage import is_id, new_id
 from . import sessions
-from .checks import MAX_PIECE_BYTES, Refused, check_complete, check_piece, declared_size_ok
+from .checks import MAX_PIECE_BYTES, Refused, check_complete, check_piece, declared_size_ok, total_content_floor
 from .parts import OffsetMismatch, Part, ReceivedBlob, item_id_for
 
 bp = Blueprint("upload", __name__, url_prefix="/upload")
@@ -123,9 +123,14 @@ def create():
         return _refused("unknown")
     body = request.get_json(silent=True)
     size = body.get("size") if isinstance(body, dict) else None
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    # Plaintext bytes: the files' limit plus the report's text (intake/limits.py),
+    # counted as the least content each declared envelope can hold.
+    limit = current_app.config["MAX_CONTENT_LENGTH"] + current_app.config["MAX_FORM_MEMORY_SIZE"]
     try:
         declared_size_ok(size, len(_fingerprints()), limit)
+        declared = [value for value in sessions.uploads(state.key).values() if value is not None]
+        if total_content_floor([*declared, size], len(_fingerprints())) > limit:
+            raise Refused("too_large")
     except Refused as refusal:
         if refusal.code == "too_large":
             return errors_413()
@@ -294,7 +299,7 @@ def _csrf(_exc: CSRFError):
 def _http(exc: HTTPException):
     if exc.code == 413:
         return errors_413()
-    title, message = errors.MESSAGES.get(exc.code or 500, errors.MESSAGES[400])
+    title, message = errors.message_for(exc) if exc.code in errors.MESSAGES or hasattr(exc, "message") else errors.MESSAGES[400]
     return _error("http", exc.code or 500, title, message)
 
 

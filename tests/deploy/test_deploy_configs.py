@@ -29,13 +29,15 @@ def directives(path: Path) -> list[tuple[str, str]]:
 
 
 def test_gunicorn_production_settings(monkeypatch):
-    for name in ("RESGUARDO_BIND", "RESGUARDO_TIMEOUT", "RESGUARDO_WORKERS", "RESGUARDO_THREADS"):
+    for name in ("RESGUARDO_BIND", "RESGUARDO_TIMEOUT", "RESGUARDO_WORKERS", "RESGUARDO_WORKER_CONNECTIONS"):
         monkeypatch.delenv(name, raising=False)
     conf = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
     assert conf["bind"] == ["127.0.0.1:8080"]
-    assert conf["worker_class"] == "gthread"
-    assert (conf["workers"], conf["threads"]) == (2, 8)
-    assert conf["timeout"] == 3600  # a 500 MB upload at ~140 KB/s over Tor
+    # gevent: slow connections are greenlets, not threads (deploy/worker.py)
+    assert conf["worker_class"] == "deploy.worker.ResguardoWorker"
+    assert (conf["workers"], conf["worker_connections"]) == (2, 1000)
+    assert conf["timeout"] == 120  # the heartbeat only; slow uploads are bounded by rate, not by this
+    assert conf["keepalive"] == 20
     assert conf["accesslog"] is None
     assert conf["forwarded_allow_ips"] == ""
 

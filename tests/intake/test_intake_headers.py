@@ -113,7 +113,9 @@ def test_every_route_of_the_url_map_carries_the_policy(app, client):
 
 
 def test_the_413_page_carries_the_policy(app, client, token):
-    environ = {"CONTENT_LENGTH": str(app.config["MAX_CONTENT_LENGTH"] + 1)}  # declared: refused before reading
+    from intake.limits import form_body_cap
+
+    environ = {"CONTENT_LENGTH": str(form_body_cap(app.config) + 1)}  # declared: refused before reading
     response = client.post("/submit", data=b"", content_type="multipart/form-data; boundary=x", environ_overrides=environ)
     assert response.status_code == 413
     _assert_isolated(response, "413")
