@@ -38,6 +38,10 @@ class ServiceSpec:
     ``virtual_port`` is the port clients dial on the .onion (80). PoW queue
     rate/burst are tor's defaults (requests per second, queue size).
     ``client_keys`` are base32 x25519 public keys; non-empty means auth required.
+    ``max_streams``: streams one circuit may open at once; a circuit asking for
+    more is closed (``MaxStreamsCloseCircuit``), so one client cannot open
+    hundreds of slow connections on one cheap circuit (a page with its static
+    files needs about ten).
     """
 
     key: OnionKey
@@ -47,12 +51,13 @@ class ServiceSpec:
     pow_queue_rate: int = 250
     pow_queue_burst: int = 2500
     client_keys: tuple[str, ...] = field(default_factory=tuple)
+    max_streams: int = 32
 
     def add_onion_command(self, with_pow: bool | None = None) -> str:
         """The raw ADD_ONION line (contains the secret key: never log it)."""
         pow_on = self.pow_enabled if with_pow is None else with_pow
-        flags = "Detach,V3Auth" if self.client_keys else "Detach"
-        parts = ["ADD_ONION", self.key.add_onion_blob(), f"Flags={flags}"]
+        flags = "Detach,MaxStreamsCloseCircuit" + (",V3Auth" if self.client_keys else "")
+        parts = ["ADD_ONION", self.key.add_onion_blob(), f"Flags={flags}", f"MaxStreams={self.max_streams}"]
         if pow_on:
             parts += [
                 "PoWDefensesEnabled=1",

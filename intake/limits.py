@@ -45,7 +45,14 @@ from typing import Callable
 from flask import Flask, current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError, validate_csrf
-from werkzeug.exceptions import RequestEntityTooLarge, RequestTimeout, ServiceUnavailable, UnsupportedMediaType
+from werkzeug.exceptions import (
+    BadRequest,
+    HTTPException,
+    RequestEntityTooLarge,
+    RequestTimeout,
+    ServiceUnavailable,
+    UnsupportedMediaType,
+)
 from wtforms import ValidationError
 
 from .upload.checks import MAX_PIECE_BYTES
@@ -195,18 +202,23 @@ class GuardedInput:
         return data
 
     def read(self, *args) -> bytes:
-        """Read like the wrapped stream. :raises RequestTimeout: see the class."""
-        try:
-            return self._count(self._stream.read(*args))
-        except TimeoutError:
-            raise RequestTimeout() from None
+        """Read like the wrapped stream. :raises HTTPException: see the class."""
+        return self._guarded(self._stream.read, *args)
 
     def readline(self, *args) -> bytes:
-        """Read a line like the wrapped stream. :raises RequestTimeout: see the class."""
+        """Read a line like the wrapped stream. :raises HTTPException: see the class."""
+        return self._guarded(self._stream.readline, *args)
+
+    def _guarded(self, read, *args) -> bytes:
         try:
-            return self._count(self._stream.readline(*args))
+            data = read(*args)
         except TimeoutError:
             raise RequestTimeout() from None
+        except (HTTPException, OSError):
+            raise
+        except Exception:  # the server's parser refused the body's framing (e.g. a bad chunk size)
+            raise BadRequest() from None
+        return self._count(data)
 
     def __iter__(self):
         return iter(self.readline, b"")

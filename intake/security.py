@@ -74,9 +74,12 @@ def same_site_location(location: str) -> str:
     return i18n.safe_next(location)
 
 
-def _static_headers(headers, _path: str, _url: str) -> None:
+def _static_headers(headers, path: str, _url: str) -> None:
     for name, value in COMMON_HEADERS.items():
         headers[name] = value
+    # WhiteNoise's ETag is built from the file's mtime (the deploy time); one
+    # from the content says nothing about when the site was installed.
+    headers["ETag"] = f'"{_digest(path)}"'
 
 
 @lru_cache(maxsize=256)
@@ -116,8 +119,23 @@ class StaticFiles(WhiteNoise):
     WhiteNoise answers other methods with a bare 405 and an unsatisfiable
     ``Range`` with a bare 416, both without our headers or an error page.
     Other methods fall through to Flask (a localized 405 page), and ``Range``
-    is ignored: static files are small and always sent whole.
+    is ignored: static files are small and always sent whole. No response
+    carries ``Last-Modified`` or an mtime-based ``ETag``, which would tell
+    when the site was installed or upgraded.
     """
+
+    def get_static_file(self, path, url, stat_cache=None):
+        """WhiteNoise's file, without ``Last-Modified`` (the deploy time, from mtime)."""
+        static_file = super().get_static_file(path, url, stat_cache=stat_cache)
+        static_file.last_modified = None
+        static_file.alternatives = [
+            (pattern, file_path, [(name, value) for name, value in headers if name != "Last-Modified"])
+            for pattern, file_path, headers in static_file.alternatives
+        ]
+        static_file.not_modified_response.headers = [
+            (name, value) for name, value in static_file.not_modified_response.headers if name != "Last-Modified"
+        ]
+        return static_file
 
     def __call__(self, environ, start_response):
         """Serve ``environ`` (a WSGI call)."""

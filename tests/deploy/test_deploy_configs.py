@@ -102,3 +102,9 @@ def test_units_pass_systemd_analyze(tmp_path):
     problems = [line for line in result.stderr.splitlines()
                 if line and "is not executable" not in line and "/opt/resguardo" not in line]
     assert problems == []
+
+
+def test_web_unit_has_a_memory_ceiling_that_spares_tor():
+    conf = dict(directives(DEPLOY / "systemd" / "resguardo-web.service"))
+    assert (conf["MemoryHigh"], conf["MemoryMax"], conf["MemorySwapMax"]) == ("768M", "1G", "0")
+    assert int(conf["OOMScoreAdjust"]) > 0  # the web app, never tor, is the OOM killer's choice

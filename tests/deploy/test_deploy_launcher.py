@@ -67,7 +67,8 @@ def test_pow_keywords_are_sent_and_validated_by_tor(tor, tmp_path):
     key, _ = onionkey.load_or_create(tmp_path / "svc")
     spec = ServiceSpec(key=key, target="127.0.0.1:8080")
     command = spec.add_onion_command()
-    assert " Flags=Detach PoWDefensesEnabled=1 PoWQueueRate=250 PoWQueueBurst=2500 Port=80,127.0.0.1:8080" in command
+    assert (" Flags=Detach,MaxStreamsCloseCircuit MaxStreams=32 PoWDefensesEnabled=1 PoWQueueRate=250"
+            " PoWQueueBurst=2500 Port=80,127.0.0.1:8080") in command
     controller = torctl.connect(tor.control)
     try:
         # tor parses the keyword (an invalid value is refused), so it is not silently ignored
@@ -92,7 +93,7 @@ def test_client_auth_line_and_v3auth_publication(tor, launcher, tmp_path):
     assert listed.stdout == f"reviewer1 descriptor:x25519:{pub}\n"
     key = onionkey.load(tmp_path / "svc")
     command = ServiceSpec(key=key, target="127.0.0.1:8080", client_keys=(pub,)).add_onion_command()
-    assert " Flags=Detach,V3Auth " in command and command.endswith(f" ClientAuthV3={pub}")
+    assert " Flags=Detach,MaxStreamsCloseCircuit,V3Auth MaxStreams=32 " in command and command.endswith(f" ClientAuthV3={pub}")
     assert launcher("publish", *svc_args(tmp_path, tor)).returncode == 0
     assert published(tor) == [service_id]
 
