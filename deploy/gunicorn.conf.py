@@ -25,6 +25,13 @@ Why each choice (gunicorn settings reference: https://docs.gunicorn.org/en/stabl
 
 import os
 
+# psycopg picks how it waits for PostgreSQL when first imported, and the master
+# imports it (on_starting's preflight) before any worker patches the standard
+# library for gevent: its C wait would then block a whole worker while one
+# request waits for the database. poll() is patched by gevent in the workers,
+# so every wait is cooperative (tests/hostile/test_hostile_gevent_db.py).
+os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_poll")
+
 bind = [os.environ.get("RESGUARDO_BIND", "127.0.0.1:8080")]
 umask = 0o007  # a unix socket usable by the tor group only (see docs/OPERATIONS.md)
 

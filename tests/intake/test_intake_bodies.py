@@ -12,7 +12,7 @@ import keys
 from intake import create_app, reviewers
 from intake.limits import JSON_CAP, RULES, form_body_cap
 from intake.upload.checks import MAX_PIECE_BYTES
-from tests.support.created import no_work
+from tests.support.created import footprint, no_work
 from tests.support.stored import stored_submissions
 from tests.support.submit import csrf_token
 
@@ -225,3 +225,74 @@ def test_js_a_file_of_exactly_the_limit_is_accepted(small_app):
     # what is left of the files' limit and the report's text allowance) is refused.
     more = client.post("/upload/", json={"size": keys.envelope_size(2 * small_app.config["MAX_FORM_MEMORY_SIZE"], 1)}, headers=headers)
     assert more.status_code == 413
+
+
+# --- Slow clients and bounded uploads (the app's half; deploy/worker.py sets the socket timeouts) ---
+
+def test_uploads_beyond_the_bound_get_a_quick_localized_503(app, client, token):
+    slots = app.extensions["resguardo.upload_slots"]
+    taken = 0
+    while slots.acquire(blocking=False):
+        taken += 1
+    try:
+        assert taken == app.config["MAX_UPLOADS"]
+        with pytest.MonkeyPatch.context() as patch, no_work(app, patch):
+            page = _post(client, multipart([field(b"csrf_token", token.encode()), file_part(b"abc")]))
+            piece = client.put(f"/upload/{UPLOAD_ID}?offset=0", data=b"x" * 100, headers={"X-CSRFToken": token},
+                               content_type="application/octet-stream")
+        assert page.status_code == 503
+        assert "<h1>El sitio está ocupado</h1>" in page.get_data(as_text=True)
+        assert piece.status_code == 503
+        assert piece.get_json()["title"] == "El sitio está ocupado"
+    finally:
+        for _ in range(taken):
+            slots.release()
+    assert _post(client, multipart([field(b"csrf_token", token.encode()), field(b"description", b"d")])).status_code == 303
+
+
+def test_a_refused_upload_gives_its_slot_back(app, client, token):
+    slots = app.extensions["resguardo.upload_slots"]
+    for _ in range(app.config["MAX_UPLOADS"] + 2):
+        assert _post(client, multipart([file_part(b"abc"), field(b"csrf_token", token.encode())])).status_code == 400
+    assert slots.acquire(blocking=False)
+    slots.release()
+
+
+class Trickle(io.RawIOBase):
+    """A body that arrives ``rate`` bytes per (fake) second."""
+
+    def __init__(self, body: bytes, clock: list[float], rate: int) -> None:
+        self.body, self.clock, self.rate = body, clock, rate
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def seek(self, _offset, _whence=0):
+        return 0
+
+    def tell(self):
+        return 0
+
+    def readinto(self, buffer):
+        piece = self.body[: min(len(buffer), self.rate)]
+        self.body = self.body[len(piece):]
+        self.clock[0] += 1.0
+        buffer[: len(piece)] = piece
+        return len(piece)
+
+
+def test_a_body_slower_than_the_minimum_rate_is_408(app, client, token, monkeypatch):
+    from intake import limits
+
+    clock = [1000.0]
+    monkeypatch.setattr(limits.time, "monotonic", lambda: clock[0])
+    body = multipart([field(b"csrf_token", token.encode()), field(b"description", b"slow"), file_part(b"z" * 200_000)])
+    before = footprint(app)
+    response = client.post("/submit", input_stream=Trickle(body, clock, 100), content_type=CT,
+                           environ_overrides={"CONTENT_LENGTH": str(len(body))})
+    assert response.status_code == 408
+    assert "<h1>La conexión fue demasiado lenta</h1>" in response.get_data(as_text=True)
+    assert footprint(app) == before  # what the slow request had sealed was deleted
