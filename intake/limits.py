@@ -1,13 +1,14 @@
 """What a request may send, decided from its headers before any body byte is read.
 
 Every route and method has a :class:`Rule` in :data:`RULES`: the content
-types it accepts, the most bytes its body may have, where its CSRF token
-travels, and whether it counts as an upload. A route missing from the table
+types it accepts and the most bytes a body of each may have, where its CSRF
+token travels, and whether it counts as an upload. A route missing from the table
 accepts no body at all, so a new route is safe by default. The checks run as
 the app's first ``before_request`` function (ahead of flask-wtf's CSRF hook,
 which parses form bodies), in this order:
 
-1. a body of a type the route does not take: 415;
+1. a body on a route that takes none: 413; a body of a type the route does
+   not take: 415;
 2. a ``Content-Length`` over the route's cap: 413. For a chunked body (no
    ``Content-Length``) the cap is set as the request's ``max_content_length``,
    so Werkzeug's stream raises 413 once the cap is passed;
@@ -26,7 +27,7 @@ refused request.
 
 Sizes (bytes), from the configuration:
 
-- JSON bodies: :data:`JSON_CAP`.
+- JSON bodies: :data:`JSON_CAP`; a urlencoded form: ``MAX_FORM_MEMORY_SIZE``.
 - The no-JavaScript form (``multipart/form-data``): files of at most
   ``MAX_CONTENT_LENGTH`` plaintext bytes in total (the figure the form
   promises) plus the text fields (``MAX_FORM_MEMORY_SIZE`` in total) plus
