@@ -9,9 +9,9 @@ which parses form bodies), in this order:
 
 1. a body on a route that takes none: 413; a body of a type the route does
    not take: 415;
-2. a ``Content-Length`` over the route's cap: 413. For a chunked body (no
-   ``Content-Length``) the cap is set as the request's ``max_content_length``,
-   so Werkzeug's stream raises 413 once the cap is passed;
+2. a ``Content-Length`` over the route's cap: 413. A chunked body (no
+   ``Content-Length``) is counted as it is read and refused with 413 the
+   moment it passes the cap (:class:`GuardedInput`);
 3. the ``X-CSRFToken`` header of the JavaScript routes: 400 if missing or wrong
    (the no-JavaScript form's token is in its body and is checked by
    :mod:`intake.tokenfirst` before any file part is accepted);
