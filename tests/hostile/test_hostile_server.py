@@ -56,10 +56,11 @@ def exchange(live, data: bytes, timeout: float = 15) -> tuple[bytes, float]:
     return received, time.monotonic() - started
 
 
-def _stored(live) -> tuple[int, int]:
+def _stored(live) -> tuple[int, int, int]:
+    """(submission rows, blob rows, chunk rows): pending blobs are unfinished uploads."""
     with sqlite3.connect(live["data"] / "resguardo.db") as connection:
-        rows = connection.execute("SELECT count(*) FROM submissions").fetchone()[0]
-    return rows, sum(1 for path in (live["data"] / "blobs").rglob("*") if path.is_file())
+        return tuple(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                     for table in ("submissions", "blobs", "blob_chunks"))
 
 
 @pytest.mark.parametrize("request_bytes, status, title", [
