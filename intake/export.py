@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from . import db
 from .models import Submission
+from .exclusive import exclusive
 from .reviewers import list_reviewers
 from .storage import BlobStore, new_id
 
@@ -77,13 +78,23 @@ def _tarinfo(name: str, size: int) -> tarfile.TarInfo:
 def export_bundle(out_dir: Path, store: BlobStore, *, include_exported: bool = False) -> ExportResult:
     """Write one bundle of pending submissions into ``out_dir``.
 
+    Holds the deployment-wide maintenance lock (:func:`intake.exclusive.exclusive`)
+    from choosing the submissions until they are marked exported, so two
+    exports, from one app server or from two, never put a report in two bundles.
+
     :param include_exported: also include submissions exported before.
     :returns: an :class:`ExportResult`; ``path`` is None when there was nothing to export.
     :raises OSError: if the bundle cannot be written, or ``out_dir``'s parent
         does not exist (an unmounted USB stick must not turn into a folder on
         the server's disk); nothing is marked exported then.
     """
+    with exclusive(store.engine):
+        return _export_locked(Path(out_dir), store, include_exported)
+
+
+def _export_locked(out_dir: Path, store: BlobStore, include_exported: bool) -> ExportResult:
     session = db.session()
+    session.rollback()  # choose from what is committed now, not from an older snapshot
     query = select(Submission).order_by(Submission.received_on, Submission.id)
     if not include_exported:
         query = query.where(Submission.exported_on.is_(None))
@@ -120,7 +131,6 @@ def export_bundle(out_dir: Path, store: BlobStore, *, include_exported: bool = F
     }
     manifest_bytes = json.dumps(manifest, indent=1).encode("utf-8")
 
-    out_dir = Path(out_dir)
     out_dir.mkdir(mode=0o700, exist_ok=True)  # never its parents: a missing mount point must fail
     final = out_dir / f"resguardo-bundle-{today.isoformat()}-{manifest['bundle_id'][:8]}.tar"
     temp = final.with_name(final.name + ".part")

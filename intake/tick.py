@@ -41,6 +41,7 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.engine import Engine, make_url
 
 from .cleanup import ExpiryResult, expire_pending
+from .exclusive import exclusive
 from .models import TickState
 from .storage import current_tick
 
@@ -194,14 +195,18 @@ def run(engine: Engine, data_dir: Path, expiry_hours: int, *, now: float | None 
     :returns: a :class:`TickResult`.
     :raises sqlalchemy.exc.SQLAlchemyError: if the database cannot be written.
     :raises OSError: if a file's times cannot be set.
+
+    Holds the maintenance lock (:func:`intake.exclusive.exclusive`) while it
+    writes, so it never rewrites rows an export on another app server is marking.
     """
-    with engine.begin() as connection:
-        expired = expire_pending(connection, expiry_hours, now_tick=current_tick(now))
-    result = TickResult(expired)
-    if engine.dialect.name == "sqlite":
-        result.compacted = _sqlite_compact(engine, expired.removed > 0)
-    elif engine.dialect.name == "postgresql":
-        result.rewritten = _postgres_rewrite(engine)
+    with exclusive(engine):
+        with engine.begin() as connection:
+            expired = expire_pending(connection, expiry_hours, now_tick=current_tick(now))
+        result = TickResult(expired)
+        if engine.dialect.name == "sqlite":
+            result.compacted = _sqlite_compact(engine, expired.removed > 0)
+        elif engine.dialect.name == "postgresql":
+            result.rewritten = _postgres_rewrite(engine)
     engine.dispose()  # closing the last connection lets SQLite remove its -wal/-shm
     result.reset_paths = reset_times([Path(data_dir), *sqlite_files(str(engine.url))], midnight_utc(now))
     return result

@@ -65,7 +65,8 @@ class LoadFigures:
                 f"{len(self.exports)} exports during the load")
 
 
-def _reporter(url: str, sent: Sent, attachment: bytes, barrier: threading.Barrier, timeout: float) -> None:
+def _reporter(url: str, post_url: str, sent: Sent, attachment: bytes, barrier: threading.Barrier,
+              timeout: float) -> None:
     session = requests.Session()
     try:
         page = session.get(url + "/", timeout=timeout)
@@ -74,7 +75,7 @@ def _reporter(url: str, sent: Sent, attachment: bytes, barrier: threading.Barrie
         data = [("csrf_token", token), ("description", f"Amenaza recibida. {sent.canary}"),
                 ("incident_types", "threats"), ("region", "withheld")]
         files = [("attachments", (f"{sent.canary}.bin", attachment, "application/octet-stream"))]
-        response = session.post(url + "/submit", data=data, files=files, allow_redirects=False, timeout=timeout)
+        response = session.post(post_url + "/submit", data=data, files=files, allow_redirects=False, timeout=timeout)
         sent.status = response.status_code
     except Exception as exc:  # noqa: BLE001 - recorded and asserted on by the caller
         sent.error = f"{type(exc).__name__}: {exc}"
@@ -83,9 +84,13 @@ def _reporter(url: str, sent: Sent, attachment: bytes, barrier: threading.Barrie
         session.close()
 
 
-def run_load(url: str, count: int, *, attachment_bytes: int = 32 * 1024, timeout: float = 120,
+def run_load(url: str | list[str], count: int, *, attachment_bytes: int = 32 * 1024, timeout: float = 120,
              export=None) -> LoadFigures:
     """``count`` reporters submit at once to ``url``; ``export()`` runs in a loop meanwhile.
+
+    :param url: a base URL, or several (app servers of one deployment):
+        reporter ``i`` fetches the form from ``url[i % n]`` and posts it to
+        ``url[(i + 1) % n]``, so with two servers every form crosses over.
 
     :param export: a callable run repeatedly in another thread while the
         POSTs are in flight (e.g. ``resguardo export``); its return values
@@ -94,6 +99,7 @@ def run_load(url: str, count: int, *, attachment_bytes: int = 32 * 1024, timeout
     :returns: :class:`LoadFigures`.
     :raises TimeoutError: if a reporter thread is still running after ``timeout``.
     """
+    urls = [url] if isinstance(url, str) else list(url)
     run = secrets.token_hex(4)
     barrier = threading.Barrier(count + 1)
     sent, threads = [], []
@@ -101,7 +107,7 @@ def run_load(url: str, count: int, *, attachment_bytes: int = 32 * 1024, timeout
         canary = f"CANARY-LOAD-{run}-{index}-END"
         attachment = canary.encode() + secrets.token_bytes(attachment_bytes) + canary.encode()
         sent.append(Sent(canary, hashlib.sha256(attachment).hexdigest()))
-        threads.append(threading.Thread(target=_reporter, args=(url, sent[-1], attachment, barrier, timeout), daemon=True))
+        threads.append(threading.Thread(target=_reporter, args=(urls[index % len(urls)], urls[(index + 1) % len(urls)], sent[-1], attachment, barrier, timeout), daemon=True))
     for thread in threads:
         thread.start()
     barrier.wait(timeout=timeout)  # every form fetched: the POSTs start now
