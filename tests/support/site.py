@@ -92,8 +92,12 @@ class Installation:
         return sorted(blob_id for blob_id in self.blobs() if blob_id not in named)
 
 
-def install(request, base: Path, backend: str, reviewer) -> Installation:
-    """A fresh installation under ``base`` on ``backend`` with ``reviewer``'s key registered."""
+def install(request, base: Path, backend: str, reviewer, database_url: str | None = None) -> Installation:
+    """A fresh installation under ``base`` on ``backend`` with ``reviewer``'s key registered.
+
+    ``database_url`` names an existing empty PostgreSQL database to use
+    (e.g. a replicated one) instead of a new one on the session's server.
+    """
     data_dir = base / "data"
     server_tmp = base / "server-tmp"
     server_tmp.mkdir(parents=True)
@@ -104,7 +108,7 @@ def install(request, base: Path, backend: str, reviewer) -> Installation:
         "TMPDIR": str(server_tmp),
         "LANG": "C.UTF-8",
     }
-    database_url = databases.fresh_database_url(request, backend, data_dir)
+    database_url = database_url or databases.fresh_database_url(request, backend, data_dir)
     if backend != "sqlite":
         env["RESGUARDO_DATABASE_URL"] = database_url
     resguardo(["init"], env)
