@@ -4,7 +4,8 @@
 #   bash scripts/test.sh [pytest arguments]
 #
 # As root on Debian it installs the system packages the tests use (tor,
-# chromium, postgresql, nodejs); otherwise those must already be there.
+# chromium, postgresql, nodejs, haproxy, patroni with python3-pysyncobj);
+# otherwise those must already be there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,10 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$need postgresql"
 ls /usr/lib/*/libmagic.so.1 >/dev/null 2>&1 || need="$need libmagic1"
 command -v exiftool >/dev/null 2>&1 || need="$need libimage-exiftool-perl"
 command -v pdftoppm >/dev/null 2>&1 || need="$need poppler-utils"
+# tests/scale: the edge (HAProxy) and PostgreSQL failover (Patroni with its Raft)
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need="$need haproxy"
+command -v patroni >/dev/null 2>&1 || need="$need patroni"
+/usr/bin/python3 -c 'import pysyncobj' >/dev/null 2>&1 || need="$need python3-pysyncobj"
 if [ -n "$need" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing:$need"

@@ -8,11 +8,27 @@ data directory holding a copy of the deployment's app secret
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.support.databases import in_ci
 from tests.support.site import Installation, install
+
+
+def require(tool: str, check: list[str] | None = None) -> None:
+    """Skip the test when the Debian package behind ``tool`` is missing (fail under CI,
+    which must run it; scripts/test.sh installs it). ``check`` is a command that must
+    succeed as well (e.g. an import in the system Python)."""
+    found = shutil.which(tool) or Path("/usr/sbin", tool).exists()
+    if found and check:
+        found = subprocess.run(check, capture_output=True).returncode == 0
+    if not found:
+        message = f"{tool} is not installed (scripts/test.sh installs it)"
+        if in_ci():
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
 
 
 def second_server_env(site: Installation, name: str) -> dict[str, str]:

@@ -21,7 +21,7 @@ import time
 import pytest
 import requests
 
-from tests.scale.conftest import logs, second_server_env
+from tests.scale.conftest import logs, require, second_server_env
 from tests.support.edge import established_from, haproxy, vm_hwm_kib
 from tests.support.figures import record
 from tests.support.live import serve
@@ -30,6 +30,11 @@ from tests.support.slow import SlowUpload
 from tests.support.submit import submit_report
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]
+
+
+@pytest.fixture(autouse=True)
+def _haproxy_installed():
+    require("haproxy")
 
 LARGE = 32 * 1024 * 1024
 HAPROXY_GROWTH_LIMIT_KIB = 16 * 1024

@@ -15,6 +15,7 @@ import time
 import pytest
 import requests
 
+from tests.scale.conftest import require
 from tests.support.figures import record
 from tests.support.live import serve
 from tests.support.patroni import PatroniCluster
@@ -29,6 +30,7 @@ RESUME_BOUND = 30  # seconds, issue 13
 
 @pytest.fixture
 def cluster():
+    require("patroni", ["/usr/bin/python3", "-c", "import pysyncobj"])
     patroni = PatroniCluster()
     try:
         patroni.start()
