@@ -1,0 +1,123 @@
+"""The tier-2 edge over the private Tor network (docs/SCALING.md).
+
+One edge: the onion launcher (PoW on) publishes a new address whose target
+is HAProxy (deploy/haproxy.cfg), in front of two app servers sharing one
+database and one app secret. One app server dies; the submissions after
+it succeed through the other server. (That an upload in flight on the dying server fails
+cleanly is shown on loopback, tests/scale/test_scale_edge.py.) Then the edge is gone (its service removed from its tor)
+and a warm-standby edge, a tor of its own with the same key, publishes the
+same address: the client reaches it within :data:`STANDBY_BOUND` s, and the
+standby's tor built that service's descriptors with PoW defences (its log;
+the client-side check of the descriptor's ``pow-params`` needs stem's
+descriptor decryption, which needs the ``cryptography`` package).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from onion_site import FIGURES, ROOT, onion_session, stop_process, wait_reachable
+from tests.support.edge import haproxy
+from tests.support.live import serve
+from tests.support.submit import submit_report
+from tornet import LOOPBACK
+
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+
+STANDBY_BOUND = 180  # seconds from the standby's publish to the first answer (documented in SCALING.md)
+
+
+def _fields(description: str) -> dict[str, object]:
+    return {"description": description, "incident_types": ["threats"], "region": "withheld"}
+
+
+def _launcher(service_dir, target_port, control_port, env) -> tuple[subprocess.Popen, "queue.Queue[str]"]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "deploy.onion", "publish", "--watch", "--interval", "1",
+         "--service-dir", str(service_dir), "--target", f"{LOOPBACK}:{target_port}",
+         "--control", f"{LOOPBACK}:{control_port}"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+    return process, lines
+
+
+@pytest.fixture(scope="module")
+def edge(onion_site, tmp_path_factory):
+    """HAProxy + two app servers behind a new address on the service tor (the first edge)."""
+    if shutil.which("haproxy") is None and not os.path.exists("/usr/sbin/haproxy"):
+        pytest.skip("haproxy is not installed (scripts/test.sh installs it)")
+    base = tmp_path_factory.mktemp("edge")
+    shared_db = f"sqlite:///{onion_site.data_dir / 'resguardo.db'}"
+    second = base / "b" / "data"
+    second.mkdir(parents=True, mode=0o700)
+    shutil.copy2(onion_site.data_dir / "secret_key", second / "secret_key")
+    env_a = {**onion_site.env, "RESGUARDO_DATABASE_URL": shared_db}
+    env_b = {**env_a, "RESGUARDO_DATA_DIR": str(second)}
+    with serve(env_a, base / "logs-a", workers=1) as a, serve(env_b, base / "logs-b", workers=1) as b, \
+            haproxy([a.port, b.port], base) as (_url, edge_port, _process):
+        service_dir = base / "onion"
+        launcher, lines = _launcher(service_dir, edge_port, onion_site.network.service.control_port, onion_site.env)
+        try:
+            address = lines.get(timeout=60).strip()
+            wait_reachable(onion_session(onion_site.network), f"http://{address}/", timeout=180)
+            yield {"address": address, "servers": [a, b], "edge_port": edge_port, "service_dir": service_dir,
+                   "launcher": launcher, "env": env_a, "network": onion_site.network, "base": base}
+        finally:
+            stop_process(launcher)
+            launcher.stdout.close()
+
+
+def test_an_app_server_dies_and_new_submissions_still_succeed(edge):
+    network, url = edge["network"], f"http://{edge['address']}"
+    assert submit_report(onion_session(network), url, _fields("antes"), timeout=60).status_code == 303
+    os.killpg(edge["servers"][0].pid, signal.SIGKILL)  # one app server's machine is gone
+    time.sleep(1)  # a POST caught in the very instant of the crash gets a 502 (deploy/haproxy.cfg)
+    statuses = [submit_report(onion_session(network), url, _fields(f"después {index}"), timeout=60).status_code
+                for index in range(3)]
+    assert statuses == [303, 303, 303]
+
+
+def _pow_initialised(node) -> int:
+    """How often ``node``'s tor logged building PoW defences for a service it publishes
+    (info level; tests/tor/test_tor_onion_e2e.py uses the same line)."""
+    log = (node.datadir / "info.log").read_text(errors="replace")
+    return sum("initialize_pow_defenses(): Generating both PoW seeds" in line for line in log.splitlines())
+
+
+def test_the_warm_standby_edge_takes_the_address_with_pow(edge):
+    network, address = edge["network"], edge["address"]
+    stop_process(edge["launcher"])
+    gone = subprocess.run([sys.executable, "-m", "deploy.onion", "unpublish", "--service-dir", str(edge["service_dir"]),
+                           "--control", f"{LOOPBACK}:{network.service.control_port}"],
+                          cwd=ROOT, env=edge["env"], capture_output=True, text=True, timeout=60)
+    assert gone.returncode == 0, gone.stderr  # the first edge is gone
+
+    standby = network._endpoint("edge-standby", socks=False)
+    standby.start()
+    try:
+        network.wait_control(standby)
+        launcher, lines = _launcher(edge["service_dir"], edge["edge_port"], standby.control_port, edge["env"])
+        try:
+            assert lines.get(timeout=120).strip() == address
+            published = time.monotonic()
+            reached = wait_reachable(onion_session(network), f"http://{address}/", timeout=STANDBY_BOUND)
+            seconds = reached - published
+            FIGURES["standby_edge_reachable_s"] = f"{seconds:.1f}"
+            pow_services = _pow_initialised(standby)
+        finally:
+            stop_process(launcher)
+            launcher.stdout.close()
+    finally:
+        standby.stop()
+    assert seconds < STANDBY_BOUND
+    assert pow_services == 1  # the standby's tor publishes the address with PoW defences
