@@ -44,13 +44,13 @@ def _fields(description: str) -> dict[str, object]:
     return {"description": description, "incident_types": ["threats"], "region": "withheld"}
 
 
-def _victim(servers, timeout: float = 10):
-    """The app server holding the one established connection from HAProxy."""
+def _victim(servers, before: dict[int, int], timeout: float = 30):
+    """The app server that has one more established connection than ``before`` said."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        holding = [server for server in servers if established_from(server.port)]
-        if len(holding) == 1:
-            return holding[0]
+        gained = [server for server in servers if established_from(server.port) > before[server.port]]
+        if len(gained) == 1:
+            return gained[0]
         time.sleep(0.05)
     raise TimeoutError("could not tell which app server holds the upload")
 
@@ -64,18 +64,18 @@ def test_bodies_stream_through_haproxy_and_a_dying_app_server_loses_only_its_upl
             haproxy([a.port, b.port], pg_site.base) as (edge, edge_port, process):
         large = secrets.token_bytes(LARGE)
         before = vm_hwm_kib(process.pid)
-        answer = submit_report(requests.Session(), edge, _fields(f"CANARY-{run}-grande"),
-                               [("video.mp4", large, "video/mp4")])
+        with requests.Session() as session:
+            answer = submit_report(session, edge, _fields(f"CANARY-{run}-grande"), [("video.mp4", large, "video/mp4")])
         growth = vm_hwm_kib(process.pid) - before
         assert answer.status_code == 303
         acknowledged[f"CANARY-{run}-grande"] = [hashlib.sha256(large).hexdigest()]
         assert growth < HAPROXY_GROWTH_LIMIT_KIB
 
-        time.sleep(0.5)  # let HAProxy's idle server connections close (keep-alive to the client ended)
         attachment = f"CANARY-{run}-FILE-IN-FLIGHT".encode() * 20_000
         upload = SlowUpload(edge, edge_port, _fields(f"CANARY-{run}-en vuelo"), [("a.bin", attachment, "application/octet-stream")])
+        before = {server.port: established_from(server.port) for server in (a, b)}
         upload.send_until(upload.file_offset + len(attachment) // 2)
-        victim = _victim([a, b])
+        victim = _victim([a, b], before)
         os.killpg(victim.pid, signal.SIGKILL)  # the app server's machine is gone
         crashed_at = time.monotonic()
         try:

@@ -87,3 +87,4 @@ def established_from(server_port: int) -> int:
             if fields[1].endswith(f":{server_port:04X}") and fields[3] == "01":
                 count += 1
     return count
+
