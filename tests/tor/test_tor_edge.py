@@ -4,7 +4,7 @@ One edge: the onion launcher (PoW on) publishes a new address whose target
 is HAProxy (deploy/haproxy.cfg), in front of two app servers sharing one
 database and one app secret. One app server dies; the submissions after
 it succeed through the other server. (That an upload in flight on the dying server fails
-cleanly is shown on loopback, tests/scale/test_scale_edge.py.) Then the edge is gone (its service removed from its tor)
+cleanly is shown on loopback, tests/scale/test_scale_edge.py.) Then the edge is gone (its tor stopped)
 and a warm-standby edge, a tor of its own with the same key, publishes the
 same address: the client reaches it within :data:`STANDBY_BOUND` s, and the
 standby's tor built that service's descriptors with PoW defences (its log;
@@ -25,7 +25,7 @@ import time
 
 import pytest
 
-from onion_site import FIGURES, ROOT, onion_session, stop_process, wait_reachable
+from onion_site import FIGURES, ROOT, console, onion_session, stop_process, wait_reachable
 from tests.support.edge import haproxy
 from tests.support.live import serve
 from tests.support.submit import submit_report
@@ -51,30 +51,56 @@ def _launcher(service_dir, target_port, control_port, env) -> tuple[subprocess.P
     return process, lines
 
 
+def _install(base, env) -> None:
+    """``resguardo init`` and a fresh reviewer key, as an operator does."""
+    import keys
+
+    subprocess.run([console("resguardo"), "init"], env=env, check=True, capture_output=True)
+    secret = keys.SecretKey.generate("Edge Test Reviewer")
+    keys.write_public_key_file(base / "edge.public-key", secret.public_key)
+    subprocess.run([console("resguardo"), "reviewer", "add", str(base / "edge.public-key")], env=env,
+                   check=True, capture_output=True)
+
+
+def _edge_tor(network, name: str):
+    """A tor of its own on the private network, as an edge machine has (stopped by the caller)."""
+    node = network._endpoint(name, socks=False)
+    node.start()
+    network.wait_control(node)
+    return node
+
+
 @pytest.fixture(scope="module")
-def edge(onion_site, tmp_path_factory):
-    """HAProxy + two app servers behind a new address on the service tor (the first edge)."""
+def edge(tor_network, tmp_path_factory):
+    """The first edge (its own tor + launcher) -> HAProxy -> two app servers on one database."""
     if shutil.which("haproxy") is None and not os.path.exists("/usr/sbin/haproxy"):
         pytest.skip("haproxy is not installed (scripts/test.sh installs it)")
     base = tmp_path_factory.mktemp("edge")
-    shared_db = f"sqlite:///{onion_site.data_dir / 'resguardo.db'}"
-    second = base / "b" / "data"
-    second.mkdir(parents=True, mode=0o700)
-    shutil.copy2(onion_site.data_dir / "secret_key", second / "secret_key")
-    env_a = {**onion_site.env, "RESGUARDO_DATABASE_URL": shared_db}
-    env_b = {**env_a, "RESGUARDO_DATA_DIR": str(second)}
-    with serve(env_a, base / "logs-a", workers=1) as a, serve(env_b, base / "logs-b", workers=1) as b, \
-            haproxy([a.port, b.port], base) as (_url, edge_port, _process):
-        service_dir = base / "onion"
-        launcher, lines = _launcher(service_dir, edge_port, onion_site.network.service.control_port, onion_site.env)
-        try:
-            address = lines.get(timeout=60).strip()
-            wait_reachable(onion_session(onion_site.network), f"http://{address}/", timeout=180)
-            yield {"address": address, "servers": [a, b], "edge_port": edge_port, "service_dir": service_dir,
-                   "launcher": launcher, "env": env_a, "network": onion_site.network, "base": base}
-        finally:
-            stop_process(launcher)
-            launcher.stdout.close()
+    data_a, data_b = base / "a" / "data", base / "b" / "data"
+    env_a = {**os.environ, "PYTHONPATH": str(ROOT), "RESGUARDO_DATA_DIR": str(data_a), "RESGUARDO_ENV": "production"}
+    _install(base, env_a)
+    data_b.mkdir(parents=True, mode=0o700)
+    shutil.copy2(data_a / "secret_key", data_b / "secret_key")
+    # One machine here, so the two app servers share its SQLite file; across machines
+    # they share a PostgreSQL URL the same way (tests/scale).
+    env_a["RESGUARDO_DATABASE_URL"] = f"sqlite:///{data_a / 'resguardo.db'}"
+    env_b = {**env_a, "RESGUARDO_DATA_DIR": str(data_b)}
+    first = _edge_tor(tor_network, "edge-first")
+    try:
+        with serve(env_a, base / "logs-a", workers=1) as a, serve(env_b, base / "logs-b", workers=1) as b, \
+                haproxy([a.port, b.port], base) as (_url, edge_port, _process):
+            service_dir = base / "onion"
+            launcher, lines = _launcher(service_dir, edge_port, first.control_port, env_a)
+            try:
+                address = lines.get(timeout=60).strip()
+                wait_reachable(onion_session(tor_network), f"http://{address}/", timeout=180)
+                yield {"address": address, "servers": [a, b], "edge_port": edge_port, "service_dir": service_dir,
+                       "launcher": launcher, "first": first, "env": env_a, "network": tor_network, "base": base}
+            finally:
+                stop_process(launcher)
+                launcher.stdout.close()
+    finally:
+        first.stop()
 
 
 def test_an_app_server_dies_and_new_submissions_still_succeed(edge):
@@ -97,15 +123,9 @@ def _pow_initialised(node) -> int:
 def test_the_warm_standby_edge_takes_the_address_with_pow(edge):
     network, address = edge["network"], edge["address"]
     stop_process(edge["launcher"])
-    gone = subprocess.run([sys.executable, "-m", "deploy.onion", "unpublish", "--service-dir", str(edge["service_dir"]),
-                           "--control", f"{LOOPBACK}:{network.service.control_port}"],
-                          cwd=ROOT, env=edge["env"], capture_output=True, text=True, timeout=60)
-    assert gone.returncode == 0, gone.stderr  # the first edge is gone
-
-    standby = network._endpoint("edge-standby", socks=False)
-    standby.start()
+    edge["first"].stop()  # the first edge is gone: its tor, and with it the service
+    standby = _edge_tor(network, "edge-standby")
     try:
-        network.wait_control(standby)
         launcher, lines = _launcher(edge["service_dir"], edge["edge_port"], standby.control_port, edge["env"])
         try:
             assert lines.get(timeout=120).strip() == address
