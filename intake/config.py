@@ -50,6 +50,9 @@ RESGUARDO_MAX_UPLOADS          uploads (form posts, encrypted pieces) running
 RESGUARDO_MIN_BODY_RATE        bytes per second a request body must average
                                once RESGUARDO_BODY_RATE_GRACE seconds (120)
                                have passed (512); slower ones end with 408
+RESGUARDO_QUESTIONNAIRE        the questionnaire file the form asks
+                               (the shipped default, docs/QUESTIONNAIRE.md);
+                               an invalid one stops the app from starting
 =============================  ==============================================
 """
 
@@ -58,6 +61,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any, Mapping
+
+from .questionnaire import QuestionnaireError
+from .questionnaire import load as load_questionnaire
+from .questionnaire.schema import DEFAULT_FILE as DEFAULT_QUESTIONNAIRE
 
 MIB = 1024 * 1024
 
@@ -168,4 +175,12 @@ def load(test_config: Mapping[str, Any] | None = None, env: Mapping[str, str] | 
         raise ConfigError("debug mode is only allowed with RESGUARDO_ENV=development")
     if config.get("WTF_CSRF_ENABLED") is False:
         raise ConfigError("CSRF protection cannot be turned off")
+    source = config.get("QUESTIONNAIRE") or env.get("RESGUARDO_QUESTIONNAIRE") or DEFAULT_QUESTIONNAIRE
+    if not hasattr(source, "sha256"):
+        try:
+            config["QUESTIONNAIRE"] = load_questionnaire(source)
+        except QuestionnaireError as exc:
+            raise ConfigError(f"the questionnaire {source} is invalid:\n{exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"cannot read the questionnaire {source}: {exc.strerror or exc}") from None
     return config

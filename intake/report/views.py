@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_babel import get_locale
 
 import keys
@@ -13,28 +13,19 @@ import keys
 from .. import submission as shared
 from ..reviewers import has_demo_key
 from ..sealing import SealedUpload, blob_store, request_recipients, track
-from .forms import ReportForm
+from .forms import answers, report_form
 
 bp = Blueprint("report", __name__)
 
-TEXT_FIELDS = (
-    "description",
-    "date",
-    "region",
-    "affected",
-    "perpetrators",
-    "online_platforms",
-    "consent_aggregate_statistics",
-    "contact",
-)
 
-
-def _page(form: ReportForm, status: int = 200):
+def _page(form, status: int = 200):
     recipients = request_recipients()
     return (
         render_template(
             "report/form.html",
             form=form,
+            questionnaire=current_app.config["QUESTIONNAIRE"],
+            language=str(get_locale() or ""),
             reviewer_keys=[
                 {"fingerprint": key.fingerprint.display(), "public_key": base64.b64encode(key.raw).decode("ascii")}
                 for key in recipients
@@ -48,10 +39,10 @@ def _page(form: ReportForm, status: int = 200):
 @bp.get("/")
 def form():
     """The report form; works fully without JavaScript."""
-    return _page(ReportForm())
+    return _page(report_form())
 
 
-def _attachments(form: ReportForm) -> list[SealedUpload]:
+def _attachments(form) -> list[SealedUpload]:
     uploads = []
     for storage in form.attachments.data or []:
         stream = getattr(storage, "stream", None)
@@ -65,18 +56,18 @@ def _clean(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
-def _report_document(form: ReportForm, submission_id: str, attachments: list[dict]) -> bytes:
+def _report_document(form, submission_id: str, attachments: list[dict]) -> bytes:
     # Browsers send form text with CRLF line breaks; the browser-sealed path
-    # (JavaScript) sends LF. Reviewers get LF either way.
-    fields = {name: _clean(getattr(form, name).data or "").replace("\r\n", "\n") for name in TEXT_FIELDS}
-    fields["incident_types"] = list(form.incident_types.data or [])
+    # (JavaScript) sends LF. Reviewers get LF either way (forms.answers).
+    questionnaire = current_app.config["QUESTIONNAIRE"]
     document = {
         "format": shared.REPORT_FORMAT,
         "version": shared.REPORT_VERSION,
         "submission_id": submission_id,
         "sealed_by": "server",
         "language": str(get_locale() or ""),
-        "fields": fields,
+        "questionnaire": questionnaire.ref(),
+        "fields": answers(form, questionnaire),
         "attachments": attachments,
     }
     return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
@@ -90,7 +81,7 @@ def submit():
     (:mod:`intake.sealing`). Only after every blob is renamed into place and
     the row has committed is the reporter sent to the confirmation page.
     """
-    form = ReportForm()
+    form = report_form()
     if not form.validate():
         return _page(form, 400)
 

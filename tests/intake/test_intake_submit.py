@@ -26,7 +26,7 @@ def test_form_page_has_every_question(client):
     page = client.get("/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    for name in ("description", "incident_types", "date", "region", "affected", "perpetrators",
+    for name in ("immediate_danger", "description", "incident_types", "date-year", "date-month", "date-day", "region", "affected_gender", "affected_sector", "perpetrator_types", "affected", "perpetrators",
                  "online_platforms", "consent_aggregate_statistics", "contact", "attachments"):
         assert f'name="{name}"' in html
     assert 'type="file"' in html and "multiple" in html
@@ -191,7 +191,7 @@ def test_report_json_has_no_reporter_metadata(app, client, token, reviewer):
     assert "CANARY-UA-1" not in blob and "CANARY-REF" not in blob and "203.0.113.77" not in blob
     database = (app.config["DATA_DIR"] / "resguardo.db").read_bytes() if (app.config["DATA_DIR"] / "resguardo.db").exists() else b""
     assert b"CANARY-UA-1" not in database and b"203.0.113.77" not in database
-    assert set(report) == {"format", "version", "submission_id", "sealed_by", "language", "fields", "attachments"}
+    assert set(report) == {"format", "version", "submission_id", "sealed_by", "language", "questionnaire", "fields", "attachments"}
 
 
 def test_row_holds_day_not_time(app, client, token):

@@ -18,8 +18,8 @@ INCIDENT_CODES = {
     "ataque físico": "physical_attack", "physical attack": "physical_attack",
     "acoso en línea": "online_harassment", "online smear campaign": "smear_campaign",
     "interrupción de evento": "event_disruption", "harassment at home": "harassment_at_home",
-    "doxxing": "doxxing", "vigilancia": "surveillance", "criminalización": "criminalisation",
-    "denuncia penal": "criminalisation", "estigmatización": "smear_campaign",
+    "doxxing": "doxxing", "vigilancia": "surveillance", "criminalización": "legal_action",
+    "denuncia penal": "legal_action", "estigmatización": "smear_campaign",
 }
 BINARY_CANARIES = {
     "foto-vehiculo-danado.jpg": b"CANARY-EXIF-ARTIST-7f3a",
@@ -35,6 +35,13 @@ class SampleReport:
     fields: dict[str, object]
     attachments: list[Path] = field(default_factory=list)
     canary: str = ""
+
+
+def _date_parts(text: str) -> dict[str, str]:
+    """The form's approximate-date selects (``date-year``, ``-month``, ``-day``) from a sample's ISO prefix."""
+    match = re.match(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", text)
+    parts = dict(zip(("date-year", "date-month", "date-day"), match.groups() if match else ()))
+    return {name: value for name, value in parts.items() if value}
 
 
 def parse_report(path: Path) -> SampleReport:
@@ -66,7 +73,7 @@ def parse_report(path: Path) -> SampleReport:
     fields = {
         "description": text,
         "incident_types": types,
-        "date": meta.get("date", ""),
+        **_date_parts(meta.get("date", "")),
         "region": "lima_metropolitana" if "lima" in meta.get("region", "").lower() else "withheld",
         "affected": meta.get("affected", ""),
         "perpetrators": meta.get("perpetrators", ""),
