@@ -13,6 +13,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from . import capacity, config, db, errors, i18n, limits, reviewers, sealing, security
+from .questionnaire import store as questionnaire_store
 from .report.views import bp as report_bp
 from .upload.views import bp as upload_bp
 
@@ -42,6 +43,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, require_reviewer
     """
     app = ResguardoFlask(__name__)
     app.config.from_mapping(config.load(test_config))
+    questionnaire_store.init_app(app)
 
     db.init_app(app)
     sealing.init_app(app)

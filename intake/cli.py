@@ -346,3 +346,31 @@ def cleanup(older_than: int | None, limit: int | None, force: bool) -> None:
         click.echo("resguardo: warning: cleanup is now `resguardo tick`; --older-than, --limit and --force "
                    "are ignored (see RESGUARDO_PENDING_EXPIRY_HOURS)", err=True)
     _tick()
+
+
+@main.group()
+def questionnaire() -> None:
+    """Check the questionnaire file the form asks (docs/QUESTIONNAIRE.md)."""
+
+
+@questionnaire.command("check")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def questionnaire_check(path: Path) -> None:
+    """Validate a questionnaire file; print its id, version and SHA-256, or every problem with its place.
+
+    Exit 0 if valid, 2 if invalid (each problem on its own line: FILE:LINE: PATH: what is wrong),
+    5 if the file cannot be read.
+    """
+    from .questionnaire import QuestionnaireError, load
+
+    try:
+        schema = load(path)
+    except QuestionnaireError as exc:
+        for problem in exc.problems:
+            click.echo(f"resguardo: error: {problem}", err=True)
+        fail(f"{len(exc.problems)} problem(s) in {path}; the app will not start with it", EXIT_CONFIG)
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror or exc}", EXIT_FILES)
+    questions = sum(1 for _ in schema.questions())
+    click.echo(f"ok: {schema.id} version {schema.version}, {len(schema.sections)} sections, {questions} questions")
+    click.echo(f"sha256: {schema.sha256}")

@@ -1,7 +1,9 @@
 """Export: every not-yet-exported submission into ONE bundle file.
 
 The bundle (docs/FORMAT.md, "Bundle") is an uncompressed POSIX tar:
-``manifest.json`` first, then ``items/<item id>`` with the envelope bytes.
+``manifest.json`` first, then ``questionnaires/<sha256>.json`` (every
+questionnaire this installation has asked), then ``items/<item id>`` with
+the envelope bytes.
 Tar headers carry no times, owners or modes of the server (mtime 0, uid and
 gid 0, mode 0600). Blobs are streamed from their chunk rows in the database
 (:mod:`intake.storage`), a batch of rows at a time. Each blob is hashed
@@ -22,11 +24,13 @@ import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import select
 
 from . import db
 from .models import Submission
 from .exclusive import exclusive
+from .questionnaire.store import remembered
 from .reviewers import list_reviewers
 from .storage import BlobStore, new_id
 
@@ -63,6 +67,11 @@ def _blob_ok(store: BlobStore, item) -> bool:
     except FileNotFoundError:
         return False
     return size == item.size and digest.hexdigest() == item.sha256
+
+
+def store_data_dir() -> Path:
+    """The data directory of the current app (where its questionnaires are filed)."""
+    return Path(current_app.config["DATA_DIR"])
 
 
 def _tarinfo(name: str, size: int) -> tarfile.TarInfo:
@@ -111,12 +120,14 @@ def _export_locked(out_dir: Path, store: BlobStore, include_exported: bool) -> E
         return result
 
     today = _today()
+    questionnaires = remembered(store_data_dir())
     manifest = {
         "format": BUNDLE_FORMAT,
         "version": BUNDLE_VERSION,
         "bundle_id": new_id(),
         "created_on": today.isoformat(),
         "recipients": [row.fingerprint for row in list_reviewers()],
+        "questionnaires": [{"sha256": sha256, "size": len(data)} for sha256, data in questionnaires],
         "submissions": [
             {
                 "id": submission.id,
@@ -138,6 +149,8 @@ def _export_locked(out_dir: Path, store: BlobStore, include_exported: bool) -> E
         with open(temp, "xb") as raw:
             with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
                 tar.addfile(_tarinfo("manifest.json", len(manifest_bytes)), io.BytesIO(manifest_bytes))
+                for sha256, data in questionnaires:
+                    tar.addfile(_tarinfo(f"questionnaires/{sha256}.json", len(data)), io.BytesIO(data))
                 for submission in chosen:
                     for item in submission.items:
                         with store.open(item.id) as handle:

@@ -1,4 +1,4 @@
-"""Reading a bundle: a tar of ``manifest.json`` and ``items/<item_id>``.
+"""Reading a bundle: a tar of ``manifest.json``, ``questionnaires/<sha256>.json`` and ``items/<item_id>``.
 
 docs/FORMAT.md ("Bundle") is normative. The archive is read with
 :mod:`tarfile` but nothing is ever extracted with the archive's own paths:
@@ -24,6 +24,8 @@ from .errors import BundleError, BundleVersionError, ManifestMismatchError, Miss
 
 MANIFEST_NAME = "manifest.json"
 ITEM_PREFIX = "items/"
+QUESTIONNAIRE_PREFIX = "questionnaires/"
+MAX_QUESTIONNAIRE_BYTES = 1024 * 1024
 BUNDLE_FORMAT = "resguardo-bundle"
 BUNDLE_VERSION = 1
 MAX_MANIFEST_BYTES = 16 * 1024 * 1024
@@ -195,8 +197,16 @@ def check_member(info: tarfile.TarInfo) -> None:
         raise BundleError("not a regular file", member=name)
     if name != MANIFEST_NAME and not (
         name.startswith(ITEM_PREFIX) and HEX32.match(name[len(ITEM_PREFIX) :])
-    ):
+    ) and not _questionnaire_sha(name):
         raise BundleError("unknown member", member=name)
+
+
+def _questionnaire_sha(name: str) -> str | None:
+    """The SHA-256 in a ``questionnaires/<64 hex>.json`` member name, else None."""
+    if name.startswith(QUESTIONNAIRE_PREFIX) and name.endswith(".json"):
+        sha = name[len(QUESTIONNAIRE_PREFIX) : -len(".json")]
+        return sha if HEX64.match(sha) else None
+    return None
 
 
 class Bundle:
@@ -265,6 +275,30 @@ class Bundle:
         if len(data) != info.size:
             raise BundleError("not a tar", "the archive is cut short")
         return parse_manifest(data)
+
+    def questionnaires(self) -> dict[str, bytes]:
+        """The questionnaire documents the bundle carries: SHA-256 -> canonical bytes.
+
+        Older bundles carry none (an empty dict).
+
+        :raises BundleError: (reason ``"invalid questionnaire"``) if one is
+            larger than 1 MiB, cut short, or its bytes do not hash to its name.
+        """
+        found: dict[str, bytes] = {}
+        for name, info in self._members.items():
+            sha = _questionnaire_sha(name)
+            if sha is None:
+                continue
+            if info.size > MAX_QUESTIONNAIRE_BYTES:
+                raise BundleError("invalid questionnaire", "a questionnaire is larger than 1 MiB", member=name)
+            try:
+                data = self._tar.extractfile(info).read(info.size)
+            except tarfile.TarError as exc:
+                raise BundleError("invalid questionnaire", "the archive is cut short", member=name) from exc
+            if len(data) != info.size or not hmac.compare_digest(hashlib.sha256(data).hexdigest(), sha):
+                raise BundleError("invalid questionnaire", "a questionnaire does not match its SHA-256", member=name)
+            found[sha] = data
+        return found
 
     def item_complete(self, item_id: str) -> bool:
         """True if ``items/<item_id>`` is in the archive and its data is not cut off."""

@@ -21,6 +21,10 @@ Then the whole batch is made durable at once (one ``syncfs``, instead of an
 one that the next run deletes, never a partial case. The case index of the
 workspace (:mod:`review.workspace.index`) learns the new cases.
 
+Before that, the questionnaire documents the bundle carries are filed in
+``OUTDIR/_questionnaires/<sha256>.json`` (review.questionnaire.registry),
+so every case can be rendered, counted and re-rendered later.
+
 Any failure of one submission deletes its temporary folder (no partial
 plaintext remains) and keeps its ciphertext in ``OUTDIR/_failed/`` (see
 :mod:`review.failed`); the other submissions still import. A bundle none of
@@ -46,7 +50,10 @@ from . import fsutil
 from .bundle import Bundle, ManifestSubmission, Progress
 from .decrypt import Opener
 from .errors import ItemError
+from .errors import BundleError
 from .failed import FAILED_DIR, INCOMING, keep_failed
+from .questionnaire import Registry, SchemaError
+from .questionnaire.registry import save as save_questionnaires
 from .output import explain
 from .report import MAX_REPORT_BYTES
 
@@ -150,8 +157,9 @@ def find_case(root: Path, submission: ManifestSubmission) -> Path | None:
 
 class _Importer:
     def __init__(self, bundle: Bundle, identities: Sequence[SecretKey], root: Path,
-                 language: str, progress: Progress | None) -> None:
+                 language: str, progress: Progress | None, registry: Registry | None = None) -> None:
         self.bundle = bundle
+        self.registry = registry
         self.root = root
         self.language = language
         self.identities = list(identities)
@@ -229,7 +237,7 @@ class _Importer:
         try:
             dir_fd = fsutil.make_dir_at(self.root_fd, temp)
             try:
-                report = opener.decrypt_into(submission, dir_fd, self.language)
+                report = opener.decrypt_into(submission, dir_fd, self.language, self.registry)
             finally:
                 os.close(dir_fd)
         except (ItemError, KeysError) as exc:
@@ -336,10 +344,18 @@ def import_bundle(
             if on_result:
                 on_result(result)
         return summary
+    registry = Registry()
+    documents = bundle.questionnaires()
+    for sha256, data in documents.items():
+        try:
+            registry.add(data, sha256)
+        except SchemaError as exc:
+            raise BundleError("invalid questionnaire", str(exc), member=f"questionnaires/{sha256}.json") from exc
+    save_questionnaires(root, documents)
     _sweep_incoming(root)
     from .workspace.index import record_cases
 
-    importer = _Importer(bundle, identities, root, language, progress)
+    importer = _Importer(bundle, identities, root, language, progress, registry)
     workers = max(1, min(WORKERS, os.cpu_count() or 1))
     batch: list[ManifestSubmission] = []
     try:

@@ -26,6 +26,7 @@ from . import fsutil
 from .bundle import Bundle, ManifestItem, ManifestSubmission, Progress
 from .errors import AttachmentMismatchError, InvalidReportError, ManifestMismatchError, MissingItemError
 from .names import assign_names
+from .questionnaire import Registry
 from .render import render_report
 from .report import HASHES, MAX_REPORT_BYTES, match_attachments, parse_report
 
@@ -84,9 +85,12 @@ class Opener:
         except (keys.KeysError, MissingItemError, tarfile.TarError, OSError, ValueError):
             return ()
 
-    def decrypt_into(self, submission: ManifestSubmission, dir_fd: int, language: str) -> dict:
+    def decrypt_into(self, submission: ManifestSubmission, dir_fd: int, language: str,
+                     registry: Registry | None = None) -> dict:
         """Write ``report.json``, ``report.txt`` and ``attachments/`` for
         ``submission`` into the empty folder ``dir_fd``; return the report.
+        ``registry`` holds the questionnaires ``report.txt`` may name (the
+        bundle's and the shipped ones; the shipped ones if None).
 
         Nothing is ``fsync``-ed here. On any error the caller removes the folder.
 
@@ -116,7 +120,7 @@ class Opener:
             finally:
                 os.close(attachments_fd)
         text = render_report(report, submission.received_on,
-                             [(entry, name) for (entry, _), name in zip(pairs, names)], language)
+                             [(entry, name) for (entry, _), name in zip(pairs, names)], language, registry)
         fsutil.write_at(dir_fd, "report.txt", text.encode("utf-8"))
         return report
 

@@ -1,97 +1,70 @@
-"""Readable names for the codes a report carries (incident types, region, consent).
+"""Readable names for coded answers, taken from the questionnaire documents (no list of its own).
 
-The intake's form (intake/report/choices.py) asks these questions with the
-same codes; the review tool cannot import the intake, so the names are kept
-here too, in Spanish and English. A code this table does not know (a later
-form version) is shown as it is.
+The names come from the schema documents in ``review/questionnaire/builtin/``
+(newest version first), so a code keeps the name the questionnaire gives it.
+Rendering one report uses :func:`review.questionnaire.labelled_rows` with
+the questionnaire that report names; this module serves the views that show
+many cases at once (``review list``, the workspace's list and index). A code
+no questionnaire knows is shown as it is.
 """
 
 from __future__ import annotations
 
-CODE_LABELS: dict[str, dict[str, dict[str, str]]] = {
-    "incident_types": {
-        "es": {
-            "threats": "Amenazas",
-            "physical_attack": "Agresión física",
-            "online_harassment": "Acoso o campaña de odio en línea",
-            "smear_campaign": "Estigmatización o campaña de desprestigio",
-            "criminalisation": "Criminalización (denuncias, procesos judiciales, detención)",
-            "surveillance": "Vigilancia o seguimiento",
-            "harassment_at_home": "Hostigamiento en el domicilio",
-            "doxxing": "Publicación de datos personales (doxxing)",
-            "event_disruption": "Interrupción de una reunión o evento",
-            "property_damage": "Daños a bienes",
-            "other": "Otro",
-        },
-        "en": {
-            "threats": "Threats",
-            "physical_attack": "Physical attack",
-            "online_harassment": "Online harassment or hate campaign",
-            "smear_campaign": "Smear campaign or stigmatisation",
-            "criminalisation": "Criminalisation (complaints, prosecution, arrest)",
-            "surveillance": "Surveillance or being followed",
-            "harassment_at_home": "Harassment at home",
-            "doxxing": "Personal data published (doxxing)",
-            "event_disruption": "Disruption of a meeting or event",
-            "property_damage": "Damage to property",
-            "other": "Other",
-        },
-    },
-    "region": {
-        "es": {"lima_region": "Lima (región)", "outside_peru": "Fuera del Perú", "withheld": "Prefiere no decirlo"},
-        "en": {"lima_region": "Lima (region)", "outside_peru": "Outside Peru", "withheld": "Prefers not to say"},
-    },
-    "consent_aggregate_statistics": {
-        "es": {"yes": "Sí", "no": "No"},
-        "en": {"yes": "Yes", "no": "No"},
-    },
-}
+from .questionnaire import Registry, Schema
+from .questionnaire.reader import CHOICE_KINDS
 
-REGION_NAMES = {
-    "amazonas": "Amazonas", "ancash": "Áncash", "apurimac": "Apurímac", "arequipa": "Arequipa",
-    "ayacucho": "Ayacucho", "cajamarca": "Cajamarca", "callao": "Callao", "cusco": "Cusco",
-    "huancavelica": "Huancavelica", "huanuco": "Huánuco", "ica": "Ica", "junin": "Junín",
-    "la_libertad": "La Libertad", "lambayeque": "Lambayeque", "lima_metropolitana": "Lima Metropolitana",
-    "loreto": "Loreto", "madre_de_dios": "Madre de Dios", "moquegua": "Moquegua", "pasco": "Pasco",
-    "piura": "Piura", "puno": "Puno", "san_martin": "San Martín", "tacna": "Tacna", "tumbes": "Tumbes",
-    "ucayali": "Ucayali",
-}
-for _language in ("es", "en"):
-    CODE_LABELS["region"][_language].update(REGION_NAMES)
+LANGUAGES = ("es", "en")
 
 
-def label(field: str, code: str, language: str) -> str:
-    """The readable name of ``code`` for ``field`` in ``language`` ("es" or "en");
-    ``code`` itself when unknown. E.g. ``label("region", "cusco", "es") == "Cusco"``."""
-    return CODE_LABELS.get(field, {}).get(language, {}).get(code, code)
+def _code_labels(registry: Registry) -> dict[str, dict[str, dict[str, str]]]:
+    table: dict[str, dict[str, dict[str, str]]] = {}
+    for schema in sorted(registry.schemas(), key=lambda s: -s.version):
+        for qid, question in schema.questions.items():
+            if question["kind"] not in CHOICE_KINDS:
+                continue
+            for language in LANGUAGES:
+                names = table.setdefault(qid, {}).setdefault(language, {})
+                for choice in question["choices"]:
+                    names.setdefault(choice["code"], schema.text(choice.get("label"), language) or choice["code"])
+    return table
 
+
+CODE_LABELS: dict[str, dict[str, dict[str, str]]] = _code_labels(Registry())
+"""question id -> language -> code -> name, from the shipped questionnaires."""
 
 CODED_FIELDS = tuple(CODE_LABELS)
 """The report fields whose answers are codes (shown by name)."""
 
 
-def coded_answer(field: str, value: object, language: str) -> list[str]:
-    """THE one place a report answer is turned into words for a reviewer.
+def label(field: str, code: str, language: str, schema: Schema | None = None) -> str:
+    """The readable name of ``code`` for ``field`` in ``language``: from ``schema`` if given and
+    it knows the code, else from the shipped questionnaires; ``code`` itself when unknown.
+    E.g. ``label("region", "cusco", "es") == "Cusco"``."""
+    if schema is not None:
+        named = schema.choice_label(field, code, language)
+        if named:
+            return named
+    return CODE_LABELS.get(field, {}).get(language, {}).get(code, code)
+
+
+def coded_answer(field: str, value: object, language: str, schema: Schema | None = None) -> list[str]:
+    """THE one place a report answer is turned into words for a reviewer, outside a whole report.
 
     ``value`` is the answer as the report holds it (a code, a list of codes,
     free text, or None); returns one readable string per value, in
-    ``language`` ("es" or "en"): codes of :data:`CODED_FIELDS` by their
-    names, unknown codes and free text as given (not yet made safe for a
-    terminal or HTML: callers escape). ``None`` and ``""`` give ``[]``.
+    ``language`` ("es" or "en"): codes by their names (``schema``'s if given),
+    unknown codes and free text as given (not yet made safe for a terminal
+    or HTML: callers escape). ``None`` and ``""`` give ``[]``.
     E.g. ``coded_answer("incident_types", ["threats"], "en") == ["Threats"]``.
-
-    Every renderer (report.txt, ``review list``, the workspace) calls this,
-    so the questionnaire schema can replace the tables above in one place
-    (with :data:`CODED_FIELDS` and :func:`choices`, the only names other
-    modules use from here).
     """
     values = value if isinstance(value, list) else [value]
     shown = []
+    coded = field in CODE_LABELS or (schema is not None and field in schema.questions)
     for item in values:
         if item is None or item == "":
             continue
-        if field in CODE_LABELS and isinstance(item, str):
-            shown.append(label(field, item, language))
+        if coded and isinstance(item, str):
+            shown.append(label(field, item, language, schema))
         else:
             shown.append(item if isinstance(item, str) else str(item))
     return shown

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Mapping, Sequence
 
-from .labels import coded_answer
+from .questionnaire import Registry, labelled_rows
 
 LANGUAGES = ("es", "en")
 DEFAULT_LANGUAGE = "es"
@@ -27,6 +27,8 @@ LABELS: dict[str, dict[str, str]] = {
         "sealed_by.browser": "el navegador de quien reporta",
         "language": "Idioma del formulario",
         "fields": "Respuestas",
+        "questionnaire": "Cuestionario",
+        "unknown_questionnaire": "desconocido: las respuestas se muestran con sus nombres internos",
         "other_fields": "Otras respuestas",
         "attachments": "Archivos adjuntos",
         "no_attachments": "(ninguno)",
@@ -37,15 +39,6 @@ LABELS: dict[str, dict[str, str]] = {
         "size": "tamaño",
         "bytes": "bytes",
         "verified": "tamaño y huella verificados",
-        "description": "Descripción",
-        "incident_types": "Tipos de incidente",
-        "date": "Fecha del incidente",
-        "region": "Región",
-        "affected": "Personas afectadas",
-        "perpetrators": "Presuntos responsables",
-        "online_platforms": "Plataformas en línea",
-        "consent_aggregate_statistics": "Acepta estadísticas agregadas",
-        "contact": "Contacto",
     },
     "en": {
         "title": "Incident report",
@@ -56,6 +49,8 @@ LABELS: dict[str, dict[str, str]] = {
         "sealed_by.browser": "the reporter's browser",
         "language": "Form language",
         "fields": "Answers",
+        "questionnaire": "Questionnaire",
+        "unknown_questionnaire": "unknown: answers are shown under their internal names",
         "other_fields": "Other answers",
         "attachments": "Attachments",
         "no_attachments": "(none)",
@@ -66,29 +61,8 @@ LABELS: dict[str, dict[str, str]] = {
         "size": "size",
         "bytes": "bytes",
         "verified": "size and hash verified",
-        "description": "Description",
-        "incident_types": "Incident types",
-        "date": "Date of the incident",
-        "region": "Region",
-        "affected": "People affected",
-        "perpetrators": "Alleged perpetrators",
-        "online_platforms": "Online platforms",
-        "consent_aggregate_statistics": "Agrees to aggregate statistics",
-        "contact": "Contact",
     },
 }
-
-KNOWN_FIELDS = (
-    "description",
-    "incident_types",
-    "date",
-    "region",
-    "affected",
-    "perpetrators",
-    "online_platforms",
-    "consent_aggregate_statistics",
-    "contact",
-)
 
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
@@ -128,9 +102,9 @@ def readable(text: object) -> str:
     return text.translate(_UNREADABLE)
 
 
-def _value(value: object, empty: str, field: str = "", language: str = DEFAULT_LANGUAGE) -> str:
-    """``value`` readable; coded answers (incident types, region, consent) by name."""
-    values = coded_answer(field, value, language) if field else (value if isinstance(value, list) else [value])
+def _value(value: object, empty: str) -> str:
+    """``value`` (a string or a list of them) readable, or ``empty``."""
+    values = value if isinstance(value, (list, tuple)) else [value]
     text = ", ".join(readable(v) for v in values).strip()
     return text if text else empty
 
@@ -147,13 +121,17 @@ def render_report(
     received_on: str,
     saved: Sequence[tuple[Mapping, str]],
     language: str = DEFAULT_LANGUAGE,
+    registry: Registry | None = None,
 ) -> str:
     """The text of ``report.txt``.
 
     ``report`` is the decrypted report object (docs/FORMAT.md "Report"),
     ``received_on`` the manifest's day, ``saved`` a sequence of
     (attachment entry of the report, file name it was saved under in
-    ``attachments/``). Unknown fields are shown under their own names.
+    ``attachments/``), ``registry`` where to find the questionnaire the
+    report names (the shipped ones if None). Answers are labelled by
+    :func:`review.questionnaire.labelled_rows` in that questionnaire's
+    sections; answers it does not know are shown under their own names.
     Returns text ending in a newline.
     """
     labels = LABELS[language]
@@ -167,14 +145,20 @@ def render_report(
         labels["sealed_by"], labels.get(f"sealed_by.{sealed}", _value(sealed, labels["empty"]))
     )
     lines += _entry(labels["language"], _value(report.get("language"), labels["empty"]))
-    lines += ["", labels["fields"], "-" * len(labels["fields"])]
-    for name in KNOWN_FIELDS:
-        lines += _entry(labels[name], _value(fields.get(name), labels["empty"], name, language))
-    others = [name for name in fields if name not in KNOWN_FIELDS]
-    if others:
-        lines += ["", labels["other_fields"], "-" * len(labels["other_fields"])]
-        for name in others:
-            lines += _entry(readable(name), _value(fields[name], labels["empty"]))
+    schema = (registry or Registry()).for_report(report)
+    ref = report.get("questionnaire")
+    if schema is not None:
+        lines += _entry(labels["questionnaire"], readable(f"{schema.id} v{schema.version}"))
+    elif isinstance(ref, Mapping):
+        shown = f"{ref.get('id')} v{ref.get('version')} ({labels['unknown_questionnaire']})"
+        lines += _entry(labels["questionnaire"], readable(shown))
+    heading = None
+    for row in labelled_rows(schema, fields, language):
+        title = readable(row.section) or labels["other_fields"]
+        if title != heading:
+            lines += ["", title, "-" * len(title)]
+            heading = title
+        lines += _entry(readable(row.label), _value(row.values, labels["empty"]))
     lines += ["", labels["attachments"], "-" * len(labels["attachments"])]
     if not saved:
         lines.append(labels["no_attachments"])

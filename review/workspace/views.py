@@ -16,7 +16,8 @@ from flask import Blueprint, Response, abort, current_app, g, redirect, render_t
 
 from ..cases import read_case_report
 from ..labels import choices, coded_answer
-from ..render import KNOWN_FIELDS, LABELS, LANGUAGES, readable
+from ..questionnaire import Registry, labelled_rows
+from ..render import LANGUAGES, readable
 from . import query, triage
 from .app import LANG_COOKIE
 from .index import CASE_FOLDER
@@ -99,9 +100,11 @@ def case(folder: str):
     if report is None:
         abort(404)
     fields = report.get("fields") if isinstance(report.get("fields"), dict) else {}
-    labels = LABELS[g.lang]
-    answers = [(labels[name], _words(name, fields.get(name))) for name in KNOWN_FIELDS]
-    others = [(readable(name), _words("", value)) for name, value in fields.items() if name not in KNOWN_FIELDS]
+    registry = Registry()
+    registry.add_folder(_root())
+    rows = labelled_rows(registry.for_report(report), fields, g.lang)
+    answers = [(readable(row.label), ", ".join(readable(v) for v in row.values)) for row in rows if row.section]
+    others = [(readable(row.label), ", ".join(readable(v) for v in row.values)) for row in rows if not row.section]
     submission_id = str(report.get("submission_id", ""))
     with triage.open_triage(_root()) as connection:
         record = triage.get(connection, submission_id)

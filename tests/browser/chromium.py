@@ -78,9 +78,12 @@ def fill_and_send(
     page.fill("#description", fields["description"])
     for code in fields.get("incident_types", []):
         page.check(f"input[name=incident_types][value={code}]")
-    for name in ("date", "online_platforms"):
+    for name in ("online_platforms",):
         if fields.get(name):
             page.fill(f"#{name}", fields[name])
+    for name in ("date-year", "date-month", "date-day"):
+        if fields.get(name):
+            page.select_option(f"#{name}", fields[name])
     for name in ("affected", "perpetrators"):
         if fields.get(name):
             page.fill(f"#{name}", fields[name])

@@ -26,7 +26,7 @@
  *    the PUTs: the server answers a repeat of a stored submission with the
  *    same success, so a lost answer never makes a duplicate); the form is
  *    cleared and the browser goes to the "received" page.
- * 5. Problems the reporter can fix (no description, too many or too large
+ * 5. Problems the reporter can fix (a required question left empty, too many or too large
  *    files) are shown next to their field and in a summary at the top of the
  *    form, which takes the focus. If the answer to the final submit never
  *    came, the page says it cannot tell whether the report arrived, and
@@ -56,10 +56,18 @@
     problems: $('check-form'), problemList: $('check-form-list'),
     send: $('send-report'),
   };
+  /**
+   * The questions, as the server rendered them from the questionnaire
+   * (docs/QUESTIONNAIRE.md): [{id, kind, required}] in form order.
+   */
+  const QUESTIONS = Array.from(form.querySelectorAll('[data-question]')).map((element) => ({
+    id: element.dataset.question, kind: element.dataset.kind, required: element.hasAttribute('data-required'),
+  }));
   /** Fields the script checks before sending, with the element that shows their problem. */
-  const CHECKED = { description: $('description-check'), attachments: $('attachments-check') };
-  const TEXT_FIELDS = ['description', 'date', 'region', 'affected', 'perpetrators',
-    'online_platforms', 'consent_aggregate_statistics', 'contact'];
+  const CHECKED = { attachments: $('attachments-check') };
+  for (const question of QUESTIONS) {
+    if (question.required && $(`${question.id}-check`)) CHECKED[question.id] = $(`${question.id}-check`);
+  }
   const READY_TIMEOUT_MS = 180000; // pure-JS libsodium can take long to start on slow devices
 
   // The script checks the form itself, to show problems next to their fields
@@ -187,7 +195,14 @@
   /** [{name, text}] for each field the form cannot be sent with. */
   function problems(files, totalBytes) {
     const found = [];
-    if (!form.elements.description.value.trim()) found.push({ name: 'description', text: strings.description });
+    const data = new FormData(form);
+    for (const question of QUESTIONS) {
+      if (!question.required) continue;
+      const values = data.getAll(question.id).filter((v) => typeof v === 'string' && v.trim());
+      if (values.length) continue;
+      const text = question.kind === 'long_text' || question.kind === 'short_text' ? strings.description : strings.answer;
+      found.push({ name: question.id, text });
+    }
     if (files.length > Number(form.dataset.maxFiles)) found.push({ name: 'attachments', text: strings.tooMany });
     else if (totalBytes > Number(form.dataset.maxBytes)) found.push({ name: 'attachments', text: strings.tooLarge });
     return found;
@@ -271,21 +286,44 @@
     return { uploadId: sender.upload.upload_id, itemId: sender.upload.item_id, blake2b256: hash };
   }
 
-  function reportDocument(submissionId, attachments) {
+  /**
+   * The report's answers, exactly as the server's forms.answers() makes them
+   * (docs/QUESTIONNAIRE.md, "Answers"): text as typed (LF line breaks),
+   * a choice's code or '', a list of codes, 'YYYY[-MM[-DD]]' or ''.
+   */
+  function answers() {
     const data = new FormData(form);
-    const fields = {};
-    for (const name of TEXT_FIELDS) {
+    const text = (name) => {
       const value = data.get(name);
-      fields[name] = typeof value === 'string' ? value : '';
+      return typeof value === 'string' ? value.replace(/\r\n/g, '\n') : '';
+    };
+    const fields = {};
+    for (const question of QUESTIONS) {
+      if (question.kind === 'files') continue;
+      if (question.kind === 'multiple_choice') {
+        fields[question.id] = Array.from(new Set(data.getAll(question.id).filter((v) => typeof v === 'string')));
+      } else if (question.kind === 'approximate_date') {
+        fields[question.id] = ['year', 'month', 'day'].map((part) => text(`${question.id}-${part}`)).filter(Boolean).join('-');
+      } else {
+        fields[question.id] = text(question.id);
+      }
     }
-    fields.incident_types = data.getAll('incident_types').filter((v) => typeof v === 'string');
+    return fields;
+  }
+
+  function reportDocument(submissionId, attachments) {
     return {
       format: 'resguardo-report',
       version: 1,
       submission_id: submissionId,
       sealed_by: 'browser',
       language: document.documentElement.lang || '',
-      fields,
+      questionnaire: {
+        id: form.dataset.questionnaireId,
+        version: Number(form.dataset.questionnaireVersion),
+        sha256: form.dataset.questionnaireSha256,
+      },
+      fields: answers(),
       attachments,
     };
   }
