@@ -22,6 +22,7 @@ import keys
 from . import output
 from .bundle import Bundle
 from .cases import IMPORTED, NO_KEY, SKIPPED, ImportSummary, SubmissionResult, import_bundle, work_bytes
+from .data import commands as data_commands
 from .errors import UsageError
 from .names import safe_name
 from .labels import coded_answer
@@ -80,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     clean = commands.add_parser("clean", help=_("make cleaned copies of a case's attachments for sharing"))
     clean.add_argument("case", type=Path, metavar="CASE_FOLDER", help=_("one case folder (OUTDIR/<day>_<id>)"))
     clean.add_argument("--attachment", type=int, metavar="N", help=_("only the N-th attachment (1 = first)"))
+    data_commands.add_parsers(commands)
     return parser
 
 
@@ -350,7 +352,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
     handler = {"keygen": cmd_keygen, "import": cmd_import, "list": cmd_list,
-               "workspace": cmd_workspace, "clean": cmd_clean}[args.command]
+               "workspace": cmd_workspace, "clean": cmd_clean,
+               "dataset": data_commands.cmd_dataset, "stats": data_commands.cmd_stats}[args.command]
     try:
         return handler(args, out)
     except BaseException as exc:  # never a traceback: every error has words and a code
