@@ -8,8 +8,7 @@ from __future__ import annotations
 import argparse
 import errno
 
-from ..errors import UsageError
-from ..output import Output, displayable
+from ..output import EXIT_USAGE, Output, displayable
 from .dataset import write_dataset
 from .records import load_records
 from .report import write_stats
@@ -58,16 +57,20 @@ def cmd_stats(args: argparse.Namespace, out: Output) -> int:
     from ..render import choose_language
 
     if args.k < 2:
-        raise UsageError("--k must be at least 2")
+        out.error("--k must be at least 2")
+        return EXIT_USAGE
     if args.epsilon is not None and not args.epsilon > 0:
-        raise UsageError("--epsilon must be a positive number")
+        out.error("--epsilon must be a positive number")
+        return EXIT_USAGE
     _existing(args.outdir)
     records, seen = load_records(args.outdir)
     try:
         result = write_stats(records, args.out, language=choose_language(args.lang), k=args.k,
                              epsilon=args.epsilon, source=args.source, pdf=args.pdf)
     except CannotProtect as exc:
-        raise UsageError(str(exc)) from exc
+        out.error(f"nothing was published: {exc}")
+        out.hint("publish later, when more consenting cases are in, or lower --k (never below 2)")
+        return EXIT_USAGE
     print(f"cases read: {seen}")
     print(f"consenting cases counted: {len(records)}")
     hidden = sum(int(t.suppressed.sum()) for t in result.tables)
