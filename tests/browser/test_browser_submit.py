@@ -94,6 +94,23 @@ def test_every_submission_imports(run):
     assert len(_cases(run)) == len(run["submitted"]) == 3 * len(run["samples"])
 
 
+def test_every_path_writes_the_same_answers_and_names_the_questionnaire(run):
+    """JavaScript on (browser-sealed) and off (server-sealed) build one report document from the questionnaire."""
+    from intake.questionnaire import load_default
+
+    cases = _cases(run)
+    answers: dict[str, set] = {}
+    for mode, description, canary, _hashes, _file_canary in run["submitted"]:
+        _case, report = cases[description]
+        assert report["questionnaire"] == load_default().ref()
+        fields = dict(report["fields"])
+        fields["description"] = fields["description"].rsplit("\n[", 1)[0]
+        assert list(fields) == [q.id for q in load_default().questions() if q.kind != "files"]
+        answers.setdefault(canary, set()).add(json.dumps(fields, sort_keys=True, ensure_ascii=False))
+    assert len(answers) == len(run["samples"])
+    assert all(len(found) == 1 for found in answers.values())
+
+
 @pytest.mark.parametrize("mode", list(MODES))
 def test_the_page_says_which_path_and_build_ran(run, mode):
     sent = run["sent"][mode]
