@@ -10,6 +10,6 @@ through the document, not through code).
 
 from .reader import LEGACY_REF, Schema, SchemaError, parse_schema
 from .registry import Registry
-from .rows import Row, labelled_rows
+from .rows import Row, is_urgent, labelled_rows
 
-__all__ = ["LEGACY_REF", "Registry", "Row", "Schema", "SchemaError", "labelled_rows", "parse_schema"]
+__all__ = ["LEGACY_REF", "Registry", "Row", "Schema", "SchemaError", "is_urgent", "labelled_rows", "parse_schema"]

@@ -68,3 +68,17 @@ def labelled_rows(schema: Schema | None, answers: Mapping, language: str) -> lis
         if name not in known:
             rows.append(Row("", str(name), str(name), "", (), _strings(value)))
     return rows
+
+
+def is_urgent(schema: Schema | None, answers: Mapping) -> bool:
+    """True if the answer to the questionnaire's ``roles.urgency`` question is one of its urgent codes
+    (the default: the reporter or someone else is in immediate danger now). False without a schema."""
+    if schema is None:
+        return False
+    role = (schema.document.get("roles") or {}).get("urgency")
+    if not isinstance(role, Mapping):
+        return False
+    value = answers.get(role.get("question"))
+    urgent = role.get("urgent") or []
+    values = value if isinstance(value, list) else [value]
+    return any(isinstance(v, str) and v in urgent for v in values)
