@@ -21,6 +21,11 @@ review_need=""
 ls /usr/lib/*/libmagic.so.1 >/dev/null 2>&1 || review_need="$review_need libmagic1"
 command -v exiftool >/dev/null 2>&1 || review_need="$review_need libimage-exiftool-perl"
 command -v pdftoppm >/dev/null 2>&1 || review_need="$review_need poppler-utils"
+# review stats --pdf (WeasyPrint) needs Pango, HarfBuzz's subsetter and a font.
+ls /usr/lib/*/libpango-1.0.so.0 >/dev/null 2>&1 || review_need="$review_need libpango-1.0-0"
+ls /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 || review_need="$review_need libpangoft2-1.0-0"
+ls /usr/lib/*/libharfbuzz-subset.so.0 >/dev/null 2>&1 || review_need="$review_need libharfbuzz-subset0"
+[ -d /usr/share/fonts/truetype/dejavu ] || review_need="$review_need fonts-dejavu-core"
 if [ -n "$review_need" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $review_need >/dev/null

@@ -23,6 +23,11 @@ command -v pdftoppm >/dev/null 2>&1 || need="$need poppler-utils"
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need="$need haproxy"
 command -v patroni >/dev/null 2>&1 || need="$need patroni"
 /usr/bin/python3 -c 'import pysyncobj' >/dev/null 2>&1 || need="$need python3-pysyncobj"
+# review stats --pdf: WeasyPrint draws with Pango and HarfBuzz; charts and PDF need a font.
+ls /usr/lib/*/libpango-1.0.so.0 >/dev/null 2>&1 || need="$need libpango-1.0-0"
+ls /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 || need="$need libpangoft2-1.0-0"
+ls /usr/lib/*/libharfbuzz-subset.so.0 >/dev/null 2>&1 || need="$need libharfbuzz-subset0"
+[ -d /usr/share/fonts/truetype/dejavu ] || need="$need fonts-dejavu-core"
 if [ -n "$need" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing:$need"

@@ -160,3 +160,11 @@ def test_dataset_cli_counts(tmp_path, capsys):
     lines = (tmp_path / "out" / "dataset.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == yes and set(json.loads(lines[0])) == set(COLUMNS)
     assert default_schema().version == 2
+
+
+def test_pdf_report_through_weasyprint(tmp_path):
+    records = records_from_reports(generate(200, seed=12, canary=CANARY))
+    write_stats(records, tmp_path, language="es", pdf=True)
+    pdf = (tmp_path / "report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-") and len(pdf) > 10_000
+    assert CANARY.encode() not in pdf
