@@ -91,7 +91,7 @@ def test_list_shows_coded_answers_in_words_and_filters(cases):
     assert "3 caso(s)" in page
     table = page.split("<tbody>")[1]
     assert "Agresión física" in table and "physical_attack" not in table
-    filtered = _get(client, "/?type=criminalisation").get_data(as_text=True)
+    filtered = _get(client, "/?type=legal_action").get_data(as_text=True)  # the samples criminalización
     assert "1 caso(s)" in filtered and subs[1].id[:8] in filtered and subs[0].id[:8] not in filtered
     english = _get(_client(root, "en"), "/?type=doxxing").get_data(as_text=True)
     assert "1 case(s) found" in english and "Personal data published (doxxing)" in english
@@ -193,7 +193,7 @@ def test_review_clean_makes_copies_without_metadata(tmp_path, capsys):
 
     key = keys.SecretKey.generate("Ana")
     root, subs = make_cases(tmp_path, key)
-    case = root / f"{subs[1].received_on}_{subs[1].id[:8]}"  # the criminalisation report: one PDF
+    case = root / f"{subs[1].received_on}_{subs[1].id[:8]}"  # the legal-action (criminalización) report: one PDF
     assert main(["clean", str(case)]) == 0
     out = capsys.readouterr().out
     copy = case / "cleaned" / "denuncia-fiscalia.pdf"
