@@ -29,6 +29,7 @@ def rows(records: Sequence[Record]) -> tuple[list[str], list[dict]]:
     dims: dict[str, Dimension] = dimensions(records)
     columns = list(FIXED) + list(dims)
     out = []
+    multi = [qid for qid, dim in dims.items() if dim.kind == "multi"]
     for record in records:
         row: dict = {
             "questionnaire": record.schema.id,
@@ -37,9 +38,10 @@ def rows(records: Sequence[Record]) -> tuple[list[str], list[dict]]:
         }
         for qid, dim in dims.items():
             values = dim.values(record)
-            row[qid] = list(values) if dim.kind == "multi" else values[0]
+            row[qid] = list(values) if qid in multi else values[0]
         out.append(row)
-    out.sort(key=lambda row: json.dumps([row[c] for c in columns], ensure_ascii=False))
+    out.sort(key=lambda row: tuple(
+        MULTI_SEPARATOR.join(v) if isinstance(v, list) else str(v) for v in (row[c] for c in columns)))
     return columns, out
 
 

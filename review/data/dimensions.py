@@ -44,13 +44,22 @@ class Dimension:
         """The categories ``record`` falls in: one for single and date questions
         (possibly the no-answer category), zero or more codes for multiple choice."""
         value = record.answers.get(self.id, NO_ANSWER) if self._asked(record) else NO_ANSWER
+        if self.kind != "multi":
+            return (value if isinstance(value, str) else NO_ANSWER,)
         if self.kind == "multi":
             return tuple(value) if isinstance(value, list) else ()
         return (value if isinstance(value, str) else NO_ANSWER,)
 
     def _asked(self, record: Record) -> bool:
-        question = record.schema.questions.get(self.id)
-        return question is not None and _kind(question["kind"]) == self.kind
+        key = (self.id, self.kind, record.schema.sha256)
+        asked = _ASKED.get(key)
+        if asked is None:
+            question = record.schema.questions.get(self.id)
+            asked = _ASKED[key] = question is not None and _kind(question["kind"]) == self.kind
+        return asked
+
+
+_ASKED: dict[tuple[str, str, str], bool] = {}
 
 
 def _kind(kind: str) -> str:

@@ -50,21 +50,34 @@ def consented(schema: Schema | None, fields: Mapping) -> bool:
     return isinstance(question, str) and fields.get(question) == CONSENT_YES
 
 
+_PLANS: dict[str, list[tuple[str, str, frozenset, tuple]]] = {}
+
+
+def _plan(schema: Schema) -> list[tuple[str, str, frozenset, tuple]]:
+    """(question id, kind, its codes, their order) for each coded question of ``schema`` (cached by hash)."""
+    plan = _PLANS.get(schema.sha256)
+    if plan is None:
+        plan = []
+        for qid, question in schema.questions.items():
+            if question["kind"] in SINGLE_KINDS + ("multiple_choice", "approximate_date"):
+                order = tuple(c["code"] for c in question.get("choices", ()))
+                plan.append((qid, question["kind"], frozenset(order), order))
+        _PLANS[schema.sha256] = plan
+    return plan
+
+
 def coded(schema: Schema, fields: Mapping) -> dict:
     """The coded answers of ``fields`` (a report's ``fields``) under ``schema``; text answers left out."""
     out: dict = {}
-    for qid, question in schema.questions.items():
-        kind = question["kind"]
+    for qid, kind, codes, order in _plan(schema):
         value = fields.get(qid)
-        codes = {c["code"] for c in question.get("choices", ())}
-        if kind in SINGLE_KINDS:
-            out[qid] = value if isinstance(value, str) and value in codes else ""
-        elif kind == "multiple_choice":
-            given = value if isinstance(value, list) else []
-            order = [c["code"] for c in question["choices"]]
+        if kind == "multiple_choice":
+            given = set(v for v in value if isinstance(v, str)) if isinstance(value, list) else set()
             out[qid] = [code for code in order if code in given]
         elif kind == "approximate_date":
             out[qid] = coarse_date(value)
+        else:
+            out[qid] = value if isinstance(value, str) and value in codes else ""
     return out
 
 

@@ -67,12 +67,28 @@ def _categories(dim: Dimension) -> tuple[str, ...]:
     return dim.codes + (NO_ANSWER,)
 
 
-def _index(dim: Dimension, record: Record) -> list[int]:
+def _encode(dim: Dimension, records: Sequence[Record]) -> np.ndarray:
+    """Single-valued question: category index per record, shape (n,). Multiple choice: a 0/1
+    matrix, shape (n, codes + 1), the last column "no code given"."""
     lookup = {code: i for i, code in enumerate(_categories(dim))}
-    values = dim.values(record)
-    if dim.kind == "multi" and not values:
-        return [len(dim.codes)]
-    return [lookup[v] for v in values if v in lookup]
+    none = len(dim.codes)
+    if dim.kind != "multi":
+        return np.fromiter((lookup.get(dim.values(r)[0], none) for r in records), dtype=np.int64, count=len(records))
+    matrix = np.zeros((len(records), none + 1), dtype=np.int64)
+    for row, record in enumerate(records):
+        values = dim.values(record)
+        if not values:
+            matrix[row, none] = 1
+        for value in values:
+            if value in lookup:
+                matrix[row, lookup[value]] = 1
+    return matrix
+
+
+def _one_hot(indices: np.ndarray, size: int) -> np.ndarray:
+    matrix = np.zeros((indices.size, size), dtype=np.int64)
+    matrix[np.arange(indices.size), indices] = 1
+    return matrix
 
 
 def statistics_spec(records: Sequence[Record], extra: Sequence[Schema] = ()) -> tuple[list[str], list[tuple[str, str]]]:
@@ -91,22 +107,21 @@ def build_tables(records: Sequence[Record], extra: Sequence[Schema] = ()) -> lis
     dims = dimensions(records, extra)
     one_way, crosstabs = statistics_spec(records, extra)
     tables = [Table(TOTAL, None, None, ("",), (), np.array([len(records)], dtype=np.int64))]
-    indices = {qid: [_index(dims[qid], r) for r in records] for qid in one_way}
+    encoded = {qid: _encode(dims[qid], records) for qid in one_way}
     for qid in one_way:
-        dim = dims[qid]
-        counts = np.zeros(len(dim.codes) + 1, dtype=np.int64)
-        for found in indices[qid]:
-            for i in found:
-                counts[i] += 1
-        tables.append(Table(qid, dim, None, _categories(dim), (), counts))
+        dim, data = dims[qid], encoded[qid]
+        size = len(dim.codes) + 1
+        counts = data.sum(axis=0) if dim.kind == "multi" else np.bincount(data, minlength=size)
+        tables.append(Table(qid, dim, None, _categories(dim), (), counts.astype(np.int64)))
     for a, b in crosstabs:
         rows, cols = dims[a], dims[b]
         if rows.kind != "multi" and cols.kind == "multi":
             rows, cols = cols, rows  # the multiple-choice question, if any, is always the rows
-        counts = np.zeros((len(rows.codes) + 1, len(cols.codes) + 1), dtype=np.int64)
-        for ri, ci in zip(indices[rows.id], indices[cols.id]):
-            for i in ri:
-                for j in ci:
-                    counts[i, j] += 1
+        nr, nc = len(rows.codes) + 1, len(cols.codes) + 1
+        left, right = encoded[rows.id], encoded[cols.id]
+        if rows.kind == "multi":
+            counts = left.T @ _one_hot(right, nc)
+        else:
+            counts = np.bincount(left * nc + right, minlength=nr * nc).reshape(nr, nc)
         tables.append(Table(f"{rows.id}__{cols.id}", rows, cols, _categories(rows), _categories(cols), counts))
     return tables
