@@ -44,7 +44,8 @@ def form():
 
 def _attachments(form) -> list[SealedUpload]:
     uploads = []
-    for storage in form.attachments.data or []:
+    field = getattr(form, "attachments", None)  # a questionnaire may ask for no files
+    for storage in (field.data if field is not None else None) or []:
         stream = getattr(storage, "stream", None)
         if isinstance(stream, SealedUpload) and not stream.is_empty_input:
             uploads.append(stream)

@@ -12,15 +12,13 @@ give the same bytes.
 from __future__ import annotations
 
 import io
-from pathlib import Path
-from typing import Sequence
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from .tables import TOTAL, Table  # noqa: E402
+from .tables import Table  # noqa: E402
 from .words import WORDS  # noqa: E402
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
@@ -116,18 +114,3 @@ def render(table: Table, language: str, k: int, source: str) -> tuple[bytes, byt
     finally:
         plt.close(fig)
     return png.getvalue(), svg.getvalue()
-
-
-def write_charts(tables: Sequence[Table], out_dir: Path, language: str, k: int, source: str) -> list[Path]:
-    """Write ``charts/<table>.png`` and ``.svg`` for every one-way table; returns the PNG paths."""
-    folder = Path(out_dir) / "charts"
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    written = []
-    for table in tables:
-        if table.key == TOTAL or table.cols is not None:
-            continue
-        png, svg = render(table, language, k, source)
-        (folder / f"{table.key}.png").write_bytes(png)
-        (folder / f"{table.key}.svg").write_bytes(svg)
-        written.append(folder / f"{table.key}.png")
-    return written
