@@ -10,3 +10,6 @@ Imports ``review.questionnaire``, numpy, scipy, opendp, matplotlib, jinja2;
 never ``intake``, never a network library. docs/QUESTIONNAIRE.md describes
 the columns and the methods.
 """
+
+DEFAULT_K = 5
+"""Cells below this many cases are hidden unless told otherwise (``review stats --k``)."""

@@ -1,6 +1,8 @@
 """``review dataset`` and ``review stats``: the data sub-commands, wired to the terminal.
 
 Output rules are :mod:`review.output`'s; numbers go to stdout, one fact a line.
+The numeric and plotting libraries are imported only when a command runs, so
+``review`` starts fast and its other commands never load them.
 """
 
 from __future__ import annotations
@@ -9,10 +11,7 @@ import argparse
 import errno
 
 from ..output import EXIT_USAGE, Output, displayable
-from .dataset import write_dataset
-from .records import load_records
-from .report import write_stats
-from .suppression import DEFAULT_K, CannotProtect
+from . import DEFAULT_K
 
 
 def add_parsers(commands) -> None:
@@ -42,6 +41,9 @@ def _existing(path) -> None:
 
 def cmd_dataset(args: argparse.Namespace, out: Output) -> int:
     """Write dataset.csv and dataset.jsonl; print how many cases were read and counted."""
+    from .dataset import write_dataset
+    from .records import load_records
+
     _existing(args.outdir)
     records, seen = load_records(args.outdir)
     csv_path, jsonl_path = write_dataset(records, args.out)
@@ -55,6 +57,9 @@ def cmd_dataset(args: argparse.Namespace, out: Output) -> int:
 def cmd_stats(args: argparse.Namespace, out: Output) -> int:
     """Write the tables, charts and report; print the cases counted and the ε spent."""
     from ..render import choose_language
+    from .records import load_records
+    from .report import write_stats
+    from .suppression import CannotProtect
 
     if args.k < 2:
         out.error("--k must be at least 2")

@@ -27,9 +27,10 @@ from typing import Sequence
 import numpy as np
 from scipy.optimize import linprog
 
+from . import DEFAULT_K
 from .tables import TOTAL, Table
 
-DEFAULT_K = 5
+__all__ = ["DEFAULT_K", "Auditor", "CannotProtect", "Cells", "constraints", "suppress"]
 EQ, LE = "eq", "le"
 
 
