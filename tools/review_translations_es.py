@@ -363,4 +363,28 @@ ES.update({
         "quien tenga esa llave los importa con: %(command)s (los casos ya importados se omiten; --key se puede repetir)",
     "you do not have permission to use this file or folder": "no tiene permiso para usar este archivo o carpeta",
     "your name or role, used as the file name (default: reviewer)": "su nombre o rol, usado como nombre de archivo (por defecto: reviewer)",
+    "coded answers of consenting cases as CSV and JSONL": "respuestas codificadas de los casos con consentimiento, en CSV y JSONL",
+    "folder for dataset.csv and dataset.jsonl": "carpeta para dataset.csv y dataset.jsonl",
+    "language of the messages (default: from LANG, else es)": "idioma de los mensajes (por omisión: según LANG, si no es)",
+    "publishable tables, charts and report of consenting cases": "tablas, gráficos e informe publicables de los casos con consentimiento",
+    "folder for report.html, tables and charts": "carpeta para report.html, las tablas y los gráficos",
+    "hide cells below this many cases (default %(k)s, at least 2)": "ocultar las celdas con menos casos que este número (por omisión %(k)s, mínimo 2)",
+    "add differential-privacy noise with this total epsilon (e.g. 1.0)": "añadir ruido de privacidad diferencial con este épsilon total (p. ej. 1.0)",
+    "language of the labels and messages (default: from LANG, else es)": "idioma de las etiquetas y los mensajes (por omisión: según LANG, si no es)",
+    "the source line under each chart and table": "la línea de fuente bajo cada gráfico y tabla",
+    "also write report.pdf (needs WeasyPrint)": "escribir también report.pdf (necesita WeasyPrint)",
+    "cases read: %(count)s": "casos leídos: %(count)s",
+    "consenting cases written: %(count)s": "casos con consentimiento escritos: %(count)s",
+    "consenting cases counted: %(count)s": "casos con consentimiento contados: %(count)s",
+    "cells hidden: %(count)s": "celdas ocultas: %(count)s",
+    "epsilon total: %(epsilon)s": "épsilon total: %(epsilon)s",
+    "report: %(path)s": "informe: %(path)s",
+    "--k must be at least 2": "--k debe ser al menos 2",
+    "--epsilon must be a positive number": "--epsilon debe ser un número positivo",
+    "nothing was published: only %(count)s consenting cases, at least %(k)s are needed":
+        "no se publicó nada: solo %(count)s casos con consentimiento; se necesitan al menos %(k)s",
+    "nothing was published: a small cell could not be protected by hiding others":
+        "no se publicó nada: una celda pequeña no se pudo proteger ocultando otras",
+    "publish later, when more consenting cases are in, or lower --k (never below 2)":
+        "publique más adelante, cuando haya más casos con consentimiento, o baje --k (nunca por debajo de 2)",
 })

@@ -146,15 +146,17 @@ def test_stats_report_is_self_contained_and_states_its_method(tmp_path):
 def test_stats_refuses_to_publish_fewer_than_k_cases(tmp_path, capsys):
     cases = write_cases(tmp_path / "cases", [p for p in generate(30, seed=1)
                                              if p[0]["fields"]["consent_aggregate_statistics"] == "yes"][:3])
-    assert main(["stats", str(cases), "--out", str(tmp_path / "out")]) == 2
-    assert "at least 5" in capsys.readouterr().err
+    assert main(["stats", str(cases), "--out", str(tmp_path / "out"), "--lang", "en"]) == 2
+    assert "only 3 consenting cases, at least 5 are needed" in capsys.readouterr().err
+    assert main(["stats", str(cases), "--out", str(tmp_path / "out"), "--lang", "es"]) == 2
+    assert "solo 3 casos con consentimiento; se necesitan al menos 5" in capsys.readouterr().err
 
 
 def test_dataset_cli_counts(tmp_path, capsys):
     pairs = generate(50, seed=3)
     yes = sum(1 for r, _ in pairs if r["fields"]["consent_aggregate_statistics"] == "yes")
     cases = write_cases(tmp_path / "cases", pairs)
-    assert main(["dataset", str(cases), "--out", str(tmp_path / "out")]) == 0
+    assert main(["dataset", str(cases), "--out", str(tmp_path / "out"), "--lang", "en"]) == 0
     out = capsys.readouterr().out
     assert f"cases read: 50\nconsenting cases written: {yes}\n" in out
     lines = (tmp_path / "out" / "dataset.jsonl").read_text(encoding="utf-8").splitlines()
