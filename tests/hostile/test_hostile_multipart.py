@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from intake.questionnaire import load_default
 from tests.support.hostile import check_stored, disposition, measured, multipart, page_kind, snapshot
 from tests.support.stored import open_submission, stored_submissions
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 BOUNDARY = b"----resguardoHostile7MA4YWxk"
 CT = "multipart/form-data; boundary=" + BOUNDARY.decode()
-TEXT_FIELDS = [b"description", b"date", b"affected", b"perpetrators", b"online_platforms", b"contact"]
+# The text questions of the shipped questionnaire (description, affected, perpetrators, online_platforms, contact).
+TEXT_FIELDS = [q.id.encode() for q in load_default().questions() if q.kind in ("short_text", "long_text")]
 
 
 def _post(client, body: bytes, name: str, content_type: str = CT):
