@@ -1,23 +1,25 @@
-"""Resguardo's crypto core: reviewer keys, fingerprints and the envelope v1.
+"""Resguardo's crypto core: reviewer keys (X25519 and X-Wing), fingerprints, envelopes v1 and v2.
 
-Imports PyNaCl (libsodium) and the standard library only; no web framework,
+Imports PyNaCl (libsodium), ``cryptography`` (ML-KEM-768 only) and the
+standard library only; no web framework,
 database or network code may be imported here. docs/FORMAT.md is the
 normative description of every byte this package writes.
 """
 
 from .envelope import (
-    EnvelopeReader,
     EnvelopeWriter,
     Header,
-    check_structure,
     envelope_size,
     header_size,
-    open_envelope,
     payload_chunks,
-    read_header,
     seal,
 )
+from .envelope2 import EnvelopeWriterV2, HeaderV2, seal_v2
+from .envelope2 import envelope_size as envelope_size_v2
+from .envelope2 import header_size as header_size_v2
+from .envelope2 import payload_chunks as payload_chunks_v2
 from .errors import (
+    CommitmentError,
     HeaderError,
     KeyFileError,
     KeysError,
@@ -26,9 +28,12 @@ from .errors import (
     PayloadError,
     ReceiptError,
     RecipientMismatchError,
+    SignatureError,
     SizeError,
+    StanzaLengthError,
     TrailingDataError,
     TruncatedError,
+    UnknownStanzaError,
     UnsupportedVersionError,
     WeakParametersError,
     WrongPassphraseError,
@@ -40,11 +45,13 @@ from .keyfile import (
     is_private_mode,
     parse_public_key,
     parse_secret_key,
+    public_key_from_bytes,
     read_public_key_file,
     read_secret_key_file,
     write_public_key_file,
     write_secret_key_file,
 )
+from .opening import EnvelopeReader, check_structure, header_kinds, open_envelope, read_header
 from .receipt import Receipt
 from .reviewer import PublicKey, SecretKey
 from .errors import ReturnSignatureError
@@ -56,13 +63,17 @@ from .signing import (
     write_signing_public_key_file,
     write_signing_secret_key_file,
 )
+from .xwing import XWingPublicKey, XWingSecretKey
 
 __all__ = [
+    "CommitmentError",
     "EnvelopeReader",
     "EnvelopeWriter",
+    "EnvelopeWriterV2",
     "Fingerprint",
     "Header",
     "HeaderError",
+    "HeaderV2",
     "KeyFileError",
     "KeysError",
     "LowOrderKeyError",
@@ -73,26 +84,37 @@ __all__ = [
     "ReceiptError",
     "RecipientMismatchError",
     "SecretKey",
+    "SignatureError",
     "SizeError",
+    "StanzaLengthError",
     "TrailingDataError",
     "TruncatedError",
+    "UnknownStanzaError",
     "UnsupportedVersionError",
     "WeakParametersError",
     "WrongPassphraseError",
+    "XWingPublicKey",
+    "XWingSecretKey",
     "check_structure",
     "envelope_size",
+    "envelope_size_v2",
     "format_public_key",
     "format_secret_key",
+    "header_kinds",
     "header_size",
+    "header_size_v2",
     "is_private_mode",
     "open_envelope",
     "parse_public_key",
     "parse_secret_key",
+    "public_key_from_bytes",
     "payload_chunks",
+    "payload_chunks_v2",
     "read_header",
     "read_public_key_file",
     "read_secret_key_file",
     "seal",
+    "seal_v2",
     "write_public_key_file",
     "write_secret_key_file",
 ]

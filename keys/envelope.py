@@ -22,7 +22,7 @@ from __future__ import annotations
 import io
 import struct
 from dataclasses import dataclass
-from typing import BinaryIO, Iterable, Iterator, Sequence
+from typing import BinaryIO, Iterable, Sequence
 
 import nacl.bindings as sodium
 import nacl.encoding
@@ -33,7 +33,6 @@ import nacl.public
 from .errors import (
     HeaderError,
     NoMatchingKeyError,
-    RecipientMismatchError,
     SizeError,
     UnsupportedVersionError,
 )
@@ -45,7 +44,6 @@ from .stream import (
     KEY_SIZE,
     SEALED_CHUNK_SIZE,
     STREAM_HEADER_SIZE,
-    StreamOpener,
     StreamSealer,
     _read_exactly,
     chunk_count,
@@ -55,6 +53,8 @@ MAGIC = b"RESGUARD"
 VERSION = 1
 CHUNK_LOG2 = 16
 MAX_RECIPIENTS = 64
+SUPPORTED_VERSIONS = (1, 2)
+"""Versions whose headers :func:`read_fixed` lets through (v2: keys.envelope2)."""
 HEADER_LABEL = b"resguardo/v1/header\x00"
 SEALED_KEY_SIZE = KEY_SIZE + sodium.crypto_box_SEALBYTES  # 80
 STANZA_SIZE = Fingerprint.SIZE + SEALED_KEY_SIZE  # 112
@@ -180,12 +180,13 @@ class EnvelopeWriter:
             self.close()
 
 
-def read_header(source: BinaryIO) -> Header:
-    """Read and check an envelope header from ``source``, leaving it at the payload.
+def read_fixed(source: BinaryIO) -> tuple[bytes, int, int]:
+    """Read and check the 12 bytes every envelope version starts with.
 
-    :raises UnsupportedVersionError: if the version byte is not 1.
-    :raises HeaderError: on a short read, wrong magic, chunk size other than
-        64 KiB, zero or more than 64 stanzas, or a repeated fingerprint.
+    :returns: ``(fixed bytes, version, stanza count)``; the version is not
+        checked here (each version's reader does that).
+    :raises HeaderError: on a short read, wrong magic, a chunk size other
+        than 64 KiB, or zero or more than 64 stanzas.
     """
     fixed = _read_exactly(source, _FIXED.size)
     if len(fixed) < _FIXED.size:
@@ -193,12 +194,20 @@ def read_header(source: BinaryIO) -> Header:
     magic, version, chunk_log2, count = _FIXED.unpack(fixed)
     if magic != MAGIC:
         raise HeaderError("not a Resguardo envelope (wrong magic)")
-    if version != VERSION:
+    if version not in SUPPORTED_VERSIONS:
         raise UnsupportedVersionError(f"envelope version {version} is not supported")
     if chunk_log2 != CHUNK_LOG2 or (1 << chunk_log2) != CHUNK_SIZE:
         raise HeaderError("unsupported chunk size")
     if not 1 <= count <= MAX_RECIPIENTS:
         raise HeaderError("the recipient count is out of range")
+    return fixed, version, count
+
+
+def read_body_v1(fixed: bytes, count: int, source: BinaryIO) -> Header:
+    """Read the rest of a v1 header after :func:`read_fixed`.
+
+    :raises HeaderError: if it is cut short or a fingerprint repeats.
+    """
     body = _read_exactly(source, STANZA_SIZE * count + STREAM_HEADER_SIZE)
     if len(body) < STANZA_SIZE * count + STREAM_HEADER_SIZE:
         raise HeaderError("the header is cut short")
@@ -209,11 +218,26 @@ def read_header(source: BinaryIO) -> Header:
     if len({stanza.fingerprint for stanza in stanzas}) != count:
         raise HeaderError("a recipient appears twice")
     return Header(
-        version=version,
+        version=VERSION,
         stanzas=tuple(stanzas),
         stream_header=body[STANZA_SIZE * count :],
         raw=fixed + body,
     )
+
+
+def read_header(source: BinaryIO) -> Header:
+    """Read and check a **v1** envelope header from ``source``, leaving it at the payload.
+
+    (:func:`keys.opening.read_header` reads every supported version.)
+
+    :raises UnsupportedVersionError: if the version byte is not 1.
+    :raises HeaderError: on a short read, wrong magic, chunk size other than
+        64 KiB, zero or more than 64 stanzas, or a repeated fingerprint.
+    """
+    fixed, version, count = read_fixed(source)
+    if version != VERSION:
+        raise UnsupportedVersionError(f"envelope version {version} is not read here")
+    return read_body_v1(fixed, count, source)
 
 
 def payload_chunks(size: int, recipient_count: int) -> int:
@@ -237,35 +261,18 @@ def payload_chunks(size: int, recipient_count: int) -> int:
     return chunks
 
 
-def check_structure(
-    source: BinaryIO, size: int, recipients: Sequence[Fingerprint] | None = None
-) -> Header:
-    """Check what can be checked of an envelope without a secret key.
+def unwrap_v1(header: Header, identities: Iterable) -> bytes:
+    """The content key of a v1 ``header`` for the first identity that is a recipient.
 
-    Reads the header from ``source`` (positioned at the envelope's start;
-    left at the payload) and checks it as :func:`read_header` does, then the
-    length rule of :func:`payload_chunks` for the total ``size`` in bytes,
-    then, if ``recipients`` is given, that the stanzas name exactly those
-    fingerprints in that order. The payload is not authenticated (that needs
-    a recipient's key): a structurally valid envelope may still fail to open.
+    X-Wing identities are skipped: v1 has no X-Wing stanzas.
 
-    :returns: the parsed :class:`Header`.
-    :raises UnsupportedVersionError, HeaderError: for a bad header.
-    :raises SizeError: if ``size`` breaks the length rule.
-    :raises RecipientMismatchError: if the recipients differ from ``recipients``.
+    :raises NoMatchingKeyError: if no identity is a recipient.
+    :raises HeaderError: if the identity's stanza does not open.
     """
-    header = read_header(source)
-    payload_chunks(size, len(header.stanzas))
-    if recipients is not None and header.recipients != tuple(recipients):
-        raise RecipientMismatchError("the envelope is not sealed to the expected keys")
-    return header
-
-
-def _unwrap(header: Header, identities: Iterable[SecretKey]) -> bytes:
     by_fingerprint = {stanza.fingerprint: stanza for stanza in header.stanzas}
     for identity in identities:
         stanza = by_fingerprint.get(identity.fingerprint)
-        if stanza is None:
+        if stanza is None or identity.kind != "x25519":
             continue
         try:
             key = nacl.public.SealedBox(identity.nacl).decrypt(stanza.sealed_key)
@@ -277,47 +284,9 @@ def _unwrap(header: Header, identities: Iterable[SecretKey]) -> bytes:
     raise NoMatchingKeyError("none of these keys is a recipient of this envelope")
 
 
-class EnvelopeReader:
-    """Opens one envelope from ``source`` with the first matching identity.
-
-    Construction reads the header and unwraps the content key; iterate to get
-    content pieces (bytes), verified chunk by chunk. The end is verified only
-    when iteration finishes: a consumer that writes pieces out MUST discard
-    them if iteration raises.
-
-    :raises HeaderError, UnsupportedVersionError: for a bad header.
-    :raises NoMatchingKeyError: if no identity is a recipient.
-    Iteration raises :class:`~keys.errors.PayloadError` (tampered),
-    :class:`~keys.errors.TruncatedError` or :class:`~keys.errors.TrailingDataError`.
-    """
-
-    def __init__(self, source: BinaryIO, identities: Sequence[SecretKey]) -> None:
-        self.header = read_header(source)
-        content_key = _unwrap(self.header, identities)
-        self._opener = StreamOpener(content_key, self.header.ad, self.header.stream_header, source)
-
-    def __iter__(self) -> Iterator[bytes]:
-        return iter(self._opener)
-
-    def read_into(self, sink: BinaryIO) -> int:
-        """Write all content to ``sink``; return the number of content bytes."""
-        total = 0
-        for piece in self:
-            sink.write(piece)
-            total += len(piece)
-        return total
-
-
 def seal(content: bytes, recipients: Sequence[PublicKey]) -> bytes:
     """Seal ``content`` in memory; return the whole envelope (see :class:`EnvelopeWriter`)."""
     sink = io.BytesIO()
     with EnvelopeWriter(recipients, sink) as writer:
         writer.write(content)
-    return sink.getvalue()
-
-
-def open_envelope(envelope: bytes, identities: Sequence[SecretKey]) -> bytes:
-    """Open an in-memory envelope; return its content (see :class:`EnvelopeReader`)."""
-    sink = io.BytesIO()
-    EnvelopeReader(io.BytesIO(envelope), identities).read_into(sink)
     return sink.getvalue()

@@ -70,3 +70,22 @@ class ReturnSignatureError(KeysError):
 
 class ReceiptError(KeysError):
     """A receipt is malformed: the wrong number of words, or a word not on the list."""
+
+
+class UnknownStanzaError(HeaderError):
+    """An envelope v2 stanza names a key type this code does not know."""
+
+
+class StanzaLengthError(HeaderError):
+    """An envelope v2 stanza's body is not the length its key type requires
+    (e.g. an X-Wing KEM ciphertext of the wrong length)."""
+
+
+class CommitmentError(HeaderError):
+    """The content key a stanza gave does not match the header's key commitment:
+    the envelope was made to open differently for different recipients."""
+
+
+class SignatureError(PayloadError):
+    """The payload is not the one the envelope's writer signed: it was
+    re-encrypted or altered under the same header."""

@@ -1,6 +1,7 @@
 """Key fingerprints that two people can compare aloud.
 
-A fingerprint is ``BLAKE2b-256(LABEL || public_key)`` (RFC 7693, libsodium
+A fingerprint is ``BLAKE2b-256(LABEL || public_key)`` (X25519 keys) or
+``BLAKE2b-256(XWING_LABEL || public_key)`` over the whole 1216-byte X-Wing key (RFC 7693, libsodium
 ``crypto_generichash`` with no key), where ``LABEL`` is the fixed
 domain-separation string below. It names a recipient inside envelope stanzas
 (all 32 bytes) and is shown to people as the first 20 bytes in ten groups of
@@ -15,6 +16,9 @@ import nacl.hash
 import nacl.encoding
 
 LABEL = b"resguardo/v1/fingerprint\x00"
+XWING_LABEL = b"resguardo/v2/xwing-fingerprint\x00"
+"""Label of X-Wing key fingerprints: a separate label, so no X25519 key and
+X-Wing key can ever share a fingerprint."""
 
 
 class Fingerprint:
@@ -44,6 +48,20 @@ class Fingerprint:
             raise ValueError("a public key is exactly 32 bytes")
         digest = nacl.hash.blake2b(
             LABEL + public_key, digest_size=cls.SIZE, encoder=nacl.encoding.RawEncoder
+        )
+        return cls(digest)
+
+    @classmethod
+    def of_xwing(cls, public_key: bytes) -> "Fingerprint":
+        """Fingerprint of a raw 1216-byte X-Wing public key, all of it:
+        ``BLAKE2b-256(XWING_LABEL || public_key)``.
+
+        :raises ValueError: if ``public_key`` is not 1216 bytes.
+        """
+        if not isinstance(public_key, bytes) or len(public_key) != 1216:
+            raise ValueError("an X-Wing public key is exactly 1216 bytes")
+        digest = nacl.hash.blake2b(
+            XWING_LABEL + public_key, digest_size=cls.SIZE, encoder=nacl.encoding.RawEncoder
         )
         return cls(digest)
 

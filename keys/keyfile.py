@@ -10,6 +10,10 @@ A **public-key file** is safe to publish and to copy to the intake server::
     fingerprint: 3F2A 9C1B 0D4E 77A1 5B20 C8E3 1F0A 6D92 4B7C E015
     public-key: <base64 of the 32 key bytes>
 
+An X-Wing key (:mod:`keys.xwing`) has a ``type: xwing`` line and a 1216-byte
+public key; its secret is the 32-byte X-Wing seed, protected the same way.
+A file without ``type`` holds an X25519 key.
+
 A **secret-key file** never leaves the reviewer's air-gapped machine. The
 32-byte secret key is encrypted with ``crypto_secretbox`` (XSalsa20-Poly1305)
 under a key derived from the passphrase with Argon2id (libsodium
@@ -34,6 +38,7 @@ import nacl.utils
 from .errors import KeyFileError, UnsupportedVersionError, WeakParametersError, WrongPassphraseError
 from .fingerprint import Fingerprint
 from .reviewer import PublicKey, SecretKey
+from .xwing import XWingError, XWingPublicKey, XWingSecretKey
 
 PUBLIC_MAGIC = "resguardo-public-key"
 SECRET_MAGIC = "resguardo-secret-key"
@@ -49,6 +54,26 @@ _BLANKS = " \t"
 """What is trimmed from both ends of a line, a field name and a value."""
 _FIELD_NAME = re.compile(r"[A-Za-z0-9-]+")
 _DIGITS = re.compile(r"[0-9]{1,20}")
+PUBLIC_CLASSES = {"x25519": PublicKey, "xwing": XWingPublicKey}
+SECRET_CLASSES = {"x25519": SecretKey, "xwing": XWingSecretKey}
+"""The ``type`` field's values and the key classes they name; absent means x25519."""
+
+
+def public_key_from_bytes(kind: str, raw: bytes, name: str = ""):
+    """A :class:`PublicKey` (``kind == "x25519"``) or :class:`XWingPublicKey` (``"xwing"``).
+
+    :raises ValueError: for an unknown kind or a malformed key.
+    """
+    if kind not in PUBLIC_CLASSES:
+        raise ValueError(f"unknown key type {kind!r}")
+    return PUBLIC_CLASSES[kind].from_bytes(raw, name)
+
+
+def _kind(fields: dict[str, str]) -> str:
+    kind = fields.get("type", "x25519")
+    if kind not in PUBLIC_CLASSES:
+        raise KeyFileError(f"unknown key type {kind!r}")
+    return kind
 
 
 def _b64(data: bytes) -> str:
@@ -154,6 +179,11 @@ def _write_new(path: str | os.PathLike, text: str, mode: int) -> None:
 # -- public keys ---------------------------------------------------------------
 
 
+def _type_line(key) -> list[str]:
+    """``type: xwing`` for X-Wing keys; nothing for X25519 (files stay as v1 wrote them)."""
+    return [] if key.kind == "x25519" else [f"type: {key.kind}"]
+
+
 def format_public_key(key: PublicKey) -> str:
     """The text of a public-key file for ``key`` (ends with a newline).
 
@@ -162,6 +192,7 @@ def format_public_key(key: PublicKey) -> str:
     """
     lines = [
         f"{PUBLIC_MAGIC}: {FORMAT_VERSION}",
+        *_type_line(key),
         f"name: {_clean_name(key.name)}",
         f"fingerprint: {key.fingerprint.display()}",
         f"public-key: {_b64(key.raw)}",
@@ -182,12 +213,16 @@ def parse_public_key(text: str) -> PublicKey:
     :raises UnsupportedVersionError: for a version other than 1.
     """
     fields = _parse_fields(text, PUBLIC_MAGIC)
-    raw = _unb64(_require(fields, "public-key"), PublicKey.SIZE, "the public key")
+    cls = PUBLIC_CLASSES[_kind(fields)]
+    raw = _unb64(_require(fields, "public-key"), cls.SIZE, "the public key")
     try:
         name = _clean_name(fields.get("name", ""))
     except ValueError as exc:
         raise KeyFileError(str(exc)) from exc
-    key = PublicKey.from_bytes(raw, name)
+    try:
+        key = cls.from_bytes(raw, name)
+    except XWingError as exc:
+        raise KeyFileError("the X-Wing public key is not a valid key") from exc
     stated = fields.get("fingerprint")
     if stated is not None and not key.fingerprint.matches_display(stated):
         raise KeyFileError("the fingerprint line does not match the key")
@@ -249,6 +284,7 @@ def format_secret_key(
     lines = [
         f"{SECRET_MAGIC}: {FORMAT_VERSION}",
         "# KEEP THIS FILE SECRET. It opens every report sealed to this key.",
+        *_type_line(key),
         f"name: {_clean_name(key.name)}",
         f"fingerprint: {key.fingerprint.display()}",
         "kdf: argon2id",
@@ -273,6 +309,7 @@ def parse_secret_key(text: str, passphrase: str | bytes) -> SecretKey:
     :raises ValueError: if the passphrase is empty.
     """
     fields = _parse_fields(text, SECRET_MAGIC)
+    cls = SECRET_CLASSES[_kind(fields)]
     if _require(fields, "kdf") != "argon2id":
         raise KeyFileError("unknown key derivation (only argon2id is read)")
     opslimit = _uint(_require(fields, "opslimit"), "opslimit")
@@ -283,7 +320,7 @@ def parse_secret_key(text: str, passphrase: str | bytes) -> SecretKey:
     nonce = _unb64(_require(fields, "nonce"), nacl.secret.SecretBox.NONCE_SIZE, "the nonce")
     sealed = _unb64(
         _require(fields, "secret-key"),
-        SecretKey.SIZE + nacl.secret.SecretBox.MACBYTES,
+        cls.SIZE + nacl.secret.SecretBox.MACBYTES,
         "the encrypted secret key",
     )
     try:
@@ -295,7 +332,7 @@ def parse_secret_key(text: str, passphrase: str | bytes) -> SecretKey:
         raw = box.decrypt(sealed, nonce)
     except nacl.exceptions.CryptoError as exc:
         raise WrongPassphraseError("the passphrase does not open this key") from exc
-    key = SecretKey.from_bytes(raw, name)
+    key = cls.from_bytes(raw, name)
     stated = fields.get("fingerprint")
     if stated is not None and not key.fingerprint.matches_display(stated):
         raise KeyFileError("the fingerprint line does not match the key")

@@ -46,6 +46,8 @@ class PublicKey:
     """
 
     SIZE = 32
+    kind = "x25519"
+    post_quantum = False
 
     __slots__ = ("_key", "name")
 
@@ -101,6 +103,7 @@ class SecretKey:
     """
 
     SIZE = 32
+    kind = "x25519"
 
     __slots__ = ("_key", "name")
 

@@ -149,9 +149,26 @@ class StreamOpener:
     authentication or breaks the framing rules,
     :class:`~keys.errors.TruncatedError` if the data ends before a FINAL
     chunk, :class:`~keys.errors.TrailingDataError` if bytes follow it.
+
+    ``trailer_size`` bytes after the FINAL chunk (a v2 signature) are read
+    into :attr:`trailer` (fewer: ``TruncatedError``) before the trailing-data
+    check; ``chunk_digest`` (a :mod:`hashlib` object) is fed every sealed chunk.
     """
 
-    def __init__(self, key: bytes, ad: bytes, stream_header: bytes, source: BinaryIO) -> None:
+    def __init__(
+        self,
+        key: bytes,
+        ad: bytes,
+        stream_header: bytes,
+        source: BinaryIO,
+        *,
+        trailer_size: int = 0,
+        chunk_digest=None,
+    ) -> None:
+        self._trailer_size = trailer_size
+        self._digest = chunk_digest
+        self.trailer = b""
+        """The ``trailer_size`` bytes read after the FINAL chunk (v2: the signature)."""
         self._state = sodium.crypto_secretstream_xchacha20poly1305_state()
         try:
             sodium.crypto_secretstream_xchacha20poly1305_init_pull(
@@ -170,6 +187,8 @@ class StreamOpener:
             sealed = _read_exactly(self._source, SEALED_CHUNK_SIZE)
             if len(sealed) < SEALED_CHUNK_SIZE:
                 raise TruncatedError("the envelope ends before its final chunk")
+            if self._digest is not None:
+                self._digest.update(sealed)
             try:
                 framed, tag = sodium.crypto_secretstream_xchacha20poly1305_pull(
                     self._state, sealed, self._ad
@@ -193,6 +212,9 @@ class StreamOpener:
                 yield framed[USED_SIZE : USED_SIZE + used]
             if tag == TAG_FINAL:
                 break
+        self.trailer = _read_exactly(self._source, self._trailer_size)
+        if len(self.trailer) < self._trailer_size:
+            raise TruncatedError("the envelope ends inside its signature")
         if self._source.read(1):
             raise TrailingDataError("bytes follow the final chunk")
         if chunks != chunk_count(content_size):

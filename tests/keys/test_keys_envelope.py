@@ -211,7 +211,7 @@ def _fixed(magic=b"RESGUARD", version=1, chunk_log2=16, count=1) -> bytes:
         (b"", keys.HeaderError),
         (_fixed()[:11], keys.HeaderError),
         (_fixed(magic=b"resguard") + bytes(136), keys.HeaderError),
-        (_fixed(version=2) + bytes(136), keys.UnsupportedVersionError),
+        (_fixed(version=3) + bytes(136), keys.UnsupportedVersionError),
         (_fixed(version=255), keys.UnsupportedVersionError),
         (_fixed(chunk_log2=17) + bytes(136), keys.HeaderError),
         (_fixed(count=0) + bytes(24), keys.HeaderError),
@@ -238,7 +238,7 @@ def test_unwrap_refuses_a_stanza_that_opens_to_the_wrong_length(alice):
     short_key = sodium.crypto_box_seal(bytes(31), alice.public_key.raw)
     header = env.Header(1, (env.Stanza(alice.fingerprint, short_key),), bytes(24), b"")
     with pytest.raises(keys.KeysError) as caught:
-        env._unwrap(header, [alice])
+        env.unwrap_v1(header, [alice])
     assert type(caught.value) is keys.HeaderError
 
 

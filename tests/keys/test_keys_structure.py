@@ -72,7 +72,7 @@ def test_size_and_recipient_errors_are_header_errors():
     ("edit", "error"),
     [
         (lambda e: b"RESGUARF" + e[8:], keys.HeaderError),
-        (lambda e: e[:8] + b"\x02" + e[9:], keys.UnsupportedVersionError),
+        (lambda e: e[:8] + b"\x03" + e[9:], keys.UnsupportedVersionError),
         (lambda e: e[:9] + b"\x0f" + e[10:], keys.HeaderError),
         (lambda e: e[:10] + b"\x00\x00" + e[12:], keys.HeaderError),
     ],

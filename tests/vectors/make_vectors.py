@@ -236,8 +236,8 @@ def build() -> list[Vector]:
     v.append(Vector("header_bad_magic", "header failure", ALICE,
                     b"RESGUARF" + base.header[8:], "magic 'RESGUARF' instead of 'RESGUARD'"))
     v.append(Vector("header_unsupported_version", "unsupported version", ALICE,
-                    craft([A], one_chunk(), version=2).header,
-                    "version byte 2: rejected before anything else after the magic"))
+                    craft([A], one_chunk(), version=3).header,
+                    "version byte 3: rejected before anything else after the magic"))
     v.append(Vector("header_version_zero", "unsupported version", ALICE,
                     craft([A], one_chunk(), version=0).header, "version byte 0"))
     v.append(Vector("header_bad_chunk_log2", "header failure", ALICE,
