@@ -225,21 +225,6 @@ def read_body_v1(fixed: bytes, count: int, source: BinaryIO) -> Header:
     )
 
 
-def read_header(source: BinaryIO) -> Header:
-    """Read and check a **v1** envelope header from ``source``, leaving it at the payload.
-
-    (:func:`keys.opening.read_header` reads every supported version.)
-
-    :raises UnsupportedVersionError: if the version byte is not 1.
-    :raises HeaderError: on a short read, wrong magic, chunk size other than
-        64 KiB, zero or more than 64 stanzas, or a repeated fingerprint.
-    """
-    fixed, version, count = read_fixed(source)
-    if version != VERSION:
-        raise UnsupportedVersionError(f"envelope version {version} is not read here")
-    return read_body_v1(fixed, count, source)
-
-
 def payload_chunks(size: int, recipient_count: int) -> int:
     """Number of sealed chunks ``N`` of an envelope of ``size`` bytes with that many stanzas.
 
