@@ -204,6 +204,7 @@ def reviewer_add(public_key_file: Path) -> None:
         except reviewers.ReviewerError as exc:
             fail(str(exc), EXIT_REVIEWER)
     click.echo(f"added reviewer key {key.name!r}")
+    click.echo(f"key type: {'X-Wing (post-quantum hybrid)' if key.kind == 'xwing' else 'X25519 (not post-quantum)'}")
     click.echo(f"fingerprint: {key.fingerprint.display()}")
     click.echo("check this fingerprint with the reviewer, by voice, before relying on it")
 
@@ -224,7 +225,7 @@ def reviewer_list() -> None:
                 reviewers.public_key(row)
             except reviewers.UnusableKeyError:
                 label += " [UNUSABLE: low-order key, remove it]"
-            click.echo(f"{display}  {row.added_on.isoformat()}  {row.name}{label}")
+            click.echo(f"{display}  {row.added_on.isoformat()}  {row.kind:6}  {row.name}{label}")
 
 
 @reviewer.command("remove")
@@ -263,7 +264,7 @@ def demo_key(out_dir: Path) -> None:
     if secret_path.exists():
         fail(f"{secret_path} already exists", EXIT_KEYFILE)
     passphrase = "-".join(secrets.token_hex(3) for _ in range(5))
-    key = keys.SecretKey.generate(DEMO_NAME)
+    key = keys.XWingSecretKey.generate(DEMO_NAME)
     keys.write_secret_key_file(secret_path, key, passphrase)
     keys.write_public_key_file(public_path, key.public_key)
     fd = os.open(passphrase_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

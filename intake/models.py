@@ -39,14 +39,19 @@ class Base(DeclarativeBase):
 
 
 class Reviewer(Base):
-    """A reviewer public key that new submissions are sealed to."""
+    """A reviewer public key that new submissions are sealed to.
+
+    ``kind`` is ``"x25519"`` (32-byte key) or ``"xwing"`` (1216-byte X-Wing key).
+    """
 
     __tablename__ = "reviewers"
+    __table_args__ = (CheckConstraint("kind IN ('x25519', 'xwing')", name="ck_reviewers_kind"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
-    public_key: Mapped[bytes] = mapped_column(LargeBinary(32))
+    kind: Mapped[str] = mapped_column(String(16), default="x25519", server_default="x25519")
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
     added_on: Mapped[dt.date] = mapped_column(Date)
     demo: Mapped[bool] = mapped_column(Boolean, default=False)
 

@@ -27,13 +27,13 @@ class UnusableKeyError(ReviewerError):
     before ``reviewer add`` refused those); the message names it and the fix."""
 
 
-def public_key(row: Reviewer) -> keys.PublicKey:
-    """The :class:`keys.PublicKey` of ``row``.
+def public_key(row: Reviewer):
+    """The :class:`keys.PublicKey` or :class:`keys.XWingPublicKey` of ``row`` (by its ``kind``).
 
-    :raises UnusableKeyError: if the stored key is a low-order X25519 point.
+    :raises UnusableKeyError: if the stored key is (or, for X-Wing, holds) a low-order X25519 point.
     """
     try:
-        return keys.PublicKey.from_bytes(row.public_key, row.name)
+        return keys.public_key_from_bytes(row.kind, row.public_key, row.name)
     except keys.LowOrderKeyError as exc:
         display = keys.Fingerprint.from_hex(row.fingerprint).display()
         raise UnusableKeyError(
@@ -42,14 +42,21 @@ def public_key(row: Reviewer) -> keys.PublicKey:
         ) from exc
 
 
-def active_recipients() -> list[keys.PublicKey]:
-    """Every registered reviewer key, oldest first.
+def active_recipients() -> list:
+    """Every registered reviewer key (:class:`keys.PublicKey` or
+    :class:`keys.XWingPublicKey`), oldest first.
 
     :raises UnusableKeyError: if a stored key is unusable (the app refuses to
         start on such a row, see :func:`intake.create_app`).
     """
     rows = db.session().scalars(select(Reviewer).order_by(Reviewer.id)).all()
     return [public_key(row) for row in rows]
+
+
+def post_quantum(recipients) -> bool:
+    """True if every key in ``recipients`` is X-Wing: only then is a report
+    protected against a future quantum computer (docs/THREAT-MODEL.md)."""
+    return bool(recipients) and all(key.kind == "xwing" for key in recipients)
 
 
 def list_reviewers() -> list[Reviewer]:
@@ -62,8 +69,8 @@ def has_demo_key() -> bool:
     return db.session().scalar(select(Reviewer.id).where(Reviewer.demo.is_(True)).limit(1)) is not None
 
 
-def add(key: keys.PublicKey, *, demo: bool = False) -> Reviewer:
-    """Register ``key``; return the new row.
+def add(key, *, demo: bool = False) -> Reviewer:
+    """Register ``key`` (X25519 or X-Wing); return the new row.
 
     :raises ReviewerError: if the key is already registered.
     """
@@ -74,6 +81,7 @@ def add(key: keys.PublicKey, *, demo: bool = False) -> Reviewer:
     row = Reviewer(
         fingerprint=fingerprint,
         name=key.name,
+        kind=key.kind,
         public_key=key.raw,
         added_on=dt.datetime.now(dt.timezone.utc).date(),
         demo=demo,

@@ -3,7 +3,7 @@
 Werkzeug normally spools file parts over 500 KB to temporary files. Here the
 request class replaces that stream factory: each file part is handed to a
 :class:`SealedUpload`, which feeds the bytes straight into a
-:class:`keys.EnvelopeWriter` whose output is a pending blob in the database
+:class:`keys.EnvelopeWriterV2` (envelope v2) whose output is a pending blob in the database
 (:mod:`intake.storage`). No plaintext byte reaches the filesystem; memory
 holds at most one 64 KiB plaintext chunk and one batch of ciphertext
 (:data:`intake.storage.BATCH_BYTES`) per part. Text fields stay in memory (bounded by
@@ -40,7 +40,7 @@ class SealedUpload:
     def __init__(
         self,
         store: BlobStore,
-        recipients: Sequence[keys.PublicKey],
+        recipients: Sequence,
         filename: str,
         content_type: str,
     ) -> None:
@@ -49,14 +49,14 @@ class SealedUpload:
         self._store = store
         self._recipients = recipients
         self._blob: PendingBlob | None = None
-        self._writer: keys.EnvelopeWriter | None = None
+        self._writer: keys.EnvelopeWriterV2 | None = None
         self._plain_hash = hashlib.sha256()
         self.size = 0
         self.closed = False
 
     def _start(self) -> None:
         self._blob = self._store.new()
-        self._writer = keys.EnvelopeWriter(self._recipients, self._blob)
+        self._writer = keys.EnvelopeWriterV2(self._recipients, self._blob)
 
     def write(self, data: bytes) -> int:
         """Seal ``data`` (plaintext bytes from the request body)."""
@@ -133,7 +133,7 @@ def blob_store() -> BlobStore:
     return current_app.extensions["resguardo.blobs"]
 
 
-def request_recipients() -> list[keys.PublicKey]:
+def request_recipients() -> list:
     """The reviewer keys to seal this request to (read once per request)."""
     if "recipients" not in g:
         g.recipients = active_recipients()

@@ -53,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     keygen.add_argument("--out", required=True, type=Path, metavar="DIR", help=_("folder for the two key files"))
     keygen.add_argument("--name", default="reviewer", help=_("your name or role, used as the file name (default: reviewer)"))
     keygen.add_argument("--passphrase-file", type=Path, metavar="PATH", help=_("read the passphrase from a file (scripts)"))
+    keygen.add_argument("--x25519", action="store_true",
+                        help=_("make an older X25519-only key instead of the default X-Wing "
+                               "(post-quantum hybrid) key; only for a site that cannot take X-Wing keys yet"))
 
     imp = commands.add_parser("import", help=_("verify and decrypt a bundle into case folders"))
     imp.add_argument("bundle", type=Path, metavar="BUNDLE", help=_("the resguardo-bundle-….tar file"))
@@ -106,7 +109,7 @@ def cmd_keygen(args: argparse.Namespace, out: Output) -> int:
     )
     args.out.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
-        key = keys.SecretKey.generate(label)
+        key = (keys.SecretKey if args.x25519 else keys.XWingSecretKey).generate(label)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     out.info(_("protecting the secret key with your passphrase (a few seconds)"))
@@ -119,6 +122,8 @@ def cmd_keygen(args: argparse.Namespace, out: Output) -> int:
     console.print(_("secret key:  %(path)s", path=displayable(secret_path)), markup=False)
     console.print(_("public key:  %(path)s", path=displayable(public_path)), markup=False)
     console.print(_("fingerprint: %(fingerprint)s", fingerprint=key.fingerprint.display()), markup=False)
+    console.print(_("key type:    %(kind)s", kind=_("X-Wing (post-quantum hybrid)") if key.kind == "xwing" else "X25519"),
+                  markup=False)
     out.hint(_("give ONLY %(public)s to the operator; %(secret)s never leaves this laptop",
                public=displayable(public_path.name), secret=displayable(secret_path.name)))
     out.hint(_("read the fingerprint aloud with the operator (in person or by phone) "

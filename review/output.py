@@ -107,6 +107,11 @@ _TABLE: tuple[tuple[type[BaseException], Explanation], ...] = (
         "trailing data", EXIT_ITEMS_FAILED,
         "extra data was added after the end of an encrypted file in this submission",
         f"{_FRESH}; {_RETRY}")),
+    (keys.SignatureError, Explanation(
+        "not as written", EXIT_ITEMS_FAILED,
+        "the encrypted contents of part of this submission are not the ones its sender wrote "
+        "(someone re-encrypted or replaced them); nothing of it was kept",
+        f"tell the other reviewers and the operator; {_FRESH}; {_RETRY}")),
     (keys.PayloadError, Explanation(
         "tampered", EXIT_ITEMS_FAILED,
         "part of this submission failed its integrity check: it was damaged or altered",
@@ -114,6 +119,15 @@ _TABLE: tuple[tuple[type[BaseException], Explanation], ...] = (
     (keys.UnsupportedVersionError, Explanation(
         "unsupported version", EXIT_ITEMS_FAILED,
         "part of this submission was made by a newer version of resguardo",
+        f"update the review tool and import again; {_RETRY}")),
+    (keys.CommitmentError, Explanation(
+        "forged for some readers", EXIT_ITEMS_FAILED,
+        "part of this submission was made so that different reviewers would read different "
+        "contents; it was not opened",
+        f"tell the other reviewers and the operator; {_FRESH}; {_RETRY}")),
+    (keys.UnknownStanzaError, Explanation(
+        "unknown key type", EXIT_ITEMS_FAILED,
+        "part of this submission is encrypted to a kind of key this version does not know",
         f"update the review tool and import again; {_RETRY}")),
     (keys.HeaderError, Explanation(
         "bad header", EXIT_ITEMS_FAILED,

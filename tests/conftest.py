@@ -34,23 +34,32 @@ PASSPHRASE = "correct horse battery staple tinta"
 
 @dataclass
 class ReviewerKit:
-    """A test reviewer: the secret key, and its key files on disk."""
+    """A test reviewer: the secret key (X-Wing by default), and its key files on disk."""
 
-    secret: keys.SecretKey
+    secret: keys.XWingSecretKey | keys.SecretKey
     secret_file: Path
     public_file: Path
     passphrase: str
 
 
-@pytest.fixture(scope="session")
-def reviewer(tmp_path_factory) -> ReviewerKit:
-    directory = tmp_path_factory.mktemp("reviewer")
-    secret = keys.SecretKey.generate("Test Reviewer")
+def _reviewer_kit(directory: Path, secret) -> ReviewerKit:
     secret_file = directory / "test.secret-key"
     public_file = directory / "test.public-key"
     keys.write_secret_key_file(secret_file, secret, PASSPHRASE)
     keys.write_public_key_file(public_file, secret.public_key)
     return ReviewerKit(secret, secret_file, public_file, PASSPHRASE)
+
+
+@pytest.fixture(scope="session")
+def reviewer(tmp_path_factory) -> ReviewerKit:
+    """The test reviewer, with an X-Wing key (what ``review keygen`` makes)."""
+    return _reviewer_kit(tmp_path_factory.mktemp("reviewer"), keys.XWingSecretKey.generate("Test Reviewer"))
+
+
+@pytest.fixture(scope="session")
+def reviewer_x25519(tmp_path_factory) -> ReviewerKit:
+    """A second reviewer with an older X25519 key (for mixed reviewer sets)."""
+    return _reviewer_kit(tmp_path_factory.mktemp("reviewer-x25519"), keys.SecretKey.generate("Old Key Reviewer"))
 
 
 @pytest.fixture(scope="session")

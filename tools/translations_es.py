@@ -62,6 +62,12 @@ ES = {
         "Este sitio cifrará su denuncia y sus archivos en el momento en que lleguen, antes de guardar nada.",
     "Send report": "Enviar denuncia",
     "Who can read your report": "Quién puede leer su denuncia",
+    "Your report is also protected against future quantum computers: a copy taken today cannot be opened with one years from now.": (
+        "Su denuncia también está protegida frente a los futuros ordenadores cuánticos: "
+        "una copia tomada hoy no podrá abrirse con uno dentro de años."),
+    "At least one of these keys is of an older kind: a copy of your report taken today might be opened years from now with a quantum computer. Everything else about its protection is the same.": (
+        "Al menos una de estas claves es de un tipo más antiguo: una copia de su denuncia tomada hoy "
+        "podría abrirse dentro de años con un ordenador cuántico. El resto de su protección es igual."),
     ("Reports are encrypted to %(num)d reviewer key. Its fingerprint is:",
      "Reports are encrypted to %(num)d reviewer keys. Their fingerprints are:"): (
         "Las denuncias se cifran para %(num)d clave de revisión. Su huella digital es:",

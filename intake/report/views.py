@@ -11,7 +11,7 @@ from flask_babel import get_locale
 import keys
 
 from .. import submission as shared
-from ..reviewers import has_demo_key
+from ..reviewers import has_demo_key, post_quantum
 from ..sealing import SealedUpload, blob_store, request_recipients, track
 from .forms import answers, report_form
 
@@ -31,6 +31,7 @@ def _page(form, status: int = 200):
                 for key in recipients
             ],
             demo=has_demo_key(),
+            post_quantum=post_quantum(recipients),
         ),
         status,
     )
@@ -103,7 +104,7 @@ def submit():
         attachments.append(blob)
 
     report_blob = track(blob_store().new())
-    with keys.EnvelopeWriter(request_recipients(), report_blob) as writer:
+    with keys.EnvelopeWriterV2(request_recipients(), report_blob) as writer:
         writer.write(_report_document(form, submission_id, attachment_meta))
     shared.store(submission_id, report_blob, attachments)
     return redirect(url_for("report.received"), code=303)

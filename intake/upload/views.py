@@ -83,8 +83,8 @@ def _full():
     return _error("full", 503, title, message)
 
 
-def _fingerprints():
-    return [key.fingerprint for key in request_recipients()]
+def _recipients():
+    return request_recipients()
 
 
 def _part(upload_id: object) -> tuple[Part, int]:
@@ -127,9 +127,9 @@ def create():
     # counted as the least content each declared envelope can hold.
     limit = current_app.config["MAX_CONTENT_LENGTH"] + current_app.config["MAX_FORM_MEMORY_SIZE"]
     try:
-        declared_size_ok(size, len(_fingerprints()), limit)
+        declared_size_ok(size, [key.kind for key in _recipients()], limit)
         declared = [value for value in sessions.uploads(state.key).values() if value is not None]
-        if total_content_floor([*declared, size], len(_fingerprints())) > limit:
+        if total_content_floor([*declared, size], [key.kind for key in _recipients()]) > limit:
             raise Refused("too_large")
     except Refused as refusal:
         if refusal.code == "too_large":
@@ -171,7 +171,7 @@ def append(upload_id: str):
     if len(data) != length:
         return errors_400()
     try:
-        check_piece(offset, data, declared, _fingerprints())
+        check_piece(offset, data, declared, _recipients())
         received = part.append(offset, data)
     except Refused as refusal:
         return _refused(refusal.code)
@@ -187,7 +187,7 @@ def finish(upload_id: str):
     received = part.received()
     try:
         with part.open() as source:
-            check_complete(source, received, declared, _fingerprints())
+            check_complete(source, received, declared, _recipients())
     except Refused as refusal:
         if refusal.code != "incomplete":
             part.discard()
@@ -229,7 +229,7 @@ def submit():
         part, declared = _part(upload_id)
         try:
             with part.open() as source:
-                check_complete(source, part.received(), declared, _fingerprints())
+                check_complete(source, part.received(), declared, _recipients())
         except Refused as refusal:
             return _refused(refusal.code)
         parts.append(part)

@@ -161,7 +161,7 @@ def test_0003_leaves_no_rowid_on_any_table_of_a_submission(database_url, backend
     import pytest
     from sqlalchemy.exc import OperationalError
 
-    assert _head() == "0003"
+    assert "0003" in [rev.revision for rev in ScriptDirectory.from_config(db.alembic_config("sqlite://")).walk_revisions()]
     db.upgrade(database_url, "0002")
     engine = create_engine(database_url)
     try:
@@ -183,3 +183,46 @@ def test_0003_leaves_no_rowid_on_any_table_of_a_submission(database_url, backend
             assert ids == sorted(row[0] for row in ITEMS)
     finally:
         engine.dispose()
+
+
+def test_0004_reviewer_kind_keeps_old_keys_and_takes_xwing_keys(database_url):
+    """0004: old rows become X25519 keys, a 1216-byte X-Wing key fits, an unknown
+    kind is refused, and a downgrade that would lose an X-Wing key is refused."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    import keys
+
+    assert _head() == "0004"
+    db.upgrade(database_url, FIRST)
+    engine = create_engine(database_url)
+    try:
+        _fill_first_schema(engine)
+        engine.dispose()
+        db.upgrade(database_url)
+        with engine.connect() as connection:
+            kinds = connection.execute(text("SELECT kind FROM reviewers ORDER BY id")).scalars().all()
+        assert kinds == ["x25519", "x25519"]
+        xwing = keys.XWingSecretKey.generate("PQ").public_key
+        with Session(engine) as session:
+            session.add(Reviewer(id=3, fingerprint=xwing.fingerprint.hex, name="PQ", kind="xwing",
+                                 public_key=xwing.raw, added_on=dt.date(2026, 1, 1)))
+            session.commit()
+            row = session.scalars(select(Reviewer).where(Reviewer.kind == "xwing")).one()
+            assert row.public_key == xwing.raw
+        with pytest.raises(IntegrityError):
+            with engine.begin() as connection:
+                connection.execute(text(
+                    "INSERT INTO reviewers (id, fingerprint, name, kind, public_key, added_on, demo) "
+                    "VALUES (4, 'cc', 'x', 'rsa', :key, '2026-01-01', false)"), {"key": b"k"})
+        engine.dispose()
+        with pytest.raises(RuntimeError):
+            _downgrade(database_url, "0003")
+    finally:
+        engine.dispose()
+
+
+def _downgrade(database_url: str, revision: str) -> None:
+    from alembic import command
+
+    command.downgrade(db.alembic_config(database_url), revision)

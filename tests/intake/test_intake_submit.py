@@ -267,7 +267,7 @@ def test_memory_stays_bounded_whatever_the_upload_size(app, client, token, revie
     print(f"peak Python memory while sealing a 48 MiB upload: {peak / 2**20:.2f} MiB")
     assert peak < 4 * 1024 * 1024
     [submission] = stored_submissions(app)
-    assert submission.items[1].size == keys.envelope_size(len(content), 1)
+    assert submission.items[1].size == keys.envelope_size_v2(len(content), ["xwing"])
     _report, opened = open_submission(app, submission, reviewer.secret)
     assert hashlib.sha256(list(opened.values())[0]).digest() == hashlib.sha256(content).digest()
 
@@ -278,3 +278,38 @@ def test_line_breaks_reach_reviewers_as_lf(app, client, token, reviewer):
     report, _ = open_submission(app, submission, reviewer.secret)
     assert report["fields"]["description"] == "línea uno\nlínea dos\n"
     assert report["fields"]["contact"] == "a\nb"
+
+
+def test_form_says_whether_reports_are_post_quantum(app, client, reviewer_x25519):
+    """X-Wing keys only: protected against a future quantum computer; one older
+    X25519 key in the set: the page says so plainly (es and en)."""
+    from intake import reviewers
+
+    page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'data-post-quantum="yes"' in page and "future quantum computers" in page
+    with app.app_context():
+        reviewers.add(reviewer_x25519.secret.public_key)
+    page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'data-post-quantum="no"' in page and "older kind" in page
+    page = client.get("/", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert 'data-post-quantum="no"' in page and "tipo más antiguo" in page
+
+
+def test_mixed_reviewer_set_gets_v2_with_both_stanza_kinds(app, client, token, reviewer, reviewer_x25519):
+    """A mixed set: one v2 envelope per item, an X-Wing and an X25519 stanza,
+    each reviewer opens the same content."""
+    from intake import reviewers
+
+    with app.app_context():
+        reviewers.add(reviewer_x25519.secret.public_key)
+    files = [("a.txt", b"adjunto de prueba")]
+    assert post(client, token, {"description": "CANARY mixed set", "consent_aggregate_statistics": "no"}, files).status_code == 303
+    [submission] = stored_submissions(app)
+    for path in blob_files(app):
+        header = keys.read_header(io.BytesIO(path.read_bytes()))
+        assert header.version == 2 and header.kinds == ("xwing", "x25519")
+        assert not header.post_quantum
+    report_a, files_a = open_submission(app, submission, reviewer.secret)
+    report_b, files_b = open_submission(app, submission, reviewer_x25519.secret)
+    assert report_a == report_b and files_a == files_b
+    assert list(files_a.values()) == [b"adjunto de prueba"]

@@ -1,7 +1,10 @@
 """Test helper: build bundles exactly as docs/FORMAT.md ("Report", "Bundle") says.
 
 Independent of the intake's exporter (written separately; an end-to-end test
-joins the two). Submissions are sealed with keys.EnvelopeWriter; tests may
+joins the two). Submissions are sealed with keys.EnvelopeWriterV2 when a
+recipient has an X-Wing key (what the intake writes since envelope v2), and
+with the v1 keys.EnvelopeWriter when all are X25519 (bundles made before the
+upgrade, which must still import); tests may
 alter envelopes or the manifest before :func:`write_bundle` to make
 corrupt or hostile bundles.
 """
@@ -17,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from keys import EnvelopeWriter, PublicKey
+from keys import EnvelopeWriter, EnvelopeWriterV2, PublicKey
 
 
 def new_id() -> str:
@@ -26,9 +29,10 @@ def new_id() -> str:
 
 
 def seal(data: bytes, recipients: Sequence[PublicKey]) -> bytes:
-    """An envelope of ``data``, streamed through EnvelopeWriter in 1 MiB pieces."""
+    """An envelope of ``data`` (v2 if any recipient is X-Wing, else v1), streamed in 1 MiB pieces."""
     sink = io.BytesIO()
-    writer = EnvelopeWriter(list(recipients), sink)
+    v2 = any(key.kind == "xwing" for key in recipients)
+    writer = (EnvelopeWriterV2 if v2 else EnvelopeWriter)(list(recipients), sink)
     for start in range(0, len(data), 1 << 20):
         writer.write(data[start : start + (1 << 20)])
     writer.close()

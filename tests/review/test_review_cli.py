@@ -55,6 +55,34 @@ def test_keygen_writes_both_files_and_prints_the_fingerprint(keydir, public_key,
     assert f"fingerprint: {made.fingerprint.display()}" in captured.out.splitlines()
     assert sorted(os.listdir(directory)) == ["reviewer.public-key", "reviewer.secret-key"]
     assert all(line.startswith("review: ") for line in captured.err.splitlines())
+    assert isinstance(made, keys.XWingPublicKey)  # X-Wing by default
+
+
+def test_keygen_x25519_option_and_both_kinds_import(keydir, tmp_path, capsys):
+    """--x25519 makes an older key; a v1 bundle sealed before the upgrade, and a
+    v2 bundle sealed to a mixed set, both import."""
+    directory = tmp_path / "old"
+    assert main(["keygen", "--out", str(directory), "--x25519",
+                 "--passphrase-file", str(keydir / "pass")]) == 0
+    assert "key type:    X25519" in capsys.readouterr().out
+    old = keys.read_public_key_file(directory / "reviewer.public-key")
+    assert isinstance(old, keys.PublicKey)
+    from review_bundles import make_manifest, make_submission, write_bundle  # noqa: F811
+
+    new = keys.read_public_key_file(keydir / "Ana Quispe.public-key")
+    before = make_submission([old], attachments=[("a.txt", b"before the upgrade")])
+    assert next(iter(before.envelopes.values()))[8] == 1  # a v1 envelope
+    v1_bundle = write_bundle(tmp_path / "v1.tar", make_manifest([before], [old]), [before])
+    assert main(["import", str(v1_bundle), "--key", str(directory / "reviewer.secret-key"),
+                 "--out", str(tmp_path / "cases-v1"), "--passphrase-file", str(keydir / "pass")]) == 0
+    assert [p.read_bytes() for p in (tmp_path / "cases-v1").rglob("a.txt")] == [b"before the upgrade"]
+    mixed = make_submission([new, old], attachments=[("b.txt", b"mixed set")])
+    assert next(iter(mixed.envelopes.values()))[8] == 2
+    v2_bundle = write_bundle(tmp_path / "v2.tar", make_manifest([mixed], [new, old]), [mixed])
+    for secret_file, out in ((keydir / "Ana Quispe.secret-key", "cases-a"), (directory / "reviewer.secret-key", "cases-b")):
+        assert main(["import", str(v2_bundle), "--key", str(secret_file), "--out", str(tmp_path / out),
+                     "--passphrase-file", str(keydir / "pass")]) == 0
+        assert [p.read_bytes() for p in (tmp_path / out).rglob("b.txt")] == [b"mixed set"]
 
 
 def test_keygen_refuses_short_passphrase(tmp_path, monkeypatch):

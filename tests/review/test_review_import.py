@@ -116,7 +116,7 @@ def _corrupt_bundle(tmp_path: Path, key: SecretKey, other: SecretKey):
 
     version = make_submission(pub)
     env = bytearray(version.envelopes[version.report_item])
-    env[8] = 2
+    env[8] = 3
     version.envelopes[version.report_item] = bytes(env)
     subs["unsupported version"] = version
 
