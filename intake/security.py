@@ -100,9 +100,10 @@ def static_url(filename: str) -> str:
 def worker_url() -> str:
     """URL of the seal worker, carrying the versions of the scripts it imports.
 
-    The worker loads ``vendor/sodium.js`` and ``js/envelope.js`` itself
-    (``importScripts``); their versions travel in its query string (``s``,
-    ``e``) so an upgrade never meets a year-old cached copy of either.
+    The worker loads ``vendor/sodium.js``, ``js/envelope.js`` and
+    ``js/envelope2.js`` itself (``importScripts``); their versions travel in
+    its query string (``s``, ``e``, ``x``) so an upgrade never meets a
+    year-old cached copy of any.
     """
     return url_for(
         "static",
@@ -110,6 +111,7 @@ def worker_url() -> str:
         v=static_version("js/seal-worker.js"),
         s=static_version("vendor/sodium.js"),
         e=static_version("js/envelope.js"),
+        x=static_version("js/envelope2.js"),
     )
 
 

@@ -141,7 +141,7 @@ test('header refusals', () => {
     return copy;
   };
   expectOpen(edit(0, 0x41), E.HeaderError); // magic
-  expectOpen(edit(8, 2), E.UnsupportedVersionError);
+  expectOpen(edit(8, 3), E.UnsupportedVersionError); // 2 is envelope v2 now
   expectOpen(edit(9, 17), E.HeaderError); // chunk_log2
   expectOpen(edit(11, 0), E.HeaderError); // zero stanzas
   expectOpen(edit(11, 65), E.HeaderError); // too many stanzas

@@ -46,15 +46,16 @@ function loadSodium() {
 }
 
 /**
- * Load sodium, then intake/static/js/envelope.js and envelope-reader.js.
- * @returns {Promise<{sodium: object, envelope: object}>} `envelope` is the
- *          writer module's API plus the reader's (EnvelopeReader, open)
+ * Load sodium, then intake/static/js/envelope.js, envelope2.js and envelope-reader.js.
+ * @returns {Promise<{sodium: object, envelope: object, v2: object}>} `envelope` is the
+ *          v1 writer module's API plus the reader's (EnvelopeReader, open, for v1 and v2);
+ *          `v2` is envelope2.js (the v2 writer, sizes, fingerprints of both key kinds)
  */
 async function loadEnvelope() {
   const sodium = await loadSodium();
   const js = path.join(ROOT, 'intake', 'static', 'js');
   const envelope = { ...require(path.join(js, 'envelope.js')), ...require(path.join(js, 'envelope-reader.js')) };
-  return { sodium, envelope };
+  return { sodium, envelope, v2: require(path.join(js, 'envelope2.js')) };
 }
 
 module.exports = { ROOT, VENDORED, loadSodium, loadEnvelope };

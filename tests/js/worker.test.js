@@ -14,11 +14,12 @@ const DATA = 65532;
 
 let sodium;
 let E;
-let alice;
+let E2;
+let alice; // an X-Wing keypair (what review keygen makes)
 
 test.before(async () => {
-  ({ sodium, envelope: E } = await loadEnvelope());
-  alice = sodium.crypto_box_keypair();
+  ({ sodium, envelope: E, v2: E2 } = await loadEnvelope());
+  alice = sodium.crypto_kem_xwing_keypair();
 });
 
 /**
@@ -32,7 +33,7 @@ function startWorker() {
   const page = new EventTarget(); // the page's side: a Worker-like object (see asWorker)
   const scope = {
     // As the page starts it (intake/security.py worker_url): the imports' versions ride along.
-    location: { search: '?v=0123456789abcdef&s=5a5a5a5a5a5a5a5a&e=e0e0e0e0e0e0e0e0' },
+    location: { search: '?v=0123456789abcdef&s=5a5a5a5a5a5a5a5a&e=e0e0e0e0e0e0e0e0&x=2e2e2e2e2e2e2e2e' },
     postMessage(message) {
       messages.push(message);
       for (const waiter of waiters.splice(0)) waiter();
@@ -47,9 +48,11 @@ function startWorker() {
   const imported = [];
   const importScripts = (...urls) => imported.push(...urls);
   const source = fs.readFileSync(WORKER, 'utf8');
-  vm.runInThisContext(`(function (self, importScripts, ResguardoEnvelope) {${source}\n})`, { filename: WORKER })(
-    scope, importScripts, require(path.join(ROOT, 'intake', 'static', 'js', 'envelope.js'))); // writer only, as in the browser
-  assert.deepEqual(imported, ['../vendor/sodium.js?v=5a5a5a5a5a5a5a5a', 'envelope.js?v=e0e0e0e0e0e0e0e0']);
+  vm.runInThisContext(`(function (self, importScripts, ResguardoEnvelope, ResguardoEnvelope2) {${source}\n})`, { filename: WORKER })(
+    scope, importScripts, require(path.join(ROOT, 'intake', 'static', 'js', 'envelope.js')),
+    require(path.join(ROOT, 'intake', 'static', 'js', 'envelope2.js'))); // writers only, as in the browser
+  assert.deepEqual(imported, ['../vendor/sodium.js?v=5a5a5a5a5a5a5a5a', 'envelope.js?v=e0e0e0e0e0e0e0e0',
+    'envelope2.js?v=2e2e2e2e2e2e2e2e']);
   const send = (message) => scope.onmessage({ data: message });
   /** Wait until a message matching `predicate` has arrived (or fail after a while). */
   async function until(predicate) {
@@ -87,7 +90,8 @@ test('seals a Blob; pieces, offsets, progress and sizes are consistent', async (
   const pieces = worker.messages.filter((m) => m.type === 'piece');
   assert.equal(start.contentSize, content.length);
   assert.equal(start.envelopeSize, done.size);
-  assert.deepEqual(start.recipients, [E.displayFingerprint(E.fingerprint(alice.publicKey))]);
+  assert.deepEqual(start.recipients, [E.displayFingerprint(E2.fingerprint(alice.publicKey))]);
+  assert.equal(start.postQuantum, true);
   let offset = 0;
   pieces.forEach((piece, index) => {
     assert.equal(piece.index, index);
@@ -105,7 +109,7 @@ test('an empty Blob still makes a complete envelope', async () => {
   const worker = startWorker();
   worker.send({ type: 'seal', id: 0, recipients: [alice.publicKey], blob: new Blob([]) });
   const done = await worker.until((m) => m.type === 'done');
-  assert.equal(done.size, E.envelopeSize(0, 1));
+  assert.equal(done.size, E2.envelopeSize(0, ['xwing']));
 });
 
 test('no more than `window` pieces are in flight until the page acknowledges', async () => {
@@ -165,7 +169,7 @@ test('sealBlob delivers pieces in order, one at a time, and resolves with the si
       busy = false;
     },
   });
-  assert.equal(size, E.envelopeSize(content.length, 1));
+  assert.equal(size, E2.envelopeSize(content.length, ['xwing']));
   assert.equal(started.envelopeSize, size);
   let offset = 0;
   for (const item of received) {
@@ -220,7 +224,7 @@ test('fingerprints answers the display fingerprints of the given keys, in order'
   const bob = sodium.crypto_box_keypair();
   worker.send({ type: 'fingerprints', id: 'f', keys: [alice.publicKey, bob.publicKey] });
   const answer = await worker.until((m) => m.type === 'fingerprints' && m.id === 'f');
-  assert.deepEqual(answer.fingerprints, [alice.publicKey, bob.publicKey].map((k) => E.displayFingerprint(E.fingerprint(k))));
+  assert.deepEqual(answer.fingerprints, [alice.publicKey, bob.publicKey].map((k) => E.displayFingerprint(E2.fingerprint(k))));
   worker.send({ type: 'fingerprints', id: 'g', keys: [new Uint8Array(31)] });
   assert.equal((await worker.until((m) => m.type === 'error' && m.id === 'g')).name, 'RangeError');
 });

@@ -244,55 +244,16 @@
   // ---- writer ----
 
   /**
-   * Streams one envelope v1 to pieces of bytes, in constant memory.
-   *
-   *   const writer = new EnvelopeWriter([pk1, pk2]);
-   *   for (const piece of writer.push(bytes)) send(piece);   // any size, any number of times
-   *   for (const piece of writer.finish()) send(piece);      // once
-   *
-   * push() and finish() are generators: the work happens as they are iterated,
-   * so a consumer can stop between pieces (back-pressure, cancellation). Each
-   * MUST be iterated to the end before the next call (enforced). The first
-   * piece emitted is the header (12 + 112 n + 24 bytes); every later piece is
-   * one sealed chunk of 65553 bytes. The bytes passed to push() must not be
-   * changed until its iteration ends. A sealed chunk is held back until the
-   * next byte (or finish) shows whether it is the last one.
-   *
-   * Duplicate recipients are sealed to once, in first-seen order (as keys/).
+   * The chunk-sealing machinery every envelope version shares: given a built
+   * header, its AD and a secretstream push state, streams the padded chunks
+   * (see EnvelopeWriter for the generator protocol). Versions subclass it:
+   * `_sealed(chunk)` sees each sealed chunk, `_trailer()` yields what follows
+   * the FINAL chunk (v2: the signature), `_release()` wipes extra secrets.
    */
-  class EnvelopeWriter {
-    /**
-     * @param {Uint8Array[]} recipients reviewers' X25519 public keys, 32 bytes each, 1..64 distinct
-     * @throws {TypeError} if a recipient is not a Uint8Array
-     * @throws {RangeError} on a key that is not 32 bytes, no recipient or more than 64
-     */
-    constructor(recipients) {
-      const sodium = lib();
-      if (!Array.isArray(recipients)) throw new TypeError('recipients must be an array of Uint8Array');
-      const unique = [];
-      for (const key of recipients) {
-        requireBytes(key, 'a recipient public key', KEY_SIZE);
-        if (!unique.some((seen) => equalBytes(seen, key))) unique.push(key);
-      }
-      if (unique.length === 0) throw new RangeError('an envelope needs at least one recipient');
-      if (unique.length > MAX_RECIPIENTS) throw new RangeError(`at most ${MAX_RECIPIENTS} recipients`);
-
-      const contentKey = sodium.crypto_secretstream_xchacha20poly1305_keygen();
-      const { state, header: streamHeader } = sodium.crypto_secretstream_xchacha20poly1305_init_push(contentKey);
-      const fixed = new Uint8Array(FIXED_SIZE);
-      fixed.set(MAGIC, 0);
-      fixed[8] = VERSION;
-      fixed[9] = CHUNK_LOG2;
-      new DataView(fixed.buffer).setUint16(10, unique.length, false);
-      const parts = [fixed];
-      for (const key of unique) {
-        parts.push(fingerprint(key), sodium.crypto_box_seal(contentKey, key));
-      }
-      parts.push(streamHeader);
-      sodium.memzero(contentKey);
-
-      this._header = concat(parts);
-      this._ad = headerHash(this._header);
+  class ChunkWriter {
+    constructor(header, ad, state) {
+      this._header = header;
+      this._ad = ad;
       this._state = state;
       this._frame = new Uint8Array(CHUNK_SIZE); // used (u32 BE) || data || zero padding
       this._used = 0; // content bytes in _frame
@@ -301,10 +262,6 @@
       this._headerSent = false;
       this._busy = false; // a push()/finish() generator is not yet exhausted
       this._finished = false;
-      /** Number of distinct recipients the envelope is sealed to. */
-      this.recipientCount = unique.length;
-      /** Fingerprints (32 bytes each) of the recipients, in stanza order. */
-      this.recipients = unique.map(fingerprint);
     }
 
     /** Plaintext bytes accepted so far. @returns {number} */
@@ -331,8 +288,15 @@
       const sealed = lib().crypto_secretstream_xchacha20poly1305_push(this._state, frame, this._ad, tag);
       this._used = 0;
       this._chunksWritten += 1;
+      this._sealed(sealed);
       return sealed;
     }
+
+    _sealed(_chunk) {}
+
+    *_trailer() {}
+
+    _release() {}
 
     /**
      * Add `data` to the content. Yields the header first (on the first call),
@@ -368,7 +332,8 @@
 
     /**
      * Seal the last data chunk and the Padmé padding chunks (used = 0); the
-     * final one is tagged TAG_FINAL. Releases the stream state at the end.
+     * final one is tagged TAG_FINAL; then what the version puts after it.
+     * Releases the stream state at the end.
      * @yields {Uint8Array} the remaining envelope pieces, in order
      * @throws {Error} if called twice, or while a previous generator is unfinished
      */
@@ -386,6 +351,7 @@
         for (let index = 0; index < padding; index++) {
           yield this._seal(index === padding - 1 ? TAG_FINAL : TAG_MESSAGE);
         }
+        yield* this._trailer();
       } finally {
         this._busy = false;
         this.abort(); // done, or abandoned mid-way: either way nothing more is sealed
@@ -402,6 +368,65 @@
       if (this._state !== null) releaseState(this._state);
       this._state = null;
       this._frame.fill(0);
+      this._release();
+    }
+  }
+
+  /**
+   * Streams one envelope v1 to pieces of bytes, in constant memory.
+   *
+   *   const writer = new EnvelopeWriter([pk1, pk2]);
+   *   for (const piece of writer.push(bytes)) send(piece);   // any size, any number of times
+   *   for (const piece of writer.finish()) send(piece);      // once
+   *
+   * push() and finish() are generators: the work happens as they are iterated,
+   * so a consumer can stop between pieces (back-pressure, cancellation). Each
+   * MUST be iterated to the end before the next call (enforced). The first
+   * piece emitted is the header (12 + 112 n + 24 bytes); every later piece is
+   * one sealed chunk of 65553 bytes. The bytes passed to push() must not be
+   * changed until its iteration ends. A sealed chunk is held back until the
+   * next byte (or finish) shows whether it is the last one.
+   *
+   * Duplicate recipients are sealed to once, in first-seen order (as keys/).
+   * (The intake writes envelope v2: envelope2.js.)
+   */
+  class EnvelopeWriter extends ChunkWriter {
+    /**
+     * @param {Uint8Array[]} recipients reviewers' X25519 public keys, 32 bytes each, 1..64 distinct
+     * @throws {TypeError} if a recipient is not a Uint8Array
+     * @throws {RangeError} on a key that is not 32 bytes, no recipient or more than 64
+     */
+    constructor(recipients) {
+      const sodium = lib();
+      if (!Array.isArray(recipients)) throw new TypeError('recipients must be an array of Uint8Array');
+      const unique = [];
+      for (const key of recipients) {
+        requireBytes(key, 'a recipient public key', KEY_SIZE);
+        if (!unique.some((seen) => equalBytes(seen, key))) unique.push(key);
+      }
+      if (unique.length === 0) throw new RangeError('an envelope needs at least one recipient');
+      if (unique.length > MAX_RECIPIENTS) throw new RangeError(`at most ${MAX_RECIPIENTS} recipients`);
+
+      const contentKey = sodium.crypto_secretstream_xchacha20poly1305_keygen();
+      const { state, header: streamHeader } = sodium.crypto_secretstream_xchacha20poly1305_init_push(contentKey);
+      const fixed = new Uint8Array(FIXED_SIZE);
+      fixed.set(MAGIC, 0);
+      fixed[8] = VERSION;
+      fixed[9] = CHUNK_LOG2;
+      new DataView(fixed.buffer).setUint16(10, unique.length, false);
+      const parts = [fixed];
+      for (const key of unique) {
+        parts.push(fingerprint(key), sodium.crypto_box_seal(contentKey, key));
+      }
+      parts.push(streamHeader);
+      sodium.memzero(contentKey);
+
+      const header = concat(parts);
+      super(header, headerHash(header), state);
+      /** Number of distinct recipients the envelope is sealed to. */
+      this.recipientCount = unique.length;
+      /** Fingerprints (32 bytes each) of the recipients, in stanza order. */
+      this.recipients = unique.map(fingerprint);
     }
 
     /** Total envelope bytes once finished (header + chunks). @returns {number} */
@@ -430,8 +455,9 @@
     padme, chunkCount, headerSize, envelopeSize,
     fingerprint, displayFingerprint, headerHash,
     EnvelopeWriter, seal,
-    /** For envelope-reader.js only: shared constants and helpers, not an API. */
+    /** For envelope-reader.js and envelope2.js only: shared constants and helpers, not an API. */
     internal: Object.freeze({
+      ChunkWriter, FINGERPRINT_LABEL,
       MAGIC, VERSION, CHUNK_LOG2, MAX_RECIPIENTS, FIXED_SIZE, FINGERPRINT_SIZE, KEY_SIZE,
       STANZA_SIZE, STREAM_HEADER_SIZE, CHUNK_SIZE, USED_SIZE, DATA_PER_CHUNK,
       SEALED_CHUNK_SIZE, TAG_MESSAGE, TAG_FINAL,

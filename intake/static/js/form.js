@@ -40,10 +40,12 @@
   'use strict';
 
   const form = document.getElementById('report-form');
-  if (!form || !window.ResguardoSubmit || !window.ResguardoUpload || !window.ResguardoEnvelope) return;
+  if (!form || !window.ResguardoSubmit || !window.ResguardoUpload || !window.ResguardoEnvelope2) return;
   const { sealBlob, fingerprints, SealCancelled } = window.ResguardoSubmit;
   const { Api, PieceSender, ServerRefused, ConnectionLost, withRetries } = window.ResguardoUpload;
-  const { envelopeSize } = window.ResguardoEnvelope;
+  const { envelopeSize: envelopeSizeV2, kindOf } = window.ResguardoEnvelope2;
+  /** Envelope v2 bytes for `size` content bytes sealed to `keys` (public keys, or only a count before they are read). */
+  const envelopeSize = (size, keys) => envelopeSizeV2(size, Array.isArray(keys) ? keys.map(kindOf) : Array(keys).fill('xwing'));
 
   const $ = (id) => document.getElementById(id);
   const strings = $('seal-strings').dataset;
@@ -351,8 +353,8 @@
 
   /** Envelope bytes that sending `files` and the report takes, at most. */
   function sendingBytes(files) {
-    const count = recipients.length || document.querySelectorAll('#reviewer-keys li').length || 1;
-    return files.reduce((n, file) => n + envelopeSize(file.size, count), 0) + envelopeSize(200000, count);
+    const keys = recipients.length ? recipients : (document.querySelectorAll('#reviewer-keys li').length || 1);
+    return files.reduce((n, file) => n + envelopeSize(file.size, keys), 0) + envelopeSize(200000, keys);
   }
 
   async function send() {
@@ -386,7 +388,7 @@
       for (const [index, file] of files.entries()) {
         showStatus(strings.file.replace('{number}', index + 1).replace('{total}', files.length));
         const sent = await sealAndSend(api, file, controller.signal, tracker());
-        doneBytes += envelopeSize(file.size, recipients.length);
+        doneBytes += envelopeSize(file.size, recipients);
         uploadIds.push(sent.uploadId);
         attachments.push({
           item_id: sent.itemId,

@@ -1,10 +1,11 @@
 /**
- * Web Worker: seals one File/Blob at a time into an envelope v1, off the page's
+ * Web Worker: seals one File/Blob at a time into an envelope v2 (envelope2.js:
+ * X-Wing and X25519 stanzas, key commitment, signed payload), off the page's
  * main thread, and posts the envelope back piece by piece.
  *
  * Start it with `new Worker('/static/js/seal-worker.js')` (a classic worker,
- * same origin). It loads the vendored libsodium (../vendor/sodium.js) and
- * ./envelope.js with importScripts. With WebAssembly allowed (CSP
+ * same origin). It loads the vendored libsodium (../vendor/sodium.js),
+ * ./envelope.js and ./envelope2.js with importScripts. With WebAssembly allowed (CSP
  * `script-src 'self' 'wasm-unsafe-eval'`, Tor Browser "Standard") libsodium
  * runs as WebAssembly; otherwise (Tor Browser "Safer", or the CSP without
  * 'wasm-unsafe-eval') it silently falls back to pure JavaScript, roughly 10 to
@@ -13,7 +14,7 @@
  * Protocol (all messages are plain objects with a `type`):
  *
  *   page -> worker
- *     {type: 'seal', id, recipients: Uint8Array[] (32-byte X25519 public keys),
+ *     {type: 'seal', id, recipients: Uint8Array[] (public keys: 32 bytes X25519, 1216 bytes X-Wing),
  *      blob: Blob | File, window?: number}
  *         Start sealing. `id` is the caller's job id (echoed back). `window`
  *         (default 16) is how many pieces may be posted before the page
@@ -23,7 +24,7 @@
  *     {type: 'cancel', id}
  *         Stop the job between two pieces; answered by 'cancelled'.
  *     {type: 'fingerprints', id, keys: Uint8Array[]}
- *         Compute the display fingerprints of 32-byte X25519 public keys (the
+ *         Compute the display fingerprints of public keys of either kind (the
  *         page checks them against the fingerprints it shows); may run
  *         alongside a job.
  *
@@ -45,12 +46,12 @@
  *
  * One job runs at a time; a 'seal' while a job runs is answered by 'error'.
  */
-/* global importScripts, sodium, ResguardoEnvelope */
+/* global importScripts, sodium, ResguardoEnvelope, ResguardoEnvelope2 */
 'use strict';
 
 /**
- * The page passes the content versions of the two imports in the worker's own
- * query string (?s=<sodium.js version>&e=<envelope.js version>, see
+ * The page passes the content versions of the imports in the worker's own
+ * query string (?s=<sodium.js version>&e=<envelope.js version>&x=<envelope2.js version>, see
  * intake/security.py worker_url) so a long-cached stale copy is never used.
  * @param {string} name query parameter
  * @returns {string} '?v=<hex>' or '' when absent or malformed
@@ -60,7 +61,8 @@ function versionOf(name) {
   return /^[0-9a-f]{1,64}$/.test(value) ? '?v=' + value : '';
 }
 
-importScripts('../vendor/sodium.js' + versionOf('s'), 'envelope.js' + versionOf('e'));
+importScripts('../vendor/sodium.js' + versionOf('s'), 'envelope.js' + versionOf('e'),
+  'envelope2.js' + versionOf('x'));
 
 /** Plaintext bytes read from the Blob at a time: 16 chunks' worth (about 1 MiB). */
 const READ_SIZE = 16 * 65532;
@@ -135,16 +137,17 @@ async function seal(message) {
   try {
     if (!(blob instanceof Blob)) throw new TypeError('blob must be a Blob or File');
     await ready;
-    writer = new ResguardoEnvelope.EnvelopeWriter(recipients);
+    writer = new ResguardoEnvelope2.EnvelopeWriter(recipients);
     hash = sodium.crypto_generichash_init(null, 32);
     const total = blob.size;
     self.postMessage({
       type: 'start',
       id,
       contentSize: total,
-      envelopeSize: ResguardoEnvelope.envelopeSize(total, writer.recipientCount),
+      envelopeSize: ResguardoEnvelope2.envelopeSize(total, writer.kinds),
       headerSize: writer.headerSize,
       recipients: writer.recipients.map(ResguardoEnvelope.displayFingerprint),
+      postQuantum: writer.postQuantum,
     });
     let offset = 0;
     for (let done = 0; done < total;) {
@@ -179,7 +182,7 @@ async function fingerprints(message) {
     await ready;
     if (!Array.isArray(message.keys)) throw new TypeError('keys must be an array of Uint8Array');
     const shown = message.keys.map(
-      (key) => ResguardoEnvelope.displayFingerprint(ResguardoEnvelope.fingerprint(key)));
+      (key) => ResguardoEnvelope.displayFingerprint(ResguardoEnvelope2.fingerprint(key)));
     self.postMessage({ type: 'fingerprints', id: message.id, fingerprints: shown });
   } catch (error) {
     self.postMessage({ type: 'error', id: message.id, name: error && error.name, message: String(error && error.message) });

@@ -1,0 +1,85 @@
+'use strict';
+// X-Wing in the vendored libsodium.js against the draft's own test vectors
+// (tests/vectors/xwing_draft.json), and envelope v2 between the browser's
+// envelope2.js and the Python reference (keys/), both ways.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const { ROOT, loadEnvelope } = require('./sodium.js');
+const { pythonMissing, runPython, python, b64, unb64 } = require('./python.js');
+
+const DRAFT = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'vectors', 'xwing_draft.json'), 'utf8'));
+const skip = pythonMissing || false;
+let sodium;
+let E;
+let E2;
+let people; // Python-made: three X-Wing keypairs and one X25519 keypair
+
+test.before(async () => {
+  ({ sodium, envelope: E, v2: E2 } = await loadEnvelope());
+  if (skip) return;
+  const made = ['xwing', 'xwing', 'xwing', 'x25519'].map((kind) => JSON.parse(python(['keygen', kind])));
+  people = made.map((k, i) => ({
+    publicKey: unb64(k.public), secretKey: unb64(k.secret), py: (i < 3 ? 'xwing:' : '') + k.secret,
+  }));
+});
+
+for (const [index, v] of DRAFT.entries()) {
+  test(`draft-connolly-cfrg-xwing-kem test vector ${index}`, () => {
+    const pair = sodium.crypto_kem_xwing_seed_keypair(sodium.from_hex(v.seed));
+    assert.equal(sodium.to_hex(pair.publicKey), v.pk);
+    assert.equal(sodium.to_hex(pair.privateKey), v.sk);
+    const { ciphertext, sharedSecret } = sodium.crypto_kem_xwing_enc_deterministic(pair.publicKey, sodium.from_hex(v.eseed));
+    assert.equal(sodium.to_hex(ciphertext), v.ct);
+    assert.equal(sodium.to_hex(sharedSecret), v.ss);
+    assert.equal(sodium.to_hex(sodium.crypto_kem_xwing_dec(ciphertext, pair.privateKey)), v.ss);
+  });
+}
+
+const sets = { 'one X-Wing key': [0], 'three X-Wing keys': [0, 1, 2], 'a mixed set': [0, 3] };
+for (const [label, members] of Object.entries(sets)) {
+  for (const size of [0, 1000, 65533]) {
+    test(`v2, ${label}, ${size} bytes: JS seals, Python opens; Python seals, JS opens`, { skip }, () => {
+      const plain = new Uint8Array(crypto.randomBytes(size));
+      const recipients = members.map((i) => people[i]);
+      const fromJs = E2.seal(recipients.map((p) => p.publicKey), plain);
+      const fromPy = new Uint8Array(python(['seal2', ...recipients.map((p) => b64(p.publicKey))], plain));
+      const kinds = recipients.map((p) => E2.kindOf(p.publicKey));
+      assert.equal(fromJs.length, E2.envelopeSize(size, kinds));
+      assert.equal(fromPy.length, fromJs.length);
+      for (const who of recipients) {
+        assert.deepEqual(new Uint8Array(python(['open', who.py], fromJs)), plain);
+        assert.deepEqual(E.open(fromPy, [who]), plain);
+      }
+    });
+  }
+}
+
+test('v2: Python refuses what JS refuses, with the same error class', { skip }, () => {
+  const [ana, ben, , alice] = people;
+  const good = E2.seal([ana.publicKey], new Uint8Array(crypto.randomBytes(70000)));
+  const header = E2.headerSize(['xwing']);
+  const cases = [
+    ['UnknownStanzaError', (b) => { b[12] = 9; return b; }],
+    ['StanzaLengthError', (b) => { b[14] ^= 1; return b; }],
+    ['UnsupportedVersionError', (b) => { b[8] = 3; return b; }],
+    ['HeaderError', (b) => b.subarray(0, 500)],
+    ['PayloadError', (b) => { b[header + 5] ^= 0x80; return b; }],
+    ['SignatureError', (b) => { b[b.length - 1] ^= 1; return b; }],
+    ['TruncatedError', (b) => b.subarray(0, b.length - 10)],
+    ['TrailingDataError', (b) => Uint8Array.from([...b, 0])],
+  ];
+  for (const [name, spoil] of cases) {
+    const bad = spoil(good.slice());
+    const result = runPython(['open', ana.py], bad);
+    assert.equal(result.status, 3, name);
+    assert.equal(result.stderr, name);
+    assert.throws(() => E.open(bad, [ana]), (error) => error.name === name);
+  }
+  for (const who of [ben, alice]) {
+    assert.equal(runPython(['open', who.py], good).stderr, 'NoMatchingKeyError');
+    assert.throws(() => E.open(good, [who]), E.NoMatchingKeyError);
+  }
+});
