@@ -39,9 +39,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import delete
 from werkzeug.exceptions import HTTPException
 
-from sqlalchemy import delete
+import keys
 
 from .. import capacity, db, errors
 from .. import submission as shared
@@ -53,6 +54,9 @@ from .checks import MAX_PIECE_BYTES, Refused, check_complete, check_piece, decla
 from .parts import OffsetMismatch, Part, ReceivedBlob, item_id_for
 
 bp = Blueprint("upload", __name__, url_prefix="/upload")
+
+#: Largest report plaintext a reader accepts (review/report.py MAX_REPORT_BYTES; docs/FORMAT.md "Report").
+MAX_REPORT_BYTES = 64 * 1024 * 1024
 
 REFUSED_TITLE = _l("The encrypted upload was refused")
 MESSAGES = {
@@ -225,8 +229,10 @@ def submit():
     if len(attachment_ids) > current_app.config["MAX_ATTACHMENTS"]:
         return _refused("too_many")
     parts = []
-    for upload_id in names:
+    for index, upload_id in enumerate(names):
         part, declared = _part(upload_id)
+        if index == 0 and declared > keys.envelope_size_v2(MAX_REPORT_BYTES, [key.kind for key in _recipients()]):
+            return errors_413()  # a report the review tool would refuse to read (docs/FORMAT.md "Report")
         try:
             with part.open() as source:
                 check_complete(source, part.received(), declared, _recipients())

@@ -391,3 +391,16 @@ def test_a_changed_payload_fails_the_signature_at_finish(api, reviewer):
     finished = api.post(f"/upload/{upload_id}/finish")
     assert finished.status_code == 422
     assert finished.get_json()["code"] == "structure"
+
+
+def test_a_report_larger_than_readers_accept_is_refused(app, api, reviewer, monkeypatch):
+    """FORMAT.md "Report": readers take at most 64 MiB of report; the browser path
+    refused nothing larger before (the review tool would then fail on it)."""
+    from intake.upload import views
+
+    monkeypatch.setattr(views, "MAX_REPORT_BYTES", 1000)
+    api.post("/upload/begin")
+    report_id, _ = api.upload(keys.seal_v2(b"r" * 70000, [reviewer.secret.public_key]))
+    answer = api.post("/upload/submit", {"report": report_id, "attachments": []})
+    assert answer.status_code == 413
+    assert stored_submissions(app) == []

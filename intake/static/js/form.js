@@ -118,7 +118,7 @@
   async function prepare() {
     const items = Array.from(document.querySelectorAll('#reviewer-keys li[data-public-key]'));
     const keys = items.map((item) => base64ToBytes(item.dataset.publicKey));
-    if (keys.length === 0 || keys.some((key) => key.length !== 32)) throw Object.assign(new Error('keys'), { text: strings.keys });
+    if (keys.length === 0 || keys.some((key) => key.length !== 32 && key.length !== 1216)) throw Object.assign(new Error('keys'), { text: strings.keys }); // X25519 or X-Wing
     const started = await startWorker();
     const computed = await fingerprints(started.instance, keys);
     items.forEach((item, index) => {
