@@ -1,6 +1,14 @@
 """How fast can each envelope writer seal the same 32 MB? One run, every writer.
 
     .venv/bin/python bench/seal_speed.py [--mb 32] [--skip-browser]
+    .venv/bin/python bench/seal_speed.py --per-item [--reps 15] [--skip-browser]
+
+``--per-item`` measures instead what a recipient costs: header bytes and the
+time to seal one small item (1000 bytes: one 64 KiB chunk) for 1, 3 and 10
+recipients, envelope v1 (X25519 stanzas) against v2 (X-Wing stanzas), median
+of ``--reps`` runs, in Python (PyNaCl + cryptography), node (WebAssembly and
+pure JS) and Chromium (the page, WebAssembly and ``--jitless``). Targets
+(issue 9): at most 2 ms per recipient in Python, 50 ms in jitless Chromium.
 
 Writers, all sealing the same bytes to one recipient and all checked by
 opening the result with keys/ (the Python reader):
@@ -191,11 +199,99 @@ def run_browser(content: bytes, secret: keys.SecretKey, mode: str) -> dict:
     }
 
 
+def _median_ms(action, reps: int) -> float:
+    action()  # warm-up
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - start) * 1000)
+    return sorted(times)[len(times) // 2]
+
+
+def per_item_python(reps: int) -> list[dict]:
+    """v1 and v2 per-item cost in Python for 1, 3, 10 recipients."""
+    item = os.urandom(1000)
+    rows = []
+    for n in (1, 3, 10):
+        x25519 = [keys.SecretKey.generate().public_key for _ in range(n)]
+        xwing = [keys.XWingSecretKey.generate().public_key for _ in range(n)]
+        rows.append({"version": "v1", "recipients": n, "headerBytes": keys.header_size(n),
+                     "ms": _median_ms(lambda: keys.seal(item, x25519), reps)})
+        rows.append({"version": "v2", "recipients": n, "headerBytes": keys.header_size_v2(["xwing"] * n),
+                     "ms": _median_ms(lambda: keys.seal_v2(item, xwing), reps)})
+    return rows
+
+
+def per_item_node(reps: int, wasm: bool) -> dict:
+    flags = [] if wasm else ["--noexpose_wasm", "--unhandled-rejections=warn"]
+    result = subprocess.run(["node", *flags, str(ROOT / "bench" / "seal_items_node.js"), str(reps)],
+                            capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise BenchError(f"node failed: {result.stderr[-2000:]}")
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def per_item_browser(reps: int, mode: str) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    server = _Server(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with sync_playwright() as playwright:
+            flags = ["--js-flags=--jitless"] if mode == "jitless" else []
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + flags)
+            try:
+                page = browser.new_page()
+                page.goto(f"http://127.0.0.1:{server.server_address[1]}/bench/items.html#reps={reps}")
+                deadline = time.monotonic() + 900
+                while (result := page.evaluate("() => window.benchResult")) is None:
+                    if time.monotonic() > deadline:
+                        raise BenchError(f"browser ({mode}) timed out")
+                    time.sleep(0.2)
+            finally:
+                browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    if "error" in result:
+        raise BenchError(f"browser ({mode}) failed: {result['error']}")
+    return result
+
+
+def main_per_item(reps: int, skip_browser: bool) -> int:
+    print(f"per-item sealing: one 1000-byte item, median of {reps} runs; "
+          f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    runs = [("Python (PyNaCl, cryptography)", lambda: {"rows": per_item_python(reps), "wasm": None}),
+            ("node, WebAssembly", lambda: per_item_node(reps, True)),
+            ("node, pure JS", lambda: per_item_node(reps, False))]
+    if not skip_browser:
+        runs += [("Chromium page, WebAssembly", lambda: per_item_browser(reps, "wasm")),
+                 ("Chromium page, --jitless", lambda: per_item_browser(reps, "jitless"))]
+    print(f"{'writer':32} {'build':12} {'ver':3} {'n':>3} {'header B':>9} {'ms/item':>9} {'ms/recipient':>13}")
+    for name, run in runs:
+        try:
+            report = run()
+        except BenchError as error:
+            print(f"{name:32} FAILED: {error}", flush=True)
+            return 1
+        build = {None: "native", True: "WebAssembly", False: "pure JS"}[report["wasm"]]
+        for row in report["rows"]:
+            print(f"{name:32} {build:12} {row['version']:3} {row['recipients']:3d} {row['headerBytes']:9d} "
+                  f"{row['ms']:9.2f} {row['ms'] / row['recipients']:13.2f}", flush=True)
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mb", type=int, default=32, help="content size in MiB (default 32)")
     parser.add_argument("--skip-browser", action="store_true", help="PyNaCl and node only")
+    parser.add_argument("--per-item", action="store_true", help="per-recipient cost, v1 against v2 (see above)")
+    parser.add_argument("--reps", type=int, default=15, help="runs per measurement with --per-item (default 15)")
     args = parser.parse_args(argv[1:])
+    if args.per_item:
+        return main_per_item(args.reps, args.skip_browser)
     content = bench_bytes(args.mb * 1024 * 1024)
     secret = keys.SecretKey.generate("bench")
     size = len(content)
