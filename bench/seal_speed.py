@@ -13,7 +13,7 @@ pure JS) and Chromium (the page, WebAssembly and ``--jitless``). Targets
 Writers, all sealing the same bytes to one recipient and all checked by
 opening the result with keys/ (the Python reader):
 
-1. PyNaCl: ``keys.EnvelopeWriter`` (the server's no-JavaScript path).
+1. PyNaCl: ``keys.EnvelopeWriterV2`` (the server's no-JavaScript path; envelope v2).
 2. node + the committed ``intake/static/vendor/sodium.js``, WebAssembly build.
 3. node without WebAssembly (``--noexpose_wasm``): libsodium's pure-JS fallback, JIT on.
 4. headless Chromium, the real ``intake/static/js/seal-worker.js`` in a Web Worker,
@@ -86,7 +86,7 @@ def mbps(size: int, seconds: float) -> float:
 def run_pynacl(content: bytes, secret: keys.SecretKey) -> dict:
     sink = io.BytesIO()
     start = time.perf_counter()
-    with keys.EnvelopeWriter([secret.public_key], sink) as writer:
+    with keys.EnvelopeWriterV2([secret.public_key], sink) as writer:
         for at in range(0, len(content), PUSH_SIZE):
             writer.write(content[at : at + PUSH_SIZE])
     seconds = time.perf_counter() - start
@@ -293,12 +293,12 @@ def main(argv: list[str]) -> int:
     if args.per_item:
         return main_per_item(args.reps, args.skip_browser)
     content = bench_bytes(args.mb * 1024 * 1024)
-    secret = keys.SecretKey.generate("bench")
+    secret = keys.XWingSecretKey.generate("bench")  # what review keygen makes
     size = len(content)
     print(f"sealing {size} bytes ({args.mb} MiB) to 1 recipient; envelope "
-          f"{keys.envelope_size(size, 1)} bytes; every envelope is opened and checked with keys/")
+          f"{keys.envelope_size_v2(size, [secret.public_key.kind])} bytes (v2); every envelope is opened and checked with keys/")
     print(f"{os.cpu_count()} CPUs, {sys.platform}, Python {sys.version.split()[0]}")
-    runs = [("PyNaCl keys.EnvelopeWriter", lambda: run_pynacl(content, secret)),
+    runs = [("PyNaCl keys.EnvelopeWriterV2", lambda: run_pynacl(content, secret)),
             ("node, vendored sodium.js", lambda: run_node(content, secret, wasm=True)),
             ("node --noexpose_wasm", lambda: run_node(content, secret, wasm=False))]
     if not args.skip_browser:

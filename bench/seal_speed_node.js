@@ -1,6 +1,6 @@
 'use strict';
 /**
- * Node half of bench/seal_speed.py: seal a file with intake/static/js/envelope.js
+ * Node half of bench/seal_speed.py: seal a file with intake/static/js/envelope2.js (v2)
  * and the committed vendored libsodium, time it, write the envelope out.
  *
  *   node bench/seal_speed_node.js <b64 public key> <input file> <output file>
@@ -17,12 +17,12 @@ const PUSH_SIZE = 16 * 65532; // what seal-worker.js reads from a Blob at a time
 
 async function main() {
   const [publicB64, inputPath, outputPath] = process.argv.slice(2);
-  const { sodium, envelope: E } = await loadEnvelope();
+  const { sodium, v2: E2 } = await loadEnvelope();
   const publicKey = new Uint8Array(Buffer.from(publicB64, 'base64'));
   const input = new Uint8Array(fs.readFileSync(inputPath));
   const pieces = [];
   const start = process.hrtime.bigint();
-  const writer = new E.EnvelopeWriter([publicKey]);
+  const writer = new E2.EnvelopeWriter([publicKey]); // envelope v2, as the seal worker writes
   for (let at = 0; at < input.length; at += PUSH_SIZE) {
     for (const piece of writer.push(input.subarray(at, at + PUSH_SIZE))) pieces.push(piece);
   }

@@ -146,7 +146,7 @@ def test_cookies_are_only_session_and_language_and_strict(client, token):
 
 
 def test_the_worker_url_carries_the_versions_of_what_it_imports(client):
-    """The worker imports sodium.js and envelope.js itself; both must be cache-busted too."""
+    """The worker imports sodium.js, envelope.js and envelope2.js itself; all must be cache-busted too."""
     import re
 
     from intake.security import static_version
@@ -157,5 +157,6 @@ def test_the_worker_url_carries_the_versions_of_what_it_imports(client):
         expected = (
             f"/static/js/seal-worker.js?v={static_version('js/seal-worker.js')}"
             f"&s={static_version('vendor/sodium.js')}&e={static_version('js/envelope.js')}"
+            f"&x={static_version('js/envelope2.js')}"
         )
     assert url == expected
