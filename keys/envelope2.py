@@ -316,6 +316,7 @@ class EnvelopeWriterV2:
 
     :raises ValueError: with no recipients or more than 64, or an X-Wing key
         that does not encapsulate.
+    :raises LowOrderKeyError: for an X-Wing key whose X25519 part is low-order.
     :raises TypeError: if a recipient is not a key object.
     """
 

@@ -208,8 +208,8 @@ def parse_public_key(text: str) -> PublicKey:
 
     :raises KeyFileError: if malformed (see docs/FORMAT.md, "Key files") or the
         fingerprint line does not match.
-    :raises LowOrderKeyError: if the key is a low-order X25519 point (e.g. all
-        zeros), which no genuine key file holds.
+    :raises LowOrderKeyError: if the key is (or, for X-Wing, holds) a low-order
+        X25519 point (e.g. all zeros), which no genuine key file holds.
     :raises UnsupportedVersionError: for a version other than 1.
     """
     fields = _parse_fields(text, PUBLIC_MAGIC)

@@ -38,6 +38,7 @@ import nacl.exceptions
 import nacl.utils
 from cryptography.hazmat.primitives.asymmetric import mlkem
 
+from .errors import LowOrderKeyError
 from .fingerprint import Fingerprint
 
 SEED_SIZE = 32
@@ -89,7 +90,9 @@ def check_public_key(public_key: bytes) -> None:
     The ML-KEM part must pass FIPS 203's encapsulation-key check (every
     coefficient below q) and the X25519 part must not be a low-order point.
 
-    :raises XWingError: otherwise.
+    :raises XWingError: if the length or the ML-KEM part is wrong.
+    :raises LowOrderKeyError: if the X25519 part is a low-order point (as
+        :class:`keys.PublicKey` refuses such X25519 keys).
     """
     if not isinstance(public_key, bytes) or len(public_key) != PUBLIC_KEY_SIZE:
         raise XWingError("an X-Wing public key is exactly 1216 bytes")
@@ -97,7 +100,12 @@ def check_public_key(public_key: bytes) -> None:
         mlkem.MLKEM768PublicKey.from_public_bytes(public_key[:MLKEM_PUBLIC_KEY_SIZE])
     except ValueError as exc:
         raise XWingError("the ML-KEM-768 part of the key is invalid") from exc
-    _x25519(nacl.utils.random(32), public_key[MLKEM_PUBLIC_KEY_SIZE:])
+    try:
+        _x25519(nacl.utils.random(32), public_key[MLKEM_PUBLIC_KEY_SIZE:])
+    except XWingError as exc:
+        raise LowOrderKeyError(
+            "the X25519 part of this X-Wing key is a low-order point: it would add no secrecy"
+        ) from exc
 
 
 def encapsulate(public_key: bytes) -> tuple[bytes, bytes]:
@@ -106,7 +114,8 @@ def encapsulate(public_key: bytes) -> tuple[bytes, bytes]:
     Randomness comes from the OS CSPRNG (``cryptography`` for ML-KEM,
     libsodium ``randombytes`` for the ephemeral X25519 key).
 
-    :raises XWingError: if the public key is malformed or low-order.
+    :raises XWingError: if the public key is malformed.
+    :raises LowOrderKeyError: if its X25519 part is low-order.
     """
     check_public_key(public_key)
     public_m = mlkem.MLKEM768PublicKey.from_public_bytes(public_key[:MLKEM_PUBLIC_KEY_SIZE])
@@ -158,6 +167,7 @@ class XWingPublicKey:
         """Build from the raw 1216 bytes, checked with :func:`check_public_key`.
 
         :raises ValueError: (an :class:`XWingError`) if the key is malformed.
+        :raises LowOrderKeyError: if its X25519 part is a low-order point.
         """
         check_public_key(raw)
         return cls(raw, name)

@@ -37,6 +37,21 @@ EN = {
 }
 
 ES = {
+    "X-Wing (post-quantum hybrid)": "X-Wing (híbrida poscuántica)",
+    "key type:    %(kind)s": "tipo de llave:  %(kind)s",
+    "make an older X25519-only key instead of the default X-Wing (post-quantum hybrid) key; only for a site that cannot take X-Wing keys yet":
+        "crear una llave antigua solo X25519 en lugar de la llave X-Wing (híbrida poscuántica) por defecto; "
+        "solo para un sitio que aún no acepta llaves X-Wing",
+    "part of this submission is encrypted to a kind of key this version does not know":
+        "parte de este envío está cifrada para un tipo de llave que esta versión no conoce",
+    "part of this submission was made so that different reviewers would read different contents; it was not opened":
+        "parte de este envío fue hecha para que distintas personas revisoras leyeran contenidos distintos; no se abrió",
+    "tell the other reviewers and the operator; ask the operator for a fresh export of this submission; its encrypted copy was kept in the _failed folder":
+        "avise a las demás personas revisoras y al operador; pida al operador una nueva exportación de este envío; "
+        "su copia cifrada quedó en la carpeta _failed",
+    "the encrypted contents of part of this submission are not the ones its sender wrote (someone re-encrypted or replaced them); nothing of it was kept":
+        "el contenido cifrado de parte de este envío no es el que escribió quien lo envió (alguien lo volvió a cifrar "
+        "o lo reemplazó); no se guardó nada de él",
     "status:new": "Nuevo",
     "status:in_progress": "En curso",
     "status:closed": "Cerrado",

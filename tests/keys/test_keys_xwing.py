@@ -72,13 +72,13 @@ def test_public_key_checks():
     good = keys.XWingSecretKey.generate().public_key.raw
     with pytest.raises(xwing.XWingError):
         xwing.check_public_key(good[:-1])
-    with pytest.raises(xwing.XWingError):
+    with pytest.raises(keys.LowOrderKeyError):
         xwing.check_public_key(good[:1184] + bytes(32))  # low-order X25519 part
     with pytest.raises(xwing.XWingError):
         xwing.check_public_key(b"\xff" * 1184 + good[1184:])  # coefficients >= q
-    with pytest.raises(ValueError):
+    with pytest.raises(keys.LowOrderKeyError):
         keys.XWingPublicKey.from_bytes(good[:1184] + bytes(32))
-    with pytest.raises(ValueError):
+    with pytest.raises(keys.LowOrderKeyError):
         xwing.encapsulate(good[:1184] + bytes(32))
 
 
@@ -138,11 +138,15 @@ def test_key_file_refusals():
         keys.parse_public_key(text.replace("type: xwing\n", ""))
     import base64
 
-    low_order = base64.b64encode(secret.public_key.raw[:1184] + bytes(32)).decode()
-    lines = [line if not line.startswith("public-key:") else f"public-key: {low_order}"
-             for line in text.splitlines() if not line.startswith("fingerprint:")]
-    with pytest.raises(keys.KeyFileError):
-        keys.parse_public_key("\n".join(lines))
+    def with_key(raw):
+        encoded = base64.b64encode(raw).decode()
+        return "\n".join(line if not line.startswith("public-key:") else f"public-key: {encoded}"
+                         for line in text.splitlines() if not line.startswith("fingerprint:"))
+
+    with pytest.raises(keys.LowOrderKeyError):  # as for a low-order X25519 key file
+        keys.parse_public_key(with_key(secret.public_key.raw[:1184] + bytes(32)))
+    with pytest.raises(keys.KeyFileError):  # ML-KEM coefficients >= q
+        keys.parse_public_key(with_key(b"\xff" * 1184 + secret.public_key.raw[1184:]))
 
 
 def test_public_key_from_bytes():
