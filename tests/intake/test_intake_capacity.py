@@ -22,7 +22,7 @@ from tests.support.stored import blobs, stored_submissions
 from tests.support.submit import csrf_token
 
 MIB = 1024 * 1024
-H = keys.header_size(1)
+H = keys.header_size_v2(["xwing"])  # the test reviewer's X-Wing key
 
 
 def _app(app, monkeypatch, **settings):
@@ -47,7 +47,7 @@ class Browser:
 
 
 def _size(app, plaintext_mib: int) -> int:
-    return keys.envelope_size(plaintext_mib * MIB - 64 * 1024, 1)
+    return keys.envelope_size_v2(plaintext_mib * MIB - 64 * 1024, ["xwing"])
 
 
 def test_a_flood_of_fresh_sessions_never_holds_more_than_the_global_cap(app, monkeypatch):
@@ -77,11 +77,11 @@ def test_the_full_answer_is_localized(app, monkeypatch):
     capped = _app(app, monkeypatch, PENDING_FILES=1)
     first = Browser(capped)
     first.post("/upload/begin")
-    assert first.post("/upload/", {"size": keys.envelope_size(10, 1)}).status_code == 201
+    assert first.post("/upload/", {"size": keys.envelope_size_v2(10, ["xwing"])}).status_code == 201
     for lang, title in (("es", "Inténtelo de nuevo más tarde"), ("en", "Please try again later")):
         browser = Browser(capped, lang)
         browser.post("/upload/begin")
-        answer = browser.post("/upload/", {"size": keys.envelope_size(10, 1)})
+        answer = browser.post("/upload/", {"size": keys.envelope_size_v2(10, ["xwing"])})
         assert answer.status_code == 503
         assert answer.get_json()["code"] == "full"
         assert answer.get_json()["title"] == title
@@ -91,12 +91,12 @@ def test_per_session_caps_on_files_and_bytes(app, monkeypatch):
     capped = _app(app, monkeypatch, SESSION_PENDING_FILES=2, SESSION_PENDING_BYTES=3 * MIB)
     browser = Browser(capped)
     browser.post("/upload/begin")
-    one_mib = keys.envelope_size(MIB - 4096, 1)
+    one_mib = keys.envelope_size_v2(MIB - 4096, ["xwing"])
     assert browser.post("/upload/", {"size": one_mib}).status_code == 201
-    too_big = browser.post("/upload/", {"size": keys.envelope_size(2 * MIB, 1)})
+    too_big = browser.post("/upload/", {"size": keys.envelope_size_v2(2 * MIB, ["xwing"])})
     assert (too_big.status_code, too_big.get_json()["code"]) == (413, "too_large")
     assert browser.post("/upload/", {"size": one_mib}).status_code == 201
-    third = browser.post("/upload/", {"size": keys.envelope_size(10, 1)})
+    third = browser.post("/upload/", {"size": keys.envelope_size_v2(10, ["xwing"])})
     assert (third.status_code, third.get_json()["code"]) == (413, "too_many")
     assert len(blobs(capped)) == 2
 
@@ -118,11 +118,11 @@ def _cookie_payload(client, app) -> dict:
 def test_the_cookie_holds_only_an_opaque_token(app):
     browser = Browser(app)
     submission_id = browser.post("/upload/begin").get_json()["submission_id"]
-    created = browser.post("/upload/", {"size": keys.envelope_size(10, 1)}).get_json()
+    created = browser.post("/upload/", {"size": keys.envelope_size_v2(10, ["xwing"])}).get_json()
     payload = _cookie_payload(browser.client, app)
     assert sorted(payload) == ["csrf_token", "upload"]
     text = json.dumps(payload)
-    for secret in (submission_id, created["upload_id"], created["item_id"], str(keys.envelope_size(10, 1))):
+    for secret in (submission_id, created["upload_id"], created["item_id"], str(keys.envelope_size_v2(10, ["xwing"]))):
         assert secret not in text
     token = payload["upload"]
     assert len(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))) == 32
@@ -133,7 +133,7 @@ def test_the_cookie_holds_only_an_opaque_token(app):
     forged = Browser(app)
     with forged.client.session_transaction() as session:
         session["upload"] = keys_stored[0]
-    answer = forged.post("/upload/", {"size": keys.envelope_size(10, 1)})
+    answer = forged.post("/upload/", {"size": keys.envelope_size_v2(10, ["xwing"])})
     assert (answer.status_code, answer.get_json()["code"]) == (404, "unknown")
 
 

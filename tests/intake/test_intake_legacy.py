@@ -84,10 +84,11 @@ def _runner():
 
 
 def test_init_moves_an_older_installations_blob_files_into_the_database(
-    old_env, database_url, reviewer, tmp_path
+    old_env, database_url, reviewer_x25519, tmp_path
 ):
     data_dir = old_env
     runner = _runner()
+    reviewer = reviewer_x25519  # an installation from before X-Wing keys: X25519, v1 envelopes
     blob_dir, expected = _old_install(data_dir, database_url, reviewer, reports=3)
     refused = runner(["reviewer", "list"])
     assert refused.exit_code == 2
@@ -115,7 +116,8 @@ def test_init_moves_an_older_installations_blob_files_into_the_database(
     assert again.exit_code == 0 and "moved" not in again.stdout
 
 
-def test_a_file_that_does_not_match_its_row_is_left_and_reported(old_env, database_url, reviewer):
+def test_a_file_that_does_not_match_its_row_is_left_and_reported(old_env, database_url, reviewer_x25519):
+    reviewer = reviewer_x25519  # an installation from before X-Wing keys
     data_dir = old_env
     runner = _runner()
     blob_dir, expected = _old_install(data_dir, database_url, reviewer, reports=1)

@@ -305,7 +305,7 @@ def test_mixed_reviewer_set_gets_v2_with_both_stanza_kinds(app, client, token, r
     files = [("a.txt", b"adjunto de prueba")]
     assert post(client, token, {"description": "CANARY mixed set", "consent_aggregate_statistics": "no"}, files).status_code == 303
     [submission] = stored_submissions(app)
-    for path in blob_files(app):
+    for path in blobs(app):
         header = keys.read_header(io.BytesIO(path.read_bytes()))
         assert header.version == 2 and header.kinds == ("xwing", "x25519")
         assert not header.post_quantum
