@@ -216,14 +216,14 @@ def test_js_a_file_of_exactly_the_limit_is_accepted(small_app):
     headers = {"X-CSRFToken": token}
     assert client.post("/upload/begin", headers=headers).status_code == 200
     limit = small_app.config["MAX_CONTENT_LENGTH"]
-    report = client.post("/upload/", json={"size": keys.envelope_size(2000, 1)}, headers=headers)
+    report = client.post("/upload/", json={"size": keys.envelope_size_v2(2000, ["xwing"])}, headers=headers)
     assert report.status_code == 201
-    assert keys.envelope_size(limit, 1) > limit  # padding: the envelope is larger than the promise
-    answer = client.post("/upload/", json={"size": keys.envelope_size(limit, 1)}, headers=headers)
+    assert keys.envelope_size_v2(limit, ["xwing"]) > limit  # padding: the envelope is larger than the promise
+    answer = client.post("/upload/", json={"size": keys.envelope_size_v2(limit, ["xwing"])}, headers=headers)
     assert answer.status_code == 201, answer.get_json()
     # A file that cannot fit beside it (even its smallest possible content is over
     # what is left of the files' limit and the report's text allowance) is refused.
-    more = client.post("/upload/", json={"size": keys.envelope_size(2 * small_app.config["MAX_FORM_MEMORY_SIZE"], 1)}, headers=headers)
+    more = client.post("/upload/", json={"size": keys.envelope_size_v2(2 * small_app.config["MAX_FORM_MEMORY_SIZE"], ["xwing"])}, headers=headers)
     assert more.status_code == 413
 
 
