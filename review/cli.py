@@ -274,7 +274,7 @@ def cmd_list(args: argparse.Namespace, out: Output) -> int:
         lines.append(
             f"{row.received_on:<10}  {displayable(row.submission_id[:8]):<8}  "
             f"{statuses.get(row.status, row.status):<{status_width}}  "
-            f"{'!' if row.urgent else ' '}  {row.attachments:>{files_width}}  "
+            f"{'!' if row.urgent or row.danger else ' '}  {row.attachments:>{files_width}}  "
             f"{_fit(region, region_width):<{region_width}}  {types}{tags}")
     sys.stdout.write("\n".join(lines) + "\n")
     sys.stdout.flush()

@@ -67,9 +67,10 @@ def create_app(root: Path, token: str, language: str, port: int) -> Flask:
     app.jinja_env.autoescape = True
     _install_guards(app, token)  # first: Host and token are checked before the CSRF token
     CSRFProtect(app)
-    from . import views
+    from . import stats, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(stats.bp)
     return app
 
 

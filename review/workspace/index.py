@@ -25,10 +25,11 @@ from typing import Iterable, Iterator
 from ..cases import read_case_report
 from ..failed import FAILED_DIR
 from ..labels import CODED_FIELDS, coded_answer
+from ..questionnaire import Registry, is_urgent
 
 WORKSPACE_DIR = "_workspace"
 INDEX_FILE = "index.sqlite3"
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 SUMMARY_CHARS = 200
 CASE_FOLDER = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})_([0-9a-f]{8}|[0-9a-f]{32})\Z")
 
@@ -44,7 +45,8 @@ CREATE TABLE IF NOT EXISTS cases (
     affected TEXT NOT NULL,
     attachments INTEGER NOT NULL,
     language TEXT NOT NULL,
-    summary TEXT NOT NULL
+    summary TEXT NOT NULL,
+    danger INTEGER NOT NULL DEFAULT 0 CHECK (danger IN (0, 1))
 );
 CREATE INDEX IF NOT EXISTS cases_received ON cases (received_on);
 CREATE INDEX IF NOT EXISTS cases_submission ON cases (submission_id);
@@ -134,8 +136,11 @@ def _text_of(report: dict) -> str:
     return "\n".join(parts)
 
 
-def _row(folder: str, report: dict) -> tuple:
+def _row(folder: str, report: dict, registry: Registry) -> tuple:
     fields = report.get("fields") if isinstance(report.get("fields"), dict) else {}
+    # The reporter's own answer to the questionnaire's urgency question (the
+    # default asks first whether anyone is in immediate danger now).
+    danger = is_urgent(registry.for_report(report), fields)
     match = CASE_FOLDER.match(folder)
     received = match.group(1) if match else ""
     attachments = report.get("attachments")
@@ -150,6 +155,7 @@ def _row(folder: str, report: dict) -> tuple:
         len(attachments) if isinstance(attachments, list) else 0,
         str(report.get("language", "")),
         description if len(description) <= SUMMARY_CHARS else description[: SUMMARY_CHARS - 1].rstrip() + "…",
+        int(danger),
     )
 
 
@@ -161,10 +167,13 @@ def _delete(connection: sqlite3.Connection, folders: Iterable[str]) -> None:
             connection.execute("DELETE FROM cases WHERE id = ?", row)
 
 
-def _insert(connection: sqlite3.Connection, pairs: Iterable[tuple[str, dict]]) -> None:
+def _insert(connection: sqlite3.Connection, pairs: Iterable[tuple[str, dict]], root: Path) -> None:
     """Add or replace the rows of ``pairs`` in one transaction (ids assigned here,
-    so both tables are filled with one ``executemany`` each)."""
+    so both tables are filled with one ``executemany`` each). The questionnaires
+    filed under ``root`` tell which answer means immediate danger."""
     pairs = list(pairs)
+    registry = Registry()
+    registry.add_folder(root)
     connection.execute("BEGIN")
     try:
         folders = [folder for folder, _ in pairs]
@@ -175,8 +184,8 @@ def _insert(connection: sqlite3.Connection, pairs: Iterable[tuple[str, dict]]) -
         start = connection.execute("SELECT coalesce(max(id), 0) FROM cases").fetchone()[0] + 1
         connection.executemany(
             "INSERT INTO cases (id, folder, submission_id, received_on, incident_types, region,"
-            " affected, attachments, language, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(start + n, *_row(folder, report)) for n, (folder, report) in enumerate(pairs)])
+            " affected, attachments, language, summary, danger) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(start + n, *_row(folder, report, registry)) for n, (folder, report) in enumerate(pairs)])
         connection.executemany("INSERT INTO cases_text (rowid, body) VALUES (?, ?)",
                                [(start + n, _text_of(report)) for n, (_, report) in enumerate(pairs)])
         connection.execute("COMMIT")
@@ -195,7 +204,7 @@ def record_cases(root: Path, pairs: list[tuple[str, dict]]) -> None:
         return
     try:
         with opened(root) as connection:
-            _insert(connection, pairs)
+            _insert(connection, pairs, Path(root))
     except sqlite3.Error:
         with contextlib.suppress(OSError):
             (Path(root) / WORKSPACE_DIR / INDEX_FILE).unlink()
@@ -239,7 +248,7 @@ def sync(connection: sqlite3.Connection, root: Path) -> tuple[list[str], int]:
         _delete(connection, gone)
         connection.execute("COMMIT")
     if new:
-        _insert(connection, new)
+        _insert(connection, new, root)
     return broken, failed
 
 

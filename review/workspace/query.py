@@ -31,8 +31,10 @@ class Filters:
     "affected people" answer contains; ``received_from``/``received_to``
     ``YYYY-MM-DD`` (inclusive); ``tag`` one tag; ``text`` words that must all
     appear in the report (full-text, prefix match, accents ignored);
-    ``urgent`` only urgent cases; ``sort`` one of :data:`SORTS` ("urgency":
-    urgent first, then new, in progress, closed, then newest).
+    ``urgent`` only urgent cases (the reporter answered that someone is in
+    immediate danger, or a reviewer flagged the case); ``sort`` one of
+    :data:`SORTS` ("urgency": immediate danger first, then flagged urgent,
+    then new, in progress, closed, then newest).
     """
 
     status: str = ""
@@ -63,6 +65,7 @@ class CaseRow:
     urgent: bool
     assignee: str
     tags: list[str] = field(default_factory=list)
+    danger: bool = False
 
 
 @dataclass
@@ -77,7 +80,7 @@ class Listing:
 
 
 _ORDER = {
-    "urgency": "urgent DESC, CASE status WHEN 'new' THEN 0 WHEN 'in_progress' THEN 1 ELSE 2 END,"
+    "urgency": "c.danger DESC, urgent DESC, CASE status WHEN 'new' THEN 0 WHEN 'in_progress' THEN 1 ELSE 2 END,"
                " c.received_on DESC, c.folder",
     "newest": "c.received_on DESC, c.folder",
     "oldest": "c.received_on ASC, c.folder",
@@ -100,7 +103,7 @@ def _where(filters: Filters) -> tuple[str, list]:
         clauses.append("status = ?")
         params.append(filters.status)
     if filters.urgent:
-        clauses.append("urgent = 1")
+        clauses.append("(urgent = 1 OR c.danger = 1)")
     if filters.incident_type:
         clauses.append("EXISTS (SELECT 1 FROM json_each(c.incident_types) WHERE value = ?)")
         params.append(filters.incident_type)
@@ -130,7 +133,7 @@ def _where(filters: Filters) -> tuple[str, list]:
 _SELECT = """
 SELECT c.folder, c.submission_id, c.received_on, c.incident_types, c.region, c.affected,
        c.attachments, c.summary, status, urgent, assignee,
-       (SELECT group_concat(tag, ',') FROM t.tags g WHERE g.submission_id = c.submission_id)
+       (SELECT group_concat(tag, ',') FROM t.tags g WHERE g.submission_id = c.submission_id), c.danger
 FROM (SELECT c.*, coalesce(tr.status, 'new') AS status, coalesce(tr.urgent, 0) AS urgent,
              coalesce(tr.assignee, '') AS assignee
       FROM cases c LEFT JOIN t.triage tr ON tr.submission_id = c.submission_id) c
@@ -154,7 +157,7 @@ def list_cases(root: Path, filters: Filters | None = None, *, limit: int | None 
         page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
         rows = [
             CaseRow(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7], r[8], bool(r[9]), r[10],
-                    r[11].split(",") if r[11] else [])
+                    r[11].split(",") if r[11] else [], bool(r[12]))
             for r in connection.execute(f"{_SELECT}{where} ORDER BY {order}{page}", params)
         ]
     return Listing(rows, total, broken, failed)
