@@ -64,18 +64,20 @@ def _upload(session: requests.Session, url: str, headers: dict, envelope: bytes)
     return upload_id, item_id
 
 
-def _js_submit(url: str, public: keys.PublicKey, label: str) -> None:
+def _js_submit(url: str, public, label: str) -> None:
     session = requests.Session()
     headers = {"X-CSRFToken": csrf_token(session.get(url + "/").text)}
-    submission_id = session.post(url + "/upload/begin", json={}, headers=headers).json()["submission_id"]
+    begun = session.post(url + "/upload/begin", headers=headers)  # no body: the route takes none
+    assert begun.status_code == 200, begun.text
+    submission_id = begun.json()["submission_id"]
     content = secrets.token_bytes(120_000)
-    file_id, item_id = _upload(session, url, headers, keys.seal(content, [public]))
+    file_id, item_id = _upload(session, url, headers, keys.seal_v2(content, [public]))
     report = {"format": "resguardo-report", "version": 1, "submission_id": submission_id,
               "sealed_by": "browser", "language": "es", "fields": {"description": f"forensic {label}"},
               "attachments": [{"item_id": item_id, "filename": "f.bin", "content_type": "application/octet-stream",
                                "size": len(content),
                                "blake2b_256": hashlib.blake2b(content, digest_size=32).hexdigest()}]}
-    report_id, _ = _upload(session, url, headers, keys.seal(json.dumps(report).encode(), [public]))
+    report_id, _ = _upload(session, url, headers, keys.seal_v2(json.dumps(report).encode(), [public]))
     done = session.post(url + "/upload/submit", json={"report": report_id, "attachments": [file_id]}, headers=headers)
     assert done.status_code == 201, done.text
 
