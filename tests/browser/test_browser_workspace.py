@@ -120,11 +120,11 @@ def test_workspace_in_chromium(setup, javascript):
                 assert page.locator("html").get_attribute("lang") == "es"
                 assert page.locator("caption").inner_text().startswith("3 caso(s)")
 
-                page.select_option("#type", "criminalisation")
+                page.select_option("#type", "legal_action")  # the sample's criminalización (questionnaire v2)
                 page.click("button[type=submit]")
                 rows = page.locator("table.cases tbody tr")
                 assert rows.count() == 1 and subs[1].id[:8] in rows.inner_text()
-                assert "Criminalización" in rows.inner_text()
+                assert "Denuncias o procesos judiciales" in rows.inner_text()
 
                 page.goto(_origin(url))
                 page.fill("#q", "conversatorio")
