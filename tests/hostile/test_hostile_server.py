@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from intake.limits import JSON_CAP
+from keys import envelope2
 from tests.support.live import gunicorn, resguardo
 from tests.support.submit import csrf_token, submit_report
 
@@ -152,12 +153,14 @@ def test_a_stalled_body_ends_with_408_and_leaves_nothing(live):
     assert _stored(live) == before
 
 
-def test_json_exactly_at_the_cap_passes_one_byte_more_is_413(live):
+def test_json_exactly_at_the_cap_passes_one_byte_more_is_413(live, reviewer):
     session = requests.Session()
     token = csrf_token(session.get(live["url"] + "/", timeout=10).text)
     headers = {"X-CSRFToken": token, "Content-Type": "application/json"}
     assert session.post(live["url"] + "/upload/begin", headers={"X-CSRFToken": token}, timeout=10).status_code == 200
-    body = b'{"size": 65701}'
+    # one recipient's smallest envelope of the kind the intake writes (v2 for an X-Wing key)
+    size = envelope2.envelope_size(1, [reviewer.secret.public_key.kind])
+    body = b'{"size": %d}' % size
     exact = body + b" " * (JSON_CAP - len(body))
     answer = session.post(live["url"] + "/upload/", data=exact, headers=headers, timeout=10)
     assert answer.status_code == 201, answer.text
