@@ -43,6 +43,10 @@ def main() -> int:
         if translation is None:
             missing.append(message.id)
             continue
+        if isinstance(translation, tuple):
+            # CLDR gives Spanish three plural forms (one, many, other); the "many"
+            # form reads like "other" for these messages, so the last form fills the rest.
+            translation = translation + (translation[-1],) * (catalog.num_plurals - len(translation))
         message.string = translation
         message.flags.discard("fuzzy")
     with open(po, "wb") as handle:
