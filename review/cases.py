@@ -46,7 +46,7 @@ from typing import Callable, Sequence
 
 from keys import KeysError, NoMatchingKeyError, SecretKey
 
-from . import fsutil
+from . import followups, fsutil
 from .bundle import Bundle, ManifestSubmission, Progress
 from .decrypt import Opener
 from .errors import ItemError
@@ -85,6 +85,8 @@ class SubmissionResult:
     item_id: str | None = None
     needs: tuple[str, ...] = ()
     """For ``no matching key``: the fingerprints (64 hex) its envelope names."""
+    followup: bool = False
+    """True if it was filed as a follow-up inside its original case's folder."""
 
     @property
     def failed(self) -> bool:
@@ -185,6 +187,11 @@ class _Importer:
             self._progress(nbytes)
 
     def existing(self, submission: ManifestSubmission) -> Path | None:
+        filed = followups.marker(self.root, submission.id)
+        if filed is not None:
+            report = read_case_report(filed)
+            if report is not None and report.get("submission_id") == submission.id:
+                return filed
         for name in case_names(submission):
             if name in self.names:
                 report = read_case_report(self.root / name)
@@ -264,13 +271,54 @@ class _Importer:
             keep_failed(self.bundle, submission, self.root, result)
             self.failed_ids.add(submission.id)
 
+    def _original_case(self, original: str) -> str | None:
+        for name in sorted(self.names):
+            if name.endswith("_" + original[:8]) or name.endswith("_" + original):
+                report = read_case_report(self.root / name)
+                if report is not None and report.get("submission_id") == original:
+                    return name
+        return None
+
+    def _file_followup(self, result: SubmissionResult, temp: str, case: str,
+                       submission: ManifestSubmission) -> None:
+        """Rename a decrypted follow-up into ``case/followups/NN`` (or drop it if already there)."""
+        case_dir = self.root / case
+        for folder in followups.followup_dirs(case_dir):
+            report = read_case_report(folder)
+            if report is not None and report.get("submission_id") == submission.id:
+                fsutil.remove_tree(self.root / temp)
+                result.status, result.case_dir, result.followup = SKIPPED, folder, True
+                return
+        fsutil.ensure_dir(case_dir / followups.FOLLOWUPS_DIR)
+        number = followups.next_number(case_dir)
+        folder_fd = fsutil.open_dir(Path(case) / followups.FOLLOWUPS_DIR, self.root_fd)
+        try:
+            os.rename(temp, number, src_dir_fd=self.root_fd, dst_dir_fd=folder_fd)
+            os.fsync(folder_fd)
+        finally:
+            os.close(folder_fd)
+        followups.write_marker(self.root, self.root_fd, submission.id,
+                               f"{case}/{followups.FOLLOWUPS_DIR}/{number}")
+        result.case_dir, result.followup = case_dir / followups.FOLLOWUPS_DIR / number, True
+        self.forget_failure(submission)
+
     def commit(self, staged: list[tuple[SubmissionResult, str, dict, ManifestSubmission]]) -> list[tuple[str, dict]]:
-        """Make a batch durable, then rename each folder into place; return (folder, report) pairs."""
+        """Make a batch durable, then rename each folder into place; return the
+        (folder, report) pairs of new cases. Reports first, then follow-ups
+        (by day, bundle order within a day) into their original case's folder."""
         if not staged:
             return []
         fsutil.sync_filesystem(self.root)
         done = []
-        for result, temp, report, submission in staged:
+        first = [entry for entry in staged if followups.original_id(entry[2]) is None]
+        later = sorted((entry for entry in staged if followups.original_id(entry[2]) is not None),
+                       key=lambda entry: entry[3].received_on)
+        for result, temp, report, submission in first + later:
+            original = followups.original_id(report)
+            case = self._original_case(original) if original else None
+            if case is not None:
+                self._file_followup(result, temp, case, submission)
+                continue
             target = self._target(submission)
             os.rename(temp, target, src_dir_fd=self.root_fd, dst_dir_fd=self.root_fd)
             self.names.add(target)

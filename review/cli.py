@@ -28,6 +28,7 @@ from .names import safe_name
 from .labels import coded_answer
 from .i18n import N_, _, set_language
 from .output import Output, displayable
+from .replies import commands as replies
 from .passphrase import check_new_passphrase, get_passphrase
 from .render import LANGUAGES, choose_language
 from .workspace.query import SORTS, Filters, list_cases as query_cases
@@ -56,6 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     keygen.add_argument("--x25519", action="store_true",
                         help=_("make an older X25519-only key instead of the default X-Wing "
                                "(post-quantum hybrid) key; only for a site that cannot take X-Wing keys yet"))
+    keygen.add_argument("--signing", action="store_true",
+                        help=_("make the organisation's reply-signing key instead (signs return bundles)"))
 
     imp = commands.add_parser("import", help=_("verify and decrypt a bundle into case folders"))
     imp.add_argument("bundle", type=Path, metavar="BUNDLE", help=_("the resguardo-bundle-….tar file"))
@@ -85,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     clean.add_argument("case", type=Path, metavar="CASE_FOLDER", help=_("one case folder (OUTDIR/<day>_<id>)"))
     clean.add_argument("--attachment", type=int, metavar="N", help=_("only the N-th attachment (1 = first)"))
     data_commands.add_parsers(commands)
+    replies.add_parsers(commands)
     return parser
 
 
@@ -93,7 +97,10 @@ def _stdout() -> Console:
 
 
 def cmd_keygen(args: argparse.Namespace, out: Output) -> int:
-    """Make a keypair: ``DIR/<name>.secret-key`` (0600) and ``DIR/<name>.public-key``."""
+    """Make a keypair: ``DIR/<name>.secret-key`` (0600) and ``DIR/<name>.public-key``
+    (with ``--signing``: the reply-signing key, :func:`review.replies.commands.cmd_signing_keygen`)."""
+    if args.signing:
+        return replies.cmd_signing_keygen(args, out)
     label = args.name.strip()
     if not label or any(ch in label for ch in "\x00\n\r") or len(label) > 100:
         raise UsageError("bad name")
@@ -238,6 +245,9 @@ def cmd_import(args: argparse.Namespace, out: Output) -> int:
     console.print(_("imported: %(count)s", count=summary.count(IMPORTED)), markup=False)
     console.print(_("already imported: %(count)s", count=summary.count(SKIPPED)), markup=False)
     console.print(_("failed: %(count)s", count=len(summary.failed)), markup=False)
+    filed = sum(result.followup and result.status == IMPORTED for result in summary.results)
+    if filed:
+        console.print(_("follow-ups filed into their cases: %(count)s", count=filed), markup=False)
     console.print(_("cases in: %(path)s", path=displayable(args.out)), markup=False)
     if any(result.status != NO_KEY for result in summary.failed) or (
             summary.failed and not summary.wrong_key):
@@ -358,7 +368,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     handler = {"keygen": cmd_keygen, "import": cmd_import, "list": cmd_list,
                "workspace": cmd_workspace, "clean": cmd_clean,
-               "dataset": data_commands.cmd_dataset, "stats": data_commands.cmd_stats}[args.command]
+               "dataset": data_commands.cmd_dataset, "stats": data_commands.cmd_stats,
+               "reply": replies.cmd_reply, "ack": replies.cmd_ack,
+               "return-bundle": replies.cmd_return_bundle}[args.command]
     try:
         return handler(args, out)
     except BaseException as exc:  # never a traceback: every error has words and a code

@@ -37,6 +37,27 @@ class WeakPassphraseError(PassphraseRejectedError):
         self.advice = advice
 
 
+class ReplyError(ReviewError):
+    """A reply cannot be written (see the subclasses); nothing was queued."""
+
+
+class NoReplyKeyError(ReplyError):
+    """The case's report carries no usable reply key (``reply_to``): it was sent
+    without a receipt, or the key is malformed."""
+
+
+class EmptyReplyError(ReplyError):
+    """The reply text is empty (e.g. the editor was closed without writing)."""
+
+
+class ReplyTooLongError(ReplyError):
+    """The reply text is longer than a reply may be (20 000 characters)."""
+
+
+class NoEditorError(ReplyError):
+    """No editor is set ($VISUAL, $EDITOR), it could not be started, or it failed."""
+
+
 class BundleError(ReviewError):
     """The bundle is unusable or hostile; nothing in it is decrypted.
 

@@ -41,6 +41,7 @@ EXIT_BUNDLE = 5
 EXIT_BUNDLE_VERSION = 6
 EXIT_FILES = 7
 EXIT_PASSPHRASE_REJECTED = 8
+EXIT_REPLY = 9
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
@@ -54,6 +55,7 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_BUNDLE_VERSION, "the bundle was made by a newer version of Resguardo"),
     (EXIT_FILES, "a file or folder could not be read or written"),
     (EXIT_PASSPHRASE_REJECTED, "keygen: the new passphrase was refused"),
+    (EXIT_REPLY, "reply: the reply was not written (no reply key, empty, too long, no editor)"),
     (EXIT_INTERNAL, "an unexpected internal error (a bug)"),
     (EXIT_INTERRUPTED, "stopped with Ctrl-C"),
 )
@@ -174,6 +176,20 @@ _TABLE: tuple[tuple[type[BaseException], Explanation], ...] = (
         "this passphrase is too easy to guess to protect a secret key",
         "use a diceware passphrase: six or more random words from a word list, "
         "chosen with dice, e.g. 'ladder quiet mango ferry olive sprint'")),
+    (errors.NoReplyKeyError, Explanation(
+        "no reply key", EXIT_REPLY,
+        "this report carries no key to reply to (it was sent without a receipt, or the key is damaged); "
+        "nothing was written",
+        "the reporter can only be answered through the contact details in the report, if any")),
+    (errors.EmptyReplyError, Explanation(
+        "empty reply", EXIT_REPLY, "the reply is empty; nothing was written or queued",
+        "write the reply and save the file before closing the editor, or give --file")),
+    (errors.ReplyTooLongError, Explanation(
+        "reply too long", EXIT_REPLY, "the reply is longer than 20000 characters; nothing was queued",
+        "shorten it, or send it as two replies")),
+    (errors.NoEditorError, Explanation(
+        "no editor", EXIT_REPLY, "no text editor could be opened for the reply; nothing was queued",
+        "write the reply in a text file and give it with --file, or set EDITOR (for example EDITOR=nano)")),
     (errors.UsageError, Explanation(
         "usage", EXIT_USAGE, "this command cannot be used as typed", "see review --help")),
     (KeyboardInterrupt, Explanation(
