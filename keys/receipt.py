@@ -37,7 +37,8 @@ Tor Browser without JIT.
 The ``lookup_key`` names the reporter's case on the server (which stores only
 a keyed hash of it); the ``reporter`` seed makes the reporter's key pair
 whose public half travels inside the sealed report, so reviewers reply to a
-key they read themselves and never to one the server hands them.
+key they read themselves and never to one the server hands them:
+:meth:`Receipt.reporter_key` is the X-Wing key pair of that seed.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ import nacl.hash
 import nacl.encoding
 
 from .errors import ReceiptError
+from .xwing import XWingSecretKey
 
 WORD_COUNT = 8
 WORDLIST_SIZE = 2048
@@ -207,3 +209,9 @@ class Receipt:
     def reporter_seed(self) -> bytes:
         """The 32-byte seed of the reporter's key pair (subkey 2)."""
         return _kdf(REPORTER_SUBKEY_ID, KDF_CONTEXT, self.master_key())
+
+    def reporter_key(self) -> XWingSecretKey:
+        """The reporter's X-Wing key pair, whose secret is :meth:`reporter_seed`
+        (libsodium ``crypto_kem_xwing_seed_keypair(reporter_seed)``): replies are
+        sealed to its public half (docs/FORMAT.md, "Reply key and reply envelope")."""
+        return XWingSecretKey(self.reporter_seed(), "reporter")

@@ -13,9 +13,10 @@ const JS = path.join(ROOT, 'intake', 'static', 'js');
 
 let R;
 let reader;
+let sodium;
 
 test.before(async () => {
-  const sodium = await loadSodium();
+  sodium = await loadSodium();
   R = require(path.join(JS, 'receipt.js'));
   reader = R.create(require(path.join(JS, 'receipt-words.js')));
   assert.ok(sodium.crypto_kdf_derive_from_key);
@@ -43,6 +44,10 @@ for (const name of FILES) {
       assert.equal(derived.canonical, fields.canonical);
       assert.equal(Buffer.from(derived.lookupKey).toString('hex'), fields['lookup-key']);
       assert.equal(Buffer.from(derived.reporterSeed).toString('hex'), fields['reporter-seed']);
+      // the reply key: libsodium.js X-Wing from the same seed gives the Python vector's public key
+      const pair = sodium.crypto_kem_xwing_seed_keypair(derived.reporterSeed);
+      assert.equal(pair.publicKey.length, 1216);
+      assert.equal(Buffer.from(pair.publicKey).toString('base64'), fields['reporter-public-key']);
     } else {
       assert.equal(fields.expect, 'receipt failure');
       assert.throws(() => reader.derive(typed), (err) => err instanceof R.ReceiptError);

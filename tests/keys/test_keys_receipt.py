@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import collections
 import hashlib
 import math
@@ -15,7 +16,7 @@ from keys.receipt import Receipt
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 VECTOR_FILES = sorted(VECTORS.glob("receipt_*"))
-FIELDS = {"expect", "canonical", "lookup-key", "reporter-seed", "comment"}
+FIELDS = {"expect", "canonical", "lookup-key", "reporter-seed", "reporter-public-key", "comment"}
 
 
 def parse_vector(raw: bytes) -> tuple[dict[str, str], str]:
@@ -44,7 +45,12 @@ def test_vector(path):
         assert str(receipt) == fields["canonical"]
         assert receipt.lookup_key().hex() == fields["lookup-key"]
         assert receipt.reporter_seed().hex() == fields["reporter-seed"]
+        reporter = receipt.reporter_key()
+        assert base64.b64encode(reporter.public_key.raw).decode("ascii") == fields["reporter-public-key"]
+        assert reporter.raw == receipt.reporter_seed()
+        assert isinstance(reporter, keys.XWingSecretKey) and reporter.name == "reporter"
     else:
+        assert "reporter-public-key" not in fields
         assert fields["expect"] == "receipt failure"
         with pytest.raises(keys.ReceiptError) as caught:
             Receipt.parse(typed)

@@ -9,16 +9,21 @@ The derived values are computed here by a second, independent composition
 built from :mod:`hashlib` only (``hashlib.blake2b`` with ``key``, ``salt`` and
 ``person``, which is how libsodium's ``crypto_kdf_derive_from_key`` is
 defined), and every vector is then read back with :mod:`keys` and must give
-exactly the same canonical form and keys (or the same failure). The vectors
-are deterministic: running this again writes the same bytes.
+exactly the same canonical form and keys (or the same failure). The
+``reporter-public-key`` (base64 of the 1216-byte X-Wing public key of the
+reporter seed) comes from ``keys.Receipt.reporter_key()``; node checks it
+against libsodium.js ``crypto_kem_xwing_seed_keypair`` (tests/js/receipt.test.js).
+The vectors are deterministic: running this again writes the same bytes.
 
 Each file: ``key: value`` ASCII lines (``expect``, ``canonical``,
-``lookup-key``, ``reporter-seed``, ``comment``), one blank line, then the
-receipt exactly as a person typed it (UTF-8, to the end of the file).
+``lookup-key``, ``reporter-seed``, ``reporter-public-key``, ``comment``), one
+blank line, then the receipt exactly as a person typed it (UTF-8, to the end
+of the file).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import struct
 import sys
@@ -95,7 +100,9 @@ def make(out_dir: Path) -> None:
             receipt = keys.Receipt.parse(typed)
             if str(receipt) != canonical or receipt.lookup_key() != lookup or receipt.reporter_seed() != seed:
                 raise SystemExit(f"{name}: keys/ disagrees with the independent derivation")
-            lines += [f"canonical: {canonical}", f"lookup-key: {lookup.hex()}", f"reporter-seed: {seed.hex()}"]
+            public = base64.b64encode(receipt.reporter_key().public_key.raw).decode("ascii")
+            lines += [f"canonical: {canonical}", f"lookup-key: {lookup.hex()}", f"reporter-seed: {seed.hex()}",
+                      f"reporter-public-key: {public}"]
         else:
             try:
                 keys.Receipt.parse(typed)
