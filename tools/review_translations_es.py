@@ -475,3 +475,34 @@ ES.update({
     "write the reply in the editor, save and close it; an empty file sends nothing":
         "escriba la respuesta en el editor, guárdela y ciérrelo; un archivo vacío no envía nada",
 })
+
+# The workspace's replies, acknowledgements and follow-ups (review/workspace/replies.py, case.html)
+ES.update({
+    "%(count)s attachment(s), in %(path)s": "%(count)s adjunto(s), en %(path)s",
+    "(no message)": "(sin mensaje)",
+    "Choose the language of the reply.": "Elija el idioma de la respuesta.",
+    "Follow-up %(number)s": "Seguimiento %(number)s",
+    "Follow-ups from the reporter": "Seguimientos de quien informó",
+    "Language of the reply": "Idioma de la respuesta",
+    "Mark as read (the server then deletes its encrypted copy)": "Marcar como leído (el servidor borra entonces su copia cifrada)",
+    "Marked as read. The server deletes its encrypted copy once it imports the next return bundle.":
+        "Marcado como leído. El servidor borra su copia cifrada cuando importa el próximo paquete de respuesta.",
+    "No replies yet.": "Todavía no hay respuestas.",
+    "Replies to the reporter": "Respuestas a quien informó",
+    "Reply not sent": "Respuesta no enviada",
+    "Reply sealed and queued. It leaves with the next return bundle.":
+        "Respuesta sellada y en cola. Sale con el próximo paquete de respuesta.",
+    "Reply written on %(day)s": "Respuesta escrita el %(day)s",
+    "Seal and queue the reply": "Sellar y poner en cola la respuesta",
+    "The reply could not be written.": "No se pudo escribir la respuesta.",
+    "The reply is empty. Go back and write it.": "La respuesta está vacía. Vuelva atrás y escríbala.",
+    "The reply is longer than 20000 characters. Go back and shorten it.":
+        "La respuesta tiene más de 20000 caracteres. Vuelva atrás y acórtela.",
+    "This case is marked as read.": "Este caso está marcado como leído.",
+    "This report carries no key to reply to: it was sent without a receipt.":
+        "Este informe no trae ninguna llave para responder: se envió sin comprobante.",
+    "Your reply (only the reporter can read it, with their receipt)":
+        "Su respuesta (solo quien informó puede leerla, con su comprobante)",
+    "sent in a return bundle": "enviada en un paquete de respuesta",
+    "waiting for the next return bundle": "esperando el próximo paquete de respuesta",
+})

@@ -67,10 +67,11 @@ def create_app(root: Path, token: str, language: str, port: int) -> Flask:
     app.jinja_env.autoescape = True
     _install_guards(app, token)  # first: Host and token are checked before the CSRF token
     CSRFProtect(app)
-    from . import stats, views
+    from . import replies, stats, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(stats.bp)
+    app.register_blueprint(replies.bp)
     return app
 
 

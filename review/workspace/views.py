@@ -108,11 +108,15 @@ def case(folder: str):
     submission_id = str(report.get("submission_id", ""))
     with triage.open_triage(_root()) as connection:
         record = triage.get(connection, submission_id)
+    from .replies import reply_context
+
     return render_template(
         "case.html", folder=folder, report=report, answers=answers, others=others, record=record,
         attachments=_attachments(case_dir, report), statuses=triage.STATUSES,
         received_on=folder[:10], submission_id=submission_id, saved=request.args.get("saved") == "1",
         cleaned=request.args.get("cleaned", ""), error=request.args.get("error", ""),
+        replied=request.args.get("replied") == "1", acked=request.args.get("acked") == "1",
+        **reply_context(case_dir, report),
     )
 
 

@@ -1,0 +1,110 @@
+"""The workspace's reply and acknowledge forms (JavaScript off: plain forms, CSRF on, es/en)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+
+import pytest
+
+import keys
+from review.bundle import Bundle
+from review.cases import import_bundle
+from review.replies import outbox
+from review.workspace.app import create_app
+
+from review_bundles import make_manifest, make_submission, write_bundle
+
+PORT = 48124
+BASE = f"http://127.0.0.1:{PORT}"
+TOKEN = "t0ken-" + "r" * 40
+
+
+@pytest.fixture()
+def case(tmp_path):
+    reviewer = keys.SecretKey.generate("Ana")
+    reporter = keys.XWingSecretKey(bytes(range(32)))
+    answered = make_submission([reviewer.public_key], received_on="2026-11-20")
+    answered.report["reply_to"] = {"kind": "xwing",
+                                   "public_key": base64.b64encode(reporter.public_key.raw).decode("ascii")}
+    answered.seal_all([reviewer.public_key])
+    keyless = make_submission([reviewer.public_key], received_on="2026-11-21")
+    followup = make_submission([reviewer.public_key], received_on="2026-11-22",
+                               fields={"description": "Olvidé decir <b>esto</b>"})
+    followup.report["follow_up_to"] = answered.id
+    followup.seal_all([reviewer.public_key])
+    subs = [answered, keyless, followup]
+    path = write_bundle(tmp_path / "b.tar", make_manifest(subs, [reviewer.public_key]), subs)
+    with Bundle(path) as opened:
+        import_bundle(opened, [reviewer], tmp_path / "cases")
+    return tmp_path / "cases", answered, keyless, followup, reporter
+
+
+def _client(root, language):
+    client = create_app(root, TOKEN, language, PORT).test_client()
+    assert client.get(f"/?token={TOKEN}", base_url=BASE).status_code == 303
+    return client
+
+
+def _page(client, folder):
+    response = client.get(f"/case/{folder}", base_url=BASE)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_reply_and_acknowledge_from_the_case_page(case):
+    root, answered, _keyless, followup, reporter = case
+    folder = f"2026-11-20_{answered.id[:8]}"
+    client = _client(root, "en")
+    html = _page(client, folder)
+    assert "No replies yet." in html and 'name="text"' in html
+    assert "Olvidé decir &lt;b&gt;esto&lt;/b&gt;" in html and "<b>esto" not in html  # the follow-up, escaped
+    url = f"/case/{folder}/reply"
+    form = {"text": "Hola <script>x</script>\r\nsegunda línea", "language": "es"}
+    assert client.post(url, data=form, base_url=BASE).status_code == 400  # no CSRF token
+    assert outbox.load_queue(root).empty
+    sent = client.post(url, data={**form, "csrf_token": _csrf(html)}, base_url=BASE)
+    assert sent.status_code == 303 and sent.headers["Location"] == f"/case/{folder}?replied=1#replies"
+    (queued,) = outbox.load_queue(root).replies
+    opened = json.loads(keys.open_envelope(outbox.envelope_path(root, queued["id"]).read_bytes(), [reporter]))
+    assert opened["text"] == "Hola <script>x</script>\nsegunda línea" and opened["language"] == "es"
+    assert opened["submission_id"] == answered.id
+    html = _page(client, folder)
+    assert "Hola &lt;script&gt;x&lt;/script&gt;" in html and "<script>" not in html
+    assert "waiting for the next return bundle" in html
+    acked = client.post(f"/case/{folder}/ack", data={"csrf_token": _csrf(html)}, base_url=BASE)
+    assert acked.status_code == 303
+    assert [a["submission_id"] for a in outbox.load_queue(root).acknowledged] == [answered.id, followup.id]
+    assert "This case is marked as read." in _page(client, folder)
+    assert client.post(f"/case/{folder}/ack", data={}, base_url=BASE).status_code == 400
+
+
+def test_refusals_are_clear_and_localized(case):
+    root, answered, keyless, _followup, _reporter = case
+    client = _client(root, "es")
+    folder = f"2026-11-20_{answered.id[:8]}"
+    token = _csrf(_page(client, folder))
+    empty = client.post(f"/case/{folder}/reply", data={"text": " \n ", "language": "es", "csrf_token": token},
+                        base_url=BASE)
+    assert empty.status_code == 400
+    assert "La respuesta está vacía." in empty.get_data(as_text=True)
+    long = client.post(f"/case/{folder}/reply", data={"text": "x" * 20_001, "language": "en",
+                                                      "csrf_token": token}, base_url=BASE)
+    assert long.status_code == 400
+    bad_language = client.post(f"/case/{folder}/reply", data={"text": "hola", "language": "fr",
+                                                              "csrf_token": token}, base_url=BASE)
+    assert bad_language.status_code == 400
+    keyless_folder = f"2026-11-21_{keyless.id[:8]}"
+    html = _page(client, keyless_folder)
+    assert "Este informe no trae ninguna llave para responder" in html and 'name="text"' not in html
+    refused = client.post(f"/case/{keyless_folder}/reply", data={"text": "hola", "language": "es",
+                                                                "csrf_token": _csrf(html)}, base_url=BASE)
+    assert refused.status_code == 400
+    assert client.post("/case/not-a-case/ack", data={"csrf_token": token}, base_url=BASE).status_code == 404
+    assert outbox.load_queue(root).empty
+    assert "Respuestas a quien informó" in _page(client, folder)
