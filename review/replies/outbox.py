@@ -64,7 +64,7 @@ def outbox_dir(root: Path) -> Path:
 
     :raises NotADirectoryError: if one of them is a link or a file.
     """
-    box = fsutil.ensure_dir(Path(root) / OUTBOX_DIR)
+    box = fsutil.ensure_dir(Path(root).resolve() / OUTBOX_DIR)
     fsutil.ensure_dir(box / REPLIES_DIR)
     fsutil.ensure_dir(box / SENT_DIR)
     return box

@@ -395,3 +395,12 @@ def test_messages_in_spanish_and_english(tmp_path, reviewer, reporter, capsys):
     assert capsys.readouterr().out == f"caso {case.name} marcado como leído: 1 envío(s) en cola\n"
     assert main(["ack", str(case), "--lang", "en"]) == 0
     assert f"review: case {case.name} was already marked as read" in capsys.readouterr().err
+
+
+def test_queue_through_a_linked_cases_folder(tmp_path, reviewer, reporter):
+    case, (sub,) = make_cases(tmp_path, reviewer, reporter)
+    (tmp_path / "link").symlink_to(case.parent, target_is_directory=True)
+    document = reply_doc.reply_document(sub.id, "es", "hola", "2026-12-01")
+    reply_id = outbox.queue_reply(tmp_path / "link", tmp_path / "link" / case.name, document, b"sealed")
+    assert outbox.envelope_path(case.parent, reply_id).read_bytes() == b"sealed"
+    assert outbox.load_queue(case.parent).replies[0]["id"] == reply_id
