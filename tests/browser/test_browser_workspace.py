@@ -25,11 +25,12 @@ from pathlib import Path
 import pytest
 
 import keys
+from review.replies import outbox
 from tests.browser.chromium import ARGS, CHROMIUM, require_chromium
 from tests.support.live import BIN
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "review"))
-from workspace_cases import PHOTO, SAMPLES, make_bundle  # noqa: E402
+from workspace_cases import PHOTO, REPORTER_SEED, SAMPLES, make_bundle  # noqa: E402
 
 pytestmark = pytest.mark.live
 
@@ -149,6 +150,14 @@ def test_workspace_in_chromium(setup, javascript):
                 page.fill("#notes", "Llamar a la periodista el lunes.")
                 page.click("#triage button[type=submit]")
                 assert "Clasificación guardada." in page.locator("main").inner_text()
+
+                page.goto(_origin(url) + f"case/{folder(1)}")  # sent with a receipt: a reply, then read
+                page.fill("#reply-text", "Recibimos su informe. ¿Está en un lugar seguro?")
+                page.click(".reply-form button[type=submit]")
+                main = page.locator("main").inner_text()
+                assert "Respuesta sellada y en cola" in main and "¿Está en un lugar seguro?" in main
+                page.click("#replies form:not(.reply-form) button[type=submit]")
+                assert "Marcado como leído." in page.locator("main").inner_text()
                 context.close()
 
             with workspace(base, cases) as url:  # closed and opened again: a new launch, a new token
@@ -170,7 +179,7 @@ def test_workspace_in_chromium(setup, javascript):
                     audit = browser.new_context(java_script_enabled=True, bypass_csp=True, locale="es-PE")
                     page = audit.new_page()
                     page.goto(url)
-                    for path in ("", f"case/{folder(0)}", f"case/{folder(2)}"):
+                    for path in ("", f"case/{folder(0)}", f"case/{folder(1)}", f"case/{folder(2)}"):
                         page.goto(origin + path)
                         page.add_script_tag(path=str(AXE))
                         _check_axe(page)
@@ -184,5 +193,10 @@ def test_workspace_in_chromium(setup, javascript):
     copy = cases / folder(0) / "cleaned" / PHOTO
     shown = subprocess.run(["exiftool", "-json", "-G1", "-a", "--", str(copy)], capture_output=True, text=True).stdout
     assert copy.is_file() and "GPS" not in shown and "CANARY-EXIF-ARTIST" not in shown
+    (queued,) = outbox.load_queue(cases).replies
+    sealed = outbox.envelope_path(cases, queued["id"]).read_bytes()
+    assert json.loads(keys.open_envelope(sealed, [keys.XWingSecretKey(REPORTER_SEED)]))["text"] == (
+        "Recibimos su informe. ¿Está en un lugar seguro?")
+    assert outbox.acknowledged_ids(cases / folder(1)) == [subs[1].id]
     original = cases / folder(0) / "attachments" / PHOTO
     assert original.read_bytes() == (SAMPLES / PHOTO).read_bytes()  # the evidence is untouched

