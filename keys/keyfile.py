@@ -29,6 +29,7 @@ import os
 import re
 import unicodedata
 from pathlib import Path
+from typing import Sequence
 
 import nacl.exceptions
 import nacl.pwhash
@@ -179,9 +180,13 @@ def _write_new(path: str | os.PathLike, text: str, mode: int) -> None:
 # -- public keys ---------------------------------------------------------------
 
 
-def _type_line(key) -> list[str]:
+def _type_fields(key) -> list[tuple[str, str]]:
     """``type: xwing`` for X-Wing keys; nothing for X25519 (files stay as v1 wrote them)."""
-    return [] if key.kind == "x25519" else [f"type: {key.kind}"]
+    return [] if key.kind == "x25519" else [("type", key.kind)]
+
+
+def _type_line(key) -> list[str]:
+    return [f"{name}: {value}" for name, value in _type_fields(key)]
 
 
 def format_public_key(key: PublicKey) -> str:
@@ -275,26 +280,9 @@ def format_secret_key(
         MODERATE or above the accepted maximum, or the name is refused (as
         :func:`format_public_key`).
     """
-    if not (OPSLIMIT_MIN <= opslimit <= OPSLIMIT_MAX and MEMLIMIT_MIN <= memlimit <= MEMLIMIT_MAX):
-        raise ValueError("Argon2id limits must be between MODERATE and the maximum")
-    salt = nacl.utils.random(nacl.pwhash.argon2id.SALTBYTES)
-    box = nacl.secret.SecretBox(_derive(_passphrase_bytes(passphrase), salt, opslimit, memlimit))
-    nonce = nacl.utils.random(nacl.secret.SecretBox.NONCE_SIZE)
-    sealed = box.encrypt(key.raw, nonce).ciphertext
-    lines = [
-        f"{SECRET_MAGIC}: {FORMAT_VERSION}",
-        "# KEEP THIS FILE SECRET. It opens every report sealed to this key.",
-        *_type_line(key),
-        f"name: {_clean_name(key.name)}",
-        f"fingerprint: {key.fingerprint.display()}",
-        "kdf: argon2id",
-        f"opslimit: {opslimit}",
-        f"memlimit: {memlimit}",
-        f"salt: {_b64(salt)}",
-        f"nonce: {_b64(nonce)}",
-        f"secret-key: {_b64(sealed)}",
-    ]
-    return "\n".join(lines) + "\n"
+    return format_protected(SECRET_MAGIC, key, passphrase, "It opens every report sealed to this key.",
+                            head=_type_fields(key),
+                            opslimit=opslimit, memlimit=memlimit)
 
 
 def parse_secret_key(text: str, passphrase: str | bytes) -> SecretKey:
@@ -310,32 +298,9 @@ def parse_secret_key(text: str, passphrase: str | bytes) -> SecretKey:
     """
     fields = _parse_fields(text, SECRET_MAGIC)
     cls = SECRET_CLASSES[_kind(fields)]
-    if _require(fields, "kdf") != "argon2id":
-        raise KeyFileError("unknown key derivation (only argon2id is read)")
-    opslimit = _uint(_require(fields, "opslimit"), "opslimit")
-    memlimit = _uint(_require(fields, "memlimit"), "memlimit")
-    if not (OPSLIMIT_MIN <= opslimit <= OPSLIMIT_MAX and MEMLIMIT_MIN <= memlimit <= MEMLIMIT_MAX):
-        raise WeakParametersError("the key file's Argon2id limits are out of the accepted range")
-    salt = _unb64(_require(fields, "salt"), nacl.pwhash.argon2id.SALTBYTES, "the salt")
-    nonce = _unb64(_require(fields, "nonce"), nacl.secret.SecretBox.NONCE_SIZE, "the nonce")
-    sealed = _unb64(
-        _require(fields, "secret-key"),
-        cls.SIZE + nacl.secret.SecretBox.MACBYTES,
-        "the encrypted secret key",
-    )
-    try:
-        name = _clean_name(fields.get("name", ""))
-    except ValueError as exc:
-        raise KeyFileError(str(exc)) from exc
-    box = nacl.secret.SecretBox(_derive(_passphrase_bytes(passphrase), salt, opslimit, memlimit))
-    try:
-        raw = box.decrypt(sealed, nonce)
-    except nacl.exceptions.CryptoError as exc:
-        raise WrongPassphraseError("the passphrase does not open this key") from exc
+    raw, name = open_protected(fields, passphrase, cls.SIZE)
     key = cls.from_bytes(raw, name)
-    stated = fields.get("fingerprint")
-    if stated is not None and not key.fingerprint.matches_display(stated):
-        raise KeyFileError("the fingerprint line does not match the key")
+    check_fingerprint(fields, key.fingerprint)
     return key
 
 
@@ -397,19 +362,22 @@ def check_fingerprint(fields: dict[str, str], fingerprint: Fingerprint) -> None:
         raise KeyFileError("the fingerprint line does not match the key")
 
 
-def format_fields(magic: str, key, values: list[tuple[str, str]], comment: str = "") -> str:
-    """Key-file text: the magic line, an optional ``# comment``, ``name``,
-    ``fingerprint`` (of ``key``), then ``values`` in order.
+def format_fields(magic: str, key, values: list[tuple[str, str]], comment: str = "",
+                  head: Sequence[tuple[str, str]] = ()) -> str:
+    """Key-file text: the magic line, an optional ``# comment``, the ``head``
+    fields, ``name``, ``fingerprint`` (of ``key``), then ``values`` in order.
 
     :raises ValueError: for a name :func:`format_public_key` refuses.
     """
     lines = [f"{magic}: {FORMAT_VERSION}", *([f"# {comment}"] if comment else []),
+             *(f"{name}: {value}" for name, value in head),
              f"name: {_clean_name(key.name)}", f"fingerprint: {key.fingerprint.display()}"]
     lines += [f"{name}: {value}" for name, value in values]
     return "\n".join(lines) + "\n"
 
 
 def format_protected(magic: str, key, passphrase: str | bytes, purpose: str, *,
+                     head: Sequence[tuple[str, str]] = (),
                      opslimit: int = OPSLIMIT_MIN, memlimit: int = MEMLIMIT_MIN) -> str:
     """Text of a passphrase-protected secret-key file with ``magic`` holding
     ``key.raw``, exactly as docs/FORMAT.md "Secret-key file" describes
@@ -427,7 +395,7 @@ def format_protected(magic: str, key, passphrase: str | bytes, purpose: str, *,
     sealed = box.encrypt(key.raw, nonce).ciphertext
     values = [("kdf", "argon2id"), ("opslimit", str(opslimit)), ("memlimit", str(memlimit)),
               ("salt", _b64(salt)), ("nonce", _b64(nonce)), ("secret-key", _b64(sealed))]
-    return format_fields(magic, key, values, f"KEEP THIS FILE SECRET. {purpose}")
+    return format_fields(magic, key, values, f"KEEP THIS FILE SECRET. {purpose}", head)
 
 
 def open_protected(fields: dict[str, str], passphrase: str | bytes, size: int) -> tuple[bytes, str]:
