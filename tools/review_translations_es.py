@@ -506,3 +506,6 @@ ES.update({
     "sent in a return bundle": "enviada en un paquete de respuesta",
     "waiting for the next return bundle": "esperando el próximo paquete de respuesta",
 })
+ES["%(count)s more replies or acknowledgements are still queued (one bundle holds at most 1000 replies); run the same command again for the next bundle"] = (
+    "quedan %(count)s respuestas o casos leídos más en cola (un paquete lleva como máximo 1000 respuestas); "
+    "vuelva a ejecutar el mismo comando para el siguiente paquete")

@@ -25,6 +25,10 @@ from .outbox import Queue, envelope_path, load_queue, mark_sent
 
 RETURN_FORMAT = "resguardo-return"
 RETURN_VERSION = 1
+REPLIES_PER_BUNDLE = 1_000
+ACKS_PER_BUNDLE = 10_000
+"""At most this many replies and acknowledged ids go in one bundle, so that
+``manifest.json`` stays well under the readers' 1 MiB; the rest wait for the next."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ class WrittenBundle:
     return_id: str
     replies: int
     acknowledged: int
+    left: int = 0
+    """Replies and acknowledgements still queued (over the per-bundle limits)."""
 
 
 def _member(name: str, size: int) -> tarfile.TarInfo:
@@ -69,17 +75,28 @@ def build_manifest(queue: Queue, envelopes: list[bytes], return_id: str, signer_
 
 
 def write_return_bundle(root: Path, signing_key, out_dir: Path) -> WrittenBundle | None:
-    """Write everything queued under ``root/_outbox`` as one return bundle in
+    """Write what is queued under ``root/_outbox`` as one return bundle in
     ``out_dir``, signed with ``signing_key`` (a ``keys.SigningSecretKey``), then
-    mark it sent. Returns None (and writes nothing) if nothing is queued.
+    mark it sent: everything, up to :data:`REPLIES_PER_BUNDLE` replies and
+    :data:`ACKS_PER_BUNDLE` acknowledged ids (the rest stays queued, counted
+    in ``left``). Returns None (and writes nothing) if nothing is queued.
 
     :raises FileNotFoundError: if a queued envelope is missing.
     :raises OSError: for file-system failures (nothing is marked sent).
     """
     root, out_dir = Path(root), Path(out_dir)
-    queue = load_queue(root)
-    if queue.empty:
+    everything = load_queue(root)
+    if everything.empty:
         return None
+    acks: list[dict] = []
+    ids: set[str] = set()
+    for ack in everything.acknowledged:
+        if ack["submission_id"] not in ids and len(ids) == ACKS_PER_BUNDLE:
+            break
+        ids.add(ack["submission_id"])
+        acks.append(ack)
+    queue = Queue(everything.replies[:REPLIES_PER_BUNDLE], acks)
+    left = len(everything.replies) - len(queue.replies) + len(everything.acknowledged) - len(acks)
     envelopes = [envelope_path(root, reply["id"]).read_bytes() for reply in queue.replies]
     return_id = secrets.token_hex(16)
     created_on = today()
@@ -106,4 +123,4 @@ def write_return_bundle(root: Path, signing_key, out_dir: Path) -> WrittenBundle
     fsutil.fsync_dir(out_dir)
     mark_sent(root, return_id, name, queue)
     return WrittenBundle(out_dir / name, return_id, len(queue.replies),
-                         len(json.loads(manifest)["acknowledged"]))
+                         len(json.loads(manifest)["acknowledged"]), left)

@@ -133,6 +133,9 @@ def cmd_return_bundle(args: argparse.Namespace, out: Output) -> int:
     print(_("cases marked as read: %(count)s submission(s)", count=written.acknowledged), flush=True)
     out.hint(_("give this file to the operator, who runs: resguardo import-return %(name)s",
                name=displayable(written.path.name)))
+    if written.left:
+        out.warning(_("%(count)s more replies or acknowledgements are still queued (one bundle holds at most "
+                      "1000 replies); run the same command again for the next bundle", count=written.left))
     return output.EXIT_OK
 
 

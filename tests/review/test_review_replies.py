@@ -404,3 +404,28 @@ def test_queue_through_a_linked_cases_folder(tmp_path, reviewer, reporter):
     reply_id = outbox.queue_reply(tmp_path / "link", tmp_path / "link" / case.name, document, b"sealed")
     assert outbox.envelope_path(case.parent, reply_id).read_bytes() == b"sealed"
     assert outbox.load_queue(case.parent).replies[0]["id"] == reply_id
+
+
+def test_a_long_queue_leaves_in_several_bundles(tmp_path, reviewer, reporter, signing_dir, signing_public,
+                                                 monkeypatch, capsys):
+    from review.replies import bundle as writer
+
+    monkeypatch.setattr(writer, "REPLIES_PER_BUNDLE", 2)
+    monkeypatch.setattr(writer, "ACKS_PER_BUNDLE", 1)
+    case, (sub,) = make_cases(tmp_path, reviewer, reporter)
+    for number in range(3):
+        (tmp_path / "r.txt").write_text(f"respuesta {number}", "utf-8")
+        assert main(["reply", str(case), "--file", str(tmp_path / "r.txt")]) == 0
+    outbox.queue_acknowledgement(case.parent, case, [sub.id, sub.id, "ab" * 16])
+    capsys.readouterr()
+    assert send(signing_dir, case.parent, tmp_path / "usb1") == 0
+    assert ("review: warning: 2 more replies or acknowledgements are still queued (one bundle holds at most "
+            "1000 replies); run the same command again for the next bundle") in capsys.readouterr().err
+    (first,) = (tmp_path / "usb1").iterdir()
+    manifest = read_return_bundle(first.read_bytes(), signing_public.raw).manifest
+    assert len(manifest["replies"]) == 2 and manifest["acknowledged"] == [sub.id]
+    assert send(signing_dir, case.parent, tmp_path / "usb2") == 0
+    (second,) = (tmp_path / "usb2").iterdir()
+    manifest = read_return_bundle(second.read_bytes(), signing_public.raw).manifest
+    assert len(manifest["replies"]) == 1 and manifest["acknowledged"] == ["ab" * 16]
+    assert outbox.load_queue(case.parent).empty
