@@ -153,10 +153,12 @@ def test_workspace_in_chromium(setup, javascript):
 
                 page.goto(_origin(url) + f"case/{folder(1)}")  # sent with a receipt: a reply, then read
                 page.fill("#reply-text", "Recibimos su informe. ¿Está en un lugar seguro?")
-                page.click(".reply-form button[type=submit]")
+                with page.expect_navigation():  # the form posts; read the answer, not the old page
+                    page.click(".reply-form button[type=submit]")
                 main = page.locator("main").inner_text()
                 assert "Respuesta sellada y en cola" in main and "¿Está en un lugar seguro?" in main
-                page.click("#replies form:not(.reply-form) button[type=submit]")
+                with page.expect_navigation():
+                    page.click("#replies form:not(.reply-form) button[type=submit]")
                 assert "Marcado como leído." in page.locator("main").inner_text()
                 context.close()
 
