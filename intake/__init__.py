@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from . import capacity, config, db, errors, i18n, limits, reviewers, sealing, security
 from .questionnaire import store as questionnaire_store
+from .checkback import views as checkback_views
 from .report.views import bp as report_bp
 from .upload.views import bp as upload_bp
 
@@ -55,6 +56,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, require_reviewer
     security.init_app(app)
     app.register_blueprint(report_bp)
     app.register_blueprint(upload_bp)
+    checkback_views.init_app(app)
 
     if require_reviewers:
         _check_ready(app)

@@ -306,10 +306,27 @@ def export(out_dir: Path, include_exported: bool) -> None:
         sys.exit(EXIT_ATTENTION)
 
 
+def _retention(app) -> None:
+    from .checkback import retention
+    from .checkback.cases import today
+
+    with app.app_context():
+        kept = retention.apply(
+            db.session(), today(), app.config["RETENTION_UNACKNOWLEDGED_DAYS"], app.config["RETENTION_IDLE_DAYS"]
+        )
+    if kept.purged_submissions:
+        click.echo(f"deleted {kept.purged_submissions} exported submissions never marked as read "
+                   f"({kept.purged_items} items; RESGUARDO_RETENTION_UNACKNOWLEDGED_DAYS)")
+    if kept.expired_cases:
+        click.echo(f"expired {kept.expired_cases} cases idle too long, with {kept.expired_replies} replies "
+                   "(RESGUARDO_RETENTION_IDLE_DAYS)")
+
+
 def _tick() -> None:
     from . import tick as periodic
 
     app = _app()
+    _retention(app)
     result = periodic.run(
         app.extensions["resguardo.engine"], app.config["DATA_DIR"], app.config["PENDING_EXPIRY_HOURS"]
     )
@@ -375,3 +392,6 @@ def questionnaire_check(path: Path) -> None:
     questions = sum(1 for _ in schema.questions())
     click.echo(f"ok: {schema.id} version {schema.version}, {len(schema.sections)} sections, {questions} questions")
     click.echo(f"sha256: {schema.sha256}")
+
+
+from .returns import commands as _return_commands  # noqa: E402,F401  (registers import-return, status)

@@ -53,6 +53,22 @@ RESGUARDO_MIN_BODY_RATE        bytes per second a request body must average
 RESGUARDO_QUESTIONNAIRE        the questionnaire file the form asks
                                (the shipped default, docs/QUESTIONNAIRE.md);
                                an invalid one stops the app from starting
+RESGUARDO_ORG_NAME             the receiving organisation's name, shown to
+                               reporters on the form and the receipt ("")
+RESGUARDO_READ_WITHIN_DAYS     how many days reports usually take to be read,
+                               said on the form and the receipt (0: not said)
+RESGUARDO_EMERGENCY_CONTACT    who to call in immediate danger, shown as
+                               written on the form and the receipt ("")
+RESGUARDO_RETENTION_UNACKNOWLEDGED_DAYS  exported ciphertext that reviewers
+                               never marked as read is deleted by the tick
+                               after this many days (30)
+RESGUARDO_RETENTION_IDLE_DAYS  replies and case records expire this many days
+                               after the reporter's last check-back (90)
+RESGUARDO_REPLY_SIGNING_KEY    the reply-signing public key file that return
+                               bundles must be signed with
+                               (``DATA_DIR/reply-signing.pub``)
+RESGUARDO_CHECKBACK_RATE       check-back attempts a second per worker, all
+                               reporters together (20; burst 4x)
 =============================  ==============================================
 """
 
@@ -139,6 +155,13 @@ def load(test_config: Mapping[str, Any] | None = None, env: Mapping[str, str] | 
         "MAX_UPLOADS": _int(env, "RESGUARDO_MAX_UPLOADS", 150, 1),
         "MIN_BODY_RATE": _int(env, "RESGUARDO_MIN_BODY_RATE", 512, 0),
         "BODY_RATE_GRACE": _int(env, "RESGUARDO_BODY_RATE_GRACE", 120, 1),
+        "ORG_NAME": env.get("RESGUARDO_ORG_NAME", "").strip(),
+        "READ_WITHIN_DAYS": _int(env, "RESGUARDO_READ_WITHIN_DAYS", 0, 0),
+        "EMERGENCY_CONTACT": env.get("RESGUARDO_EMERGENCY_CONTACT", "").strip(),
+        "RETENTION_UNACKNOWLEDGED_DAYS": _int(env, "RESGUARDO_RETENTION_UNACKNOWLEDGED_DAYS", 30, 1),
+        "RETENTION_IDLE_DAYS": _int(env, "RESGUARDO_RETENTION_IDLE_DAYS", 90, 1),
+        "REPLY_SIGNING_KEY": Path(env.get("RESGUARDO_REPLY_SIGNING_KEY") or data_dir / "reply-signing.pub"),
+        "CHECKBACK_RATE": _int(env, "RESGUARDO_CHECKBACK_RATE", 20, 1),
         "SESSION_COOKIE_NAME": "resguardo_session",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Strict",

@@ -114,6 +114,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ("upload.append", "PUT"): Rule({"application/octet-stream": _fixed(MAX_PIECE_BYTES)}, "header", upload=True),
     ("upload.finish", "POST"): Rule({}, "header"),
     ("upload.submit", "POST"): Rule({"application/json": _fixed(JSON_CAP)}, "header"),
+    # Check-back (intake/checkback/): the receipt form, the browser's lookup, follow-ups.
+    ("checkback.check", "POST"): Rule({"application/x-www-form-urlencoded": _text_cap}, "body"),
+    ("checkback.lookup", "POST"): Rule({"application/json": _fixed(JSON_CAP)}, "header"),
+    ("checkback.follow_up", "POST"): Rule(
+        {"multipart/form-data": form_body_cap, "application/x-www-form-urlencoded": _text_cap}, "body", upload=True
+    ),
 }
 NO_BODY_RULE = Rule()
 

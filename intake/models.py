@@ -167,3 +167,82 @@ class TickState(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_xid: Mapped[str] = mapped_column(String(32))
+
+
+class Case(Base):
+    """A reporter's case on the server, named by the keyed hash of the receipt's lookup key.
+
+    ``lookup`` is ``HMAC-SHA256(receipt subkey, lookup_key)`` in hex
+    (:func:`intake.checkback.cases.lookup_hash`): a copy of the database
+    cannot be turned back into a receipt or a lookup key. Days only;
+    ``acknowledged_on`` is the last day reviewers marked one of its
+    submissions as read, ``last_visit_on`` the last day the reporter checked
+    back (retention counts idle days from it).
+    """
+
+    __tablename__ = "cases"
+    __table_args__ = (NO_ROWID,)
+
+    lookup: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    exported_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    acknowledged_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    last_visit_on: Mapped[dt.date] = mapped_column(Date, index=True)
+
+
+class CaseSubmission(Base):
+    """One submission (the first report or a follow-up) of a case.
+
+    Outlives the submission's ciphertext: when reviewers acknowledge it (or
+    retention purges it) the :class:`Submission` row and its chunks go, this
+    row stays so the status page and replies still find their case.
+    """
+
+    __tablename__ = "case_submissions"
+    __table_args__ = (NO_ROWID,)
+
+    submission_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    lookup: Mapped[str] = mapped_column(ForeignKey("cases.lookup", ondelete="CASCADE"), index=True)
+    follow_up_to: Mapped[str | None] = mapped_column(String(32), nullable=True)  # None: the first report
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    exported_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    acknowledged_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    purged_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+
+
+class Reply(Base):
+    """A sealed reply (envelope v2 to the reporter's X-Wing key) waiting for its case."""
+
+    __tablename__ = "replies"
+    __table_args__ = (NO_ROWID,)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    lookup: Mapped[str] = mapped_column(ForeignKey("cases.lookup", ondelete="CASCADE"), index=True)
+    submission_id: Mapped[str] = mapped_column(String(32))
+    envelope: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class ReturnImport(Base):
+    """A return bundle already imported (its ``return_id``), so a replay is refused."""
+
+    __tablename__ = "return_imports"
+    __table_args__ = (NO_ROWID,)
+
+    return_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    imported_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class FormUse(Base):
+    """A no-JavaScript form already stored: keyed hash of its one-time ``form_id``.
+
+    A refresh that re-POSTs the same form finds it and stores nothing; rows
+    expire after :data:`intake.checkback.forms.FORM_ID_HOURS` hours (``tick``
+    is the hour number, :func:`intake.storage.current_tick`).
+    """
+
+    __tablename__ = "form_uses"
+    __table_args__ = (NO_ROWID,)
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tick: Mapped[int] = mapped_column(Integer, index=True)

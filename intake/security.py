@@ -112,6 +112,8 @@ def worker_url() -> str:
         s=static_version("vendor/sodium.js"),
         e=static_version("js/envelope.js"),
         x=static_version("js/envelope2.js"),
+        r=static_version("js/receipt.js"),
+        w=static_version("js/receipt-words.js"),
     )
 
 

@@ -148,7 +148,8 @@ def _postgres_rewrite(engine: Engine) -> int:
     """
     with engine.begin() as connection:
         run_sql = lambda sql, **params: connection.execute(text(sql), params)  # noqa: E731
-        run_sql("LOCK TABLE tick_state, submissions, items, upload_sessions, blobs, blob_chunks IN EXCLUSIVE MODE")
+        run_sql("LOCK TABLE tick_state, submissions, items, upload_sessions, blobs, blob_chunks, "
+                "cases, case_submissions, replies, return_imports, form_uses IN EXCLUSIVE MODE")
         last = connection.execute(select(TickState.last_xid).where(TickState.id == 1)).scalar()
         # age(xmin) counts transactions since a row was written; it is newer
         # than the last tick when it is younger than that tick's xid.
@@ -179,11 +180,42 @@ def _postgres_rewrite(engine: Engine) -> int:
             ("blob_chunks", "tick_chunks", "blob_id, seq"),
         ):
             rewritten += run_sql(f"INSERT INTO {table} SELECT * FROM {source} ORDER BY {key}").rowcount
+        rewritten += _postgres_rewrite_cases(run_sql, newer)
         xid = connection.execute(text("SELECT txid_current() % 4294967296")).scalar()
         if last is None:
             connection.execute(insert(TickState).values(id=1, last_xid=str(xid)))
         else:
             connection.execute(update(TickState).where(TickState.id == 1).values(last_xid=str(xid)))
+    return rewritten
+
+
+def _postgres_rewrite_cases(run_sql, newer: str) -> int:
+    """The return path's tables (:mod:`intake.checkback`), as :func:`_postgres_rewrite` does
+    for submissions: a case with anything new is taken whole (its submission
+    records and replies cascade from it), the others alone."""
+    run_sql(f"""CREATE TEMP TABLE tick_cases ON COMMIT DROP AS SELECT * FROM cases WHERE {newer}
+                OR lookup IN (SELECT lookup FROM case_submissions WHERE {newer})
+                OR lookup IN (SELECT lookup FROM replies WHERE {newer})""")
+    run_sql("""CREATE TEMP TABLE tick_case_submissions ON COMMIT DROP AS
+               SELECT * FROM case_submissions WHERE lookup IN (SELECT lookup FROM tick_cases)""")
+    run_sql("""CREATE TEMP TABLE tick_replies ON COMMIT DROP AS
+               SELECT * FROM replies WHERE lookup IN (SELECT lookup FROM tick_cases)""")
+    run_sql(f"CREATE TEMP TABLE tick_return_imports ON COMMIT DROP AS SELECT * FROM return_imports WHERE {newer}")
+    run_sql(f"CREATE TEMP TABLE tick_form_uses ON COMMIT DROP AS SELECT * FROM form_uses WHERE {newer}")
+    run_sql("DELETE FROM replies WHERE lookup IN (SELECT lookup FROM tick_cases)")
+    run_sql("DELETE FROM case_submissions WHERE lookup IN (SELECT lookup FROM tick_cases)")
+    run_sql("DELETE FROM cases WHERE lookup IN (SELECT lookup FROM tick_cases)")
+    run_sql("DELETE FROM return_imports WHERE return_id IN (SELECT return_id FROM tick_return_imports)")
+    run_sql("DELETE FROM form_uses WHERE key IN (SELECT key FROM tick_form_uses)")
+    rewritten = 0
+    for table, source, key in (
+        ("cases", "tick_cases", "lookup"),
+        ("case_submissions", "tick_case_submissions", "submission_id"),
+        ("replies", "tick_replies", "id"),
+        ("return_imports", "tick_return_imports", "return_id"),
+        ("form_uses", "tick_form_uses", "key"),
+    ):
+        rewritten += run_sql(f"INSERT INTO {table} SELECT * FROM {source} ORDER BY {key}").rowcount
     return rewritten
 
 

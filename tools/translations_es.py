@@ -70,11 +70,11 @@ ES = {
         "podría abrirse dentro de años con un ordenador cuántico. El resto de su protección es igual."),
     ("Reports are encrypted to %(num)d reviewer key. Its fingerprint is:",
      "Reports are encrypted to %(num)d reviewer keys. Their fingerprints are:"): (
-        "Las denuncias se cifran para %(num)d clave de revisión. Su huella digital es:",
-        "Las denuncias se cifran para %(num)d claves de revisión. Sus huellas digitales son:",
+        "Las denuncias se cifran para %(num)d clave de revisión. Su código de comprobación (para verificar la clave) es:",
+        "Las denuncias se cifran para %(num)d claves de revisión. Sus códigos de comprobación (para verificar las claves) son:",
     ),
     "The organisation publishes these fingerprints elsewhere too, so you can check they match.":
-        "La organización también publica estas huellas en otros lugares, para que pueda comprobar que coinciden.",
+        "La organización también publica estos códigos en otros lugares, para que pueda comprobar que coinciden.",
     "Report received": "Denuncia recibida",
     "Your report was received": "Recibimos su denuncia",
     "It was encrypted as it arrived and stored safely. Only the reviewers of the organisation can open it, on a computer that is not connected to the internet.":
@@ -104,7 +104,7 @@ ES = {
         "Cancelado. No se guardó nada; puede cambiar el formulario y enviarlo de nuevo.",
     "Encryption in your browser does not work on this device.": "El cifrado en su navegador no funciona en este dispositivo.",
     "The reviewer keys in this page do not match their fingerprints, so your browser will not encrypt to them.":
-        "Las claves de las personas revisoras de esta página no coinciden con sus huellas, así que su navegador no cifrará para ellas.",
+        "Las claves de las personas revisoras de esta página no coinciden con sus códigos de comprobación, así que su navegador no cifrará para ellas.",
     "The connection to the site was lost and could not be restored.": "Se perdió la conexión con el sitio y no se pudo restablecer.",
     "Your files are larger than this site accepts in one report. Please send fewer or smaller files, or send them in several reports.":
         "Sus archivos superan lo que este sitio acepta en una denuncia. Envíe menos archivos o archivos más pequeños, o repártalos en varias denuncias.",
@@ -148,3 +148,10 @@ ES = {
     "Please choose the year (and the month for a day).": "Elija el año (y el mes, si indica un día).",
     "This day does not exist in that month.": "Ese día no existe en ese mes.",
 }
+
+try:  # run as a script (tools/ on sys.path) or imported as tools.translations_es
+    from translations_es_checkback import ES_CHECKBACK  # noqa: E402
+except ImportError:
+    from tools.translations_es_checkback import ES_CHECKBACK  # noqa: E402
+
+ES.update(ES_CHECKBACK)

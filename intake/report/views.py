@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, current_app, make_response, render_template, request
 from flask_babel import get_locale
 
 import keys
@@ -13,6 +13,9 @@ import keys
 from .. import submission as shared
 from ..reviewers import has_demo_key, post_quantum
 from ..sealing import SealedUpload, blob_store, request_recipients, track
+from ..checkback import forms as once
+from ..checkback.cases import open_case
+from ..checkback.receipts import issue
 from .forms import answers, report_form
 
 bp = Blueprint("report", __name__)
@@ -32,6 +35,7 @@ def _page(form, status: int = 200):
             ],
             demo=has_demo_key(),
             post_quantum=post_quantum(recipients),
+            form_id=once.new_form_id(),
         ),
         status,
     )
@@ -58,7 +62,7 @@ def _clean(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
-def _report_document(form, submission_id: str, attachments: list[dict]) -> bytes:
+def _report_document(form, submission_id: str, attachments: list[dict], reply_to: dict | None = None) -> bytes:
     # Browsers send form text with CRLF line breaks; the browser-sealed path
     # (JavaScript) sends LF. Reviewers get LF either way (forms.answers).
     questionnaire = current_app.config["QUESTIONNAIRE"]
@@ -72,6 +76,8 @@ def _report_document(form, submission_id: str, attachments: list[dict]) -> bytes
         "fields": answers(form, questionnaire),
         "attachments": attachments,
     }
+    if reply_to is not None:
+        document["reply_to"] = reply_to
     return json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
 
 
@@ -84,8 +90,12 @@ def submit():
     the row has committed is the reporter sent to the confirmation page.
     """
     form = report_form()
+    form_key = once.form_key(request.form.get("form_id"))
+    if once.already_used(form_key):
+        return _no_store(render_template("report/received.html", repeat=True))
     if not form.validate():
         return _page(form, 400)
+    receipt = issue()
 
     submission_id = shared.new_submission_id()
     attachments = []
@@ -105,9 +115,21 @@ def submit():
 
     report_blob = track(blob_store().new())
     with keys.EnvelopeWriterV2(request_recipients(), report_blob) as writer:
-        writer.write(_report_document(form, submission_id, attachment_meta))
-    shared.store(submission_id, report_blob, attachments)
-    return redirect(url_for("report.received"), code=303)
+        writer.write(_report_document(form, submission_id, attachment_meta, receipt.reply_to))
+
+    def remember(session) -> None:
+        open_case(session, receipt.lookup, submission_id)
+        once.record(session, form_key)
+
+    shared.store(submission_id, report_blob, attachments, also=remember)
+    # The receipt is in this answer only: never in a URL, cookie or log.
+    return _no_store(render_template("report/received.html", receipt=receipt.text))
+
+
+def _no_store(body: str):
+    response = make_response(body, 200)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/received")

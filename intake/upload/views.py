@@ -22,7 +22,8 @@ PUT      /upload/<id>?offset=N        200 ``{"received"}``: raw ciphertext appen
 POST     /upload/<id>/finish          200 ``{"received", "complete": true}`` after the
                                       structure check (:mod:`intake.upload.checks`)
 POST     /upload/submit               201 ``{"location"}`` for body ``{"report": <id>,
-                                      "attachments": [<id>, ...]}``: stored, "received";
+                                      "attachments": [<id>, ...], "lookup_key": <64 hex,
+                                      optional: the receipt's, opens the case>}``: stored;
                                       idempotent (a repeat after a lost answer gets
                                       the same 201 and stores nothing)
 =======  ===========================  ===============================================
@@ -49,6 +50,7 @@ from .. import submission as shared
 from ..models import Item, UploadSession
 from ..sealing import blob_store, request_recipients, track
 from ..storage import is_id, new_id
+from ..checkback.cases import case_lookup, open_case
 from . import sessions
 from .checks import MAX_PIECE_BYTES, Refused, check_complete, check_piece, declared_size_ok, total_content_floor
 from .parts import OffsetMismatch, Part, ReceivedBlob, item_id_for
@@ -241,9 +243,13 @@ def submit():
         parts.append(part)
     blobs = [track(ReceivedBlob(part)) for part in parts]
 
+    lookup = case_lookup(body.get("lookup_key"))
+
     def close_session(db_session) -> None:
         # Its other unfinished uploads go with it (ON DELETE CASCADE).
         db_session.execute(delete(UploadSession).where(UploadSession.key == state.key))
+        if lookup is not None:
+            open_case(db_session, lookup, state.submission_id)
 
     try:
         shared.store(state.submission_id, blobs[0], blobs[1:], also=close_session)

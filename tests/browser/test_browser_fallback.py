@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.chromium import (
-    Sent, export_and_review, installation, launch, new_page, require_chromium,
+    RECEIVED_URL, Sent, export_and_review, installation, launch, new_page, require_chromium,
 )
 from tests.support.live import gunicorn
 
@@ -44,7 +44,7 @@ def _swap_keys(route):
     ("crypto", "**/static/vendor/sodium.js*", _break_sodium,
      "El cifrado en su navegador no está disponible en este dispositivo."),
     ("keys", "**/", _swap_keys,
-     "Las claves de las personas revisoras de esta página no coinciden con sus huellas, "
+     "Las claves de las personas revisoras de esta página no coinciden con sus códigos de comprobación, "
      "así que su navegador no cifrará para ellas."),
 ])
 def test_failure_is_shown_and_server_sealing_is_an_explicit_choice(tmp_path, reviewer, breakage, pattern, handler, message):
@@ -78,7 +78,7 @@ def test_failure_is_shown_and_server_sealing_is_an_explicit_choice(tmp_path, rev
             assert page.url == url + "/"
             assert not [b for m, u, b in sent.bodies if m == "POST"]
             page.fill("#description", f"CANARY-TEXT-fallback-{breakage}")
-            with page.expect_navigation(url="**/received", timeout=60_000):
+            with page.expect_navigation(url=RECEIVED_URL, timeout=60_000):
                 page.click("#send-report")
             context.close()
         finally:

@@ -24,6 +24,10 @@ EXPECTED = {
     ("report.received", "GET"): (200, "received"),
     ("report.submit", "POST"): (400, "session"),  # no CSRF token
     ("language.switch", "GET"): (303, None),
+    ("checkback.form", "GET"): (200, "checkback"),
+    ("checkback.check", "POST"): (400, "session"),  # no CSRF token
+    ("checkback.lookup", "POST"): (400, None),  # no CSRF token (JSON error)
+    ("checkback.follow_up", "POST"): (400, "session"),  # no CSRF token
     ("static", "GET"): (200, None),
 }
 

@@ -142,7 +142,7 @@ def test_below_the_disk_floor_new_reports_wait_and_stored_ones_stay(app, monkeyp
     client = app.test_client()
     token = csrf_token(client.get("/").get_data(as_text=True))
     data = {"csrf_token": token, "description": "CANARY-TEXT-floor", "attachments": [(io.BytesIO(b"x" * 1000), "a.txt")]}
-    assert client.post("/submit", data=data, content_type="multipart/form-data").status_code == 303
+    assert client.post("/submit", data=data, content_type="multipart/form-data").status_code == 200
 
     full = _app(app, monkeypatch, DISK_FLOOR=10**18)
     client = full.test_client()

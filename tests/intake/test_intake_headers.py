@@ -75,7 +75,7 @@ def test_no_inline_script_or_style_in_pages(client):
 
 def test_session_cookie_is_strict_and_holds_no_report(client, token):
     response = client.post("/submit", data={"csrf_token": token, "description": "CANARY-TEXT-cookie", "attachments": [(io.BytesIO(b""), "")]}, content_type="multipart/form-data")
-    assert response.status_code == 303
+    assert response.status_code == 200
     cookies = response.headers.getlist("Set-Cookie")
     assert all("CANARY" not in cookie for cookie in cookies)
     first = client.get("/")
@@ -138,7 +138,7 @@ def test_cookies_are_only_session_and_language_and_strict(client, token):
     response = client.post("/submit", data={"csrf_token": token, "description": "CANARY-TEXT-cookie2",
                                              "attachments": [(io.BytesIO(b"secret file"), "f.txt")]},
                            content_type="multipart/form-data")
-    assert response.status_code == 303
+    assert response.status_code == 200
     assert sorted(cookie.key for cookie in client._cookies.values()) == ["lang", "resguardo_session"]
     for cookie in client._cookies.values():
         assert cookie.http_only and cookie.same_site == "Strict" and cookie.expires is None
@@ -158,5 +158,6 @@ def test_the_worker_url_carries_the_versions_of_what_it_imports(client):
             f"/static/js/seal-worker.js?v={static_version('js/seal-worker.js')}"
             f"&s={static_version('vendor/sodium.js')}&e={static_version('js/envelope.js')}"
             f"&x={static_version('js/envelope2.js')}"
+            f"&r={static_version('js/receipt.js')}&w={static_version('js/receipt-words.js')}"
         )
     assert url == expected

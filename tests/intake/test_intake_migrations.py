@@ -153,7 +153,8 @@ def test_0002_refuses_malformed_items(database_url):
         engine.dispose()
 
 
-SUBMISSION_TABLES = ("submissions", "items", "blobs", "blob_chunks", "upload_sessions")
+SUBMISSION_TABLES = ("submissions", "items", "blobs", "blob_chunks", "upload_sessions",
+                     "cases", "case_submissions", "replies", "return_imports", "form_uses")
 
 
 def test_0003_leaves_no_rowid_on_any_table_of_a_submission(database_url, backend):
@@ -193,7 +194,7 @@ def test_0004_reviewer_kind_keeps_old_keys_and_takes_xwing_keys(database_url):
 
     import keys
 
-    assert _head() == "0004"
+    assert _head() >= "0004"
     db.upgrade(database_url, FIRST)
     engine = create_engine(database_url)
     try:

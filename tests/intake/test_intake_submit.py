@@ -37,8 +37,7 @@ def test_form_page_has_every_question(client):
 def test_sample_report_is_stored_sealed_and_opens(app, client, token, reviewer, sample):
     files = [(path.name, path.read_bytes()) for path in sample.attachments]
     response = post(client, token, sample.fields, files)
-    assert response.status_code == 303
-    assert response.headers["Location"] == "/received"
+    assert response.status_code == 200
 
     [submission] = stored_submissions(app)
     assert [item.kind for item in submission.items] == ["report"] + ["attachment"] * len(files)
@@ -68,7 +67,7 @@ def test_received_page_confirms(client):
 
 def test_empty_file_input_creates_no_attachment(app, client, token):
     response = post(client, token)
-    assert response.status_code == 303
+    assert response.status_code == 200
     [submission] = stored_submissions(app)
     assert [item.kind for item in submission.items] == ["report"]
     assert len(blobs(app)) == 1
@@ -76,7 +75,7 @@ def test_empty_file_input_creates_no_attachment(app, client, token):
 
 def test_several_files_in_one_input(app, client, token, reviewer):
     files = [(f"foto-{index}.jpg", bytes([index]) * (70_000 + index)) for index in range(5)]
-    assert post(client, token, files=files).status_code == 303
+    assert post(client, token, files=files).status_code == 200
     [submission] = stored_submissions(app)
     report, opened = open_submission(app, submission, reviewer.secret)
     assert sorted(opened.values()) == sorted(content for _, content in files)
@@ -143,7 +142,7 @@ HOSTILE_NAMES = [
 
 def test_filenames_of_any_script_survive_inside_ciphertext_only(app, client, token, reviewer):
     files = [(name, f"content {index}".encode()) for index, name in enumerate(HOSTILE_NAMES)]
-    assert post(client, token, files=files).status_code == 303
+    assert post(client, token, files=files).status_code == 200
     [submission] = stored_submissions(app)
     report, opened = open_submission(app, submission, reviewer.secret)
     names = [entry["filename"] for entry in report["attachments"]]
@@ -172,7 +171,7 @@ def test_invalid_utf8_and_nul_are_stored_sealed_never_500(app, client, token, re
         (b'Content-Disposition: form-data; name="attachments"; filename="na\x00me\x01.bin"\r\nContent-Type: application/octet-stream', b"\x00\x01data"),
     ])
     response = client.post("/submit", data=body, content_type="multipart/form-data; boundary=" + boundary.decode())
-    assert response.status_code == 303
+    assert response.status_code == 200
     [submission] = stored_submissions(app)
     report, opened = open_submission(app, submission, reviewer.secret)
     assert report["fields"]["description"] == text.decode("utf-8", "replace")
@@ -184,14 +183,14 @@ def test_invalid_utf8_and_nul_are_stored_sealed_never_500(app, client, token, re
 def test_report_json_has_no_reporter_metadata(app, client, token, reviewer):
     response = post(client, token, headers={"User-Agent": "CANARY-UA-1", "Referer": "http://CANARY-REF/"},
                     environ_base={"REMOTE_ADDR": "203.0.113.77"})
-    assert response.status_code == 303
+    assert response.status_code == 200
     [submission] = stored_submissions(app)
     report, _ = open_submission(app, submission, reviewer.secret)
     blob = json.dumps(report)
     assert "CANARY-UA-1" not in blob and "CANARY-REF" not in blob and "203.0.113.77" not in blob
     database = (app.config["DATA_DIR"] / "resguardo.db").read_bytes() if (app.config["DATA_DIR"] / "resguardo.db").exists() else b""
     assert b"CANARY-UA-1" not in database and b"203.0.113.77" not in database
-    assert set(report) == {"format", "version", "submission_id", "sealed_by", "language", "questionnaire", "fields", "attachments"}
+    assert set(report) == {"format", "version", "submission_id", "sealed_by", "language", "questionnaire", "fields", "attachments", "reply_to"}
 
 
 def test_row_holds_day_not_time(app, client, token):
@@ -236,7 +235,7 @@ def test_large_upload_never_touches_tempfile(app, client, token, reviewer, monke
     ])
     # Raw bytes: the test client would otherwise spool its own copy to a temp file.
     response = client.post("/submit", data=body, content_type="multipart/form-data; boundary=" + boundary.decode())
-    assert response.status_code == 303
+    assert response.status_code == 200
     [submission] = stored_submissions(app)
     _report, opened = open_submission(app, submission, reviewer.secret)
     assert list(opened.values()) == [content]
@@ -263,7 +262,7 @@ def test_memory_stays_bounded_whatever_the_upload_size(app, client, token, revie
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert response.status_code == 303
+    assert response.status_code == 200
     print(f"peak Python memory while sealing a 48 MiB upload: {peak / 2**20:.2f} MiB")
     assert peak < 4 * 1024 * 1024
     [submission] = stored_submissions(app)
@@ -273,7 +272,7 @@ def test_memory_stays_bounded_whatever_the_upload_size(app, client, token, revie
 
 
 def test_line_breaks_reach_reviewers_as_lf(app, client, token, reviewer):
-    assert post(client, token, {"description": "línea uno\r\nlínea dos\r\n", "contact": "a\r\nb"}).status_code == 303
+    assert post(client, token, {"description": "línea uno\r\nlínea dos\r\n", "contact": "a\r\nb"}).status_code == 200
     [submission] = stored_submissions(app)
     report, _ = open_submission(app, submission, reviewer.secret)
     assert report["fields"]["description"] == "línea uno\nlínea dos\n"
@@ -303,7 +302,7 @@ def test_mixed_reviewer_set_gets_v2_with_both_stanza_kinds(app, client, token, r
     with app.app_context():
         reviewers.add(reviewer_x25519.secret.public_key)
     files = [("a.txt", b"adjunto de prueba")]
-    assert post(client, token, {"description": "CANARY mixed set", "consent_aggregate_statistics": "no"}, files).status_code == 303
+    assert post(client, token, {"description": "CANARY mixed set", "consent_aggregate_statistics": "no"}, files).status_code == 200
     [submission] = stored_submissions(app)
     for path in blobs(app):
         header = keys.read_header(io.BytesIO(path.read_bytes()))

@@ -76,8 +76,7 @@ def test_a_form_from_one_server_submits_on_the_other_on_both_paths(pg_site, revi
         answer = session.post(b.url + "/submit", data=[("csrf_token", token), *[
             (name, value if isinstance(value, str) else value[0]) for name, value in _fields("cruzado sin JS").items()]],
             files=[("attachments", ("nota.txt", b"adjunto sin JS", "text/plain"))], allow_redirects=False, timeout=30)
-        assert answer.status_code == 303
-        assert answer.headers["Location"].endswith("/received")
+        assert answer.status_code == 200 and "receipt-words" in answer.text
 
         # JavaScript: begin on B, each upload request on the next server, submit on A.
         session = requests.Session()
@@ -127,7 +126,7 @@ def test_50_reporters_across_two_servers_while_both_export(pg_site, reviewer):
 
     runs = [run for pair in figures.exports for run in pair]
     assert [item.error for item in figures.sent if item.error] == []
-    assert figures.statuses == {303: REPORTERS}
+    assert figures.statuses == {200: REPORTERS}
     assert [(run.returncode, run.stderr) for run in runs] == [(0, "")] * len(runs)
     assert pg_site.export(usb) is None  # the racing exports left nothing behind
 

@@ -35,6 +35,10 @@ TITLES = {
         "server": "Algo falló de nuestro lado",
         "form": "Denuncie un incidente de forma segura",
         "received": "Recibimos su denuncia",
+        "repeat": "Esta denuncia ya fue recibida",
+        "checkback": "Seguimiento de una denuncia",
+        "checkback_status": "Su denuncia",
+        "busy": "Inténtelo de nuevo en un minuto",
     },
     "en": {
         "bad_request": "The request could not be understood",
@@ -45,6 +49,10 @@ TITLES = {
         "server": "Something went wrong on our side",
         "form": "Report an incident safely",
         "received": "Your report was received",
+        "repeat": "This report was already received",
+        "checkback": "Check on a report",
+        "checkback_status": "Your report",
+        "busy": "Please try again in a minute",
     },
 }
 FORM_ERRORS = {"es": "Revise el formulario", "en": "Please check the form"}

@@ -161,7 +161,7 @@ def import_cases(bundle: Path, reviewer, out: Path) -> dict[str, dict]:
 def check_outcome(site: Installation, reviewer, acknowledged: dict[str, list[str]], needles: list[bytes]) -> int:
     """The shared verdict after faults; returns how many leftovers the tick removed.
 
-    ``acknowledged`` maps each description that got a 303 to the SHA-256s of
+    ``acknowledged`` maps each description that got its 200 receipt page to the SHA-256s of
     its attachments; ``needles`` must occur in no byte the server wrote
     (e.g. the prefix every canary of the run shares, acknowledged or not).
     Raises AssertionError on the first difference.

@@ -28,7 +28,7 @@ def submit_report(
     """GET the form, take its CSRF token, POST multipart to /submit.
 
     ``files`` are ``(filename, content or path, content_type)``. Returns the
-    POST response without following the redirect (303 on success).
+    POST response (200 with the receipt page on success; no redirect).
     """
     page = session.get(base_url + "/", timeout=timeout)
     page.raise_for_status()

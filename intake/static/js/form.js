@@ -25,7 +25,10 @@
  *    bar and a cancel button; POST /upload/submit binds them (retried like
  *    the PUTs: the server answers a repeat of a stored submission with the
  *    same success, so a lost answer never makes a duplicate); the form is
- *    cleared and the browser goes to the "received" page.
+ *    cleared and the page shows the "received" section with the receipt the
+ *    worker made (seal-worker.js 'receipt'; the report carries its reply key
+ *    as "reply_to", /upload/submit its lookup key): no navigation, so the
+ *    receipt is never in a URL.
  * 5. Problems the reporter can fix (a required question left empty, too many or too large
  *    files) are shown next to their field and in a summary at the top of the
  *    form, which takes the focus. If the answer to the final submit never
@@ -41,7 +44,7 @@
 
   const form = document.getElementById('report-form');
   if (!form || !window.ResguardoSubmit || !window.ResguardoUpload || !window.ResguardoEnvelope2) return;
-  const { sealBlob, fingerprints, SealCancelled } = window.ResguardoSubmit;
+  const { sealBlob, fingerprints, newReceipt, SealCancelled } = window.ResguardoSubmit;
   const { Api, PieceSender, ServerRefused, ConnectionLost, withRetries } = window.ResguardoUpload;
   const { envelopeSize: envelopeSizeV2, kindOf } = window.ResguardoEnvelope2;
   /** Envelope v2 bytes for `size` content bytes sealed to `keys` (public keys, or only a count before they are read). */
@@ -81,7 +84,7 @@
   let busy = false;
   let controller = null;
   let readyFailure = null; // the text to show if browser sealing cannot be used
-  let pending = null; // {reportId, uploadIds}: a final submit whose answer never arrived
+  let pending = null; // {reportId, uploadIds, receipt}: a final submit whose answer never arrived
 
   // ---- readiness ----
 
@@ -313,7 +316,7 @@
     return fields;
   }
 
-  function reportDocument(submissionId, attachments) {
+  function reportDocument(submissionId, attachments, receipt) {
     return {
       format: 'resguardo-report',
       version: 1,
@@ -327,7 +330,23 @@
       },
       fields: answers(),
       attachments,
+      reply_to: { kind: 'xwing', public_key: receipt.publicKey },
     };
+  }
+
+  /**
+   * Show the receipt on this page (it must never travel in a URL, cookie or
+   * storage): the form gives way to the "received" section the server put in
+   * the page (#browser-received), filled with the eight words.
+   */
+  function showReceipt(receipt) {
+    const section = $('browser-received');
+    $('browser-receipt-words').textContent = receipt.text;
+    form.hidden = true;
+    for (const other of document.querySelectorAll('main > h1, .hide-when-received')) other.hidden = true;
+    section.hidden = false;
+    document.title = section.dataset.title;
+    section.focus();
   }
 
   /**
@@ -338,13 +357,15 @@
   async function store(api) {
     ui.cancel.hidden = true; // from here, cancelling could not promise that nothing was stored
     showStatus(strings.storing, 1);
-    const stored = await withRetries(
-      () => api.submit(pending.reportId, pending.uploadIds), null, () => showStatus(strings.retrying),
+    await withRetries(
+      () => api.submit(pending.reportId, pending.uploadIds, pending.receipt.lookupKey), null,
+      () => showStatus(strings.retrying),
     );
+    const { receipt } = pending;
     pending = null;
     form.reset();
     if (form.elements.attachments) form.elements.attachments.value = '';
-    window.location.assign(stored.location);
+    showReceipt(receipt);
   }
 
   function chosenFiles() {
@@ -383,6 +404,7 @@
       }
       showStatus(strings.preparing, 0);
       const { submission_id: submissionId } = await withRetries(() => api.begin(), controller.signal);
+      const receipt = await newReceipt(worker);
       const attachments = [];
       const uploadIds = [];
       for (const [index, file] of files.entries()) {
@@ -399,9 +421,9 @@
         });
       }
       showStatus(strings.report);
-      const json = JSON.stringify(reportDocument(submissionId, attachments), null, 1);
+      const json = JSON.stringify(reportDocument(submissionId, attachments, receipt), null, 1);
       const report = await sealAndSend(api, new Blob([json], { type: 'application/json' }), controller.signal, tracker());
-      pending = { reportId: report.uploadId, uploadIds };
+      pending = { reportId: report.uploadId, uploadIds, receipt };
       await store(api);
     } catch (error) {
       if (error instanceof SealCancelled || (error && error.name === 'AbortError')) {

@@ -23,6 +23,11 @@
  *         The page has consumed `count` (default 1) pieces; more may be sent.
  *     {type: 'cancel', id}
  *         Stop the job between two pieces; answered by 'cancelled'.
+ *     {type: 'receipt', id}
+ *         Make a new receipt (docs/FORMAT.md "Receipts": 8 words drawn with
+ *         sodium.randombytes_uniform(2048)) and derive its lookup key and the
+ *         reporter's X-Wing public key (crypto_kem_xwing_seed_keypair of the
+ *         reporter seed). Answered by 'receipt'.
  *     {type: 'fingerprints', id, keys: Uint8Array[]}
  *         Compute the display fingerprints of public keys of either kind (the
  *         page checks them against the fingerprints it shows); may run
@@ -41,6 +46,8 @@
  *         32 bytes: libsodium crypto_generichash, streaming), the attachment
  *         hash of docs/FORMAT.md "Report"
  *     {type: 'fingerprints', id, fingerprints: string[]}   the answer to 'fingerprints'
+ *     {type: 'receipt', id, text, lookupKey, publicKey}   text: the receipt (8 words);
+ *         lookupKey: 64 lower-case hex; publicKey: base64 of the 1216-byte reply key
  *     {type: 'cancelled', id}
  *     {type: 'error', id, name, message}    name: TypeError, RangeError, NotReadableError, ...
  *
@@ -189,9 +196,39 @@ async function fingerprints(message) {
   }
 }
 
+let receipts = null;
+
+/** A new receipt and what the report and the server need of it (the 'receipt' message). */
+async function receipt(message) {
+  try {
+    await ready;
+    if (!receipts) {
+      importScripts('receipt-words.js' + versionOf('w'), 'receipt.js' + versionOf('r'));
+      receipts = self.ResguardoReceipt.create(self.ResguardoReceiptWords);
+    }
+    const words = self.ResguardoReceiptWords;
+    const chosen = [];
+    for (let i = 0; i < 8; i += 1) chosen.push(words[sodium.randombytes_uniform(words.length)]);
+    const derived = receipts.derive(chosen.join(' '));
+    const pair = sodium.crypto_kem_xwing_seed_keypair(derived.reporterSeed);
+    const answer = {
+      type: 'receipt', id: message.id, text: derived.canonical,
+      lookupKey: sodium.to_hex(derived.lookupKey),
+      publicKey: sodium.to_base64(pair.publicKey, sodium.base64_variants.ORIGINAL),
+    };
+    sodium.memzero(derived.reporterSeed);
+    sodium.memzero(pair.privateKey);
+    self.postMessage(answer);
+  } catch (error) {
+    self.postMessage({ type: 'error', id: message.id, name: error && error.name, message: String(error && error.message) });
+  }
+}
+
 self.onmessage = (event) => {
   const message = event.data || {};
-  if (message.type === 'fingerprints') {
+  if (message.type === 'receipt') {
+    receipt(message);
+  } else if (message.type === 'fingerprints') {
     fingerprints(message);
   } else if (message.type === 'seal') {
     if (job) {

@@ -157,5 +157,27 @@
     });
   }
 
-  return Object.freeze({ sealBlob, fingerprints, SealCancelled, SealFailed });
+  /**
+   * Ask `worker` for a new receipt and what derives from it (seal-worker.js 'receipt').
+   * @param {Worker} worker a seal-worker.js Worker
+   * @returns {Promise<{text: string, lookupKey: string, publicKey: string}>} the eight words,
+   *          the lookup key (64 hex) and the reply key (base64 of 1216 bytes)
+   * @throws {SealFailed} if the worker could not make one
+   */
+  function newReceipt(worker) {
+    const id = `rc-${nextId++}`;
+    return new Promise((resolve, reject) => {
+      function onMessage(event) {
+        const message = event.data || {};
+        if (message.id !== id) return;
+        worker.removeEventListener('message', onMessage);
+        if (message.type === 'receipt') resolve({ text: message.text, lookupKey: message.lookupKey, publicKey: message.publicKey });
+        else reject(new SealFailed(message.name, message.message));
+      }
+      worker.addEventListener('message', onMessage);
+      worker.postMessage({ type: 'receipt', id });
+    });
+  }
+
+  return Object.freeze({ sealBlob, fingerprints, newReceipt, SealCancelled, SealFailed });
 });

@@ -164,8 +164,10 @@
     finish(uploadId) { return this.call('POST', `${uploadId}/finish`); }
 
     /** @returns {Promise<{location: string}>} */
-    submit(reportId, attachmentIds) {
-      return this.call('POST', 'submit', { json: { report: reportId, attachments: attachmentIds } });
+    submit(reportId, attachmentIds, lookupKey) {
+      const json = { report: reportId, attachments: attachmentIds };
+      if (lookupKey) json.lookup_key = lookupKey; // the receipt's lookup key: opens the reporter's case
+      return this.call('POST', 'submit', { json });
     }
   }
 
