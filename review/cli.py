@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
                                "(post-quantum hybrid) key; only for a site that cannot take X-Wing keys yet"))
     keygen.add_argument("--signing", action="store_true",
                         help=_("make the organisation's reply-signing key instead (signs return bundles)"))
+    keygen.add_argument("--lang", choices=LANGUAGES, help=_("language of messages (default: from LANG, else es)"))
 
     imp = commands.add_parser("import", help=_("verify and decrypt a bundle into case folders"))
     imp.add_argument("bundle", type=Path, metavar="BUNDLE", help=_("the resguardo-bundle-….tar file"))
@@ -87,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     clean = commands.add_parser("clean", help=_("make cleaned copies of a case's attachments for sharing"))
     clean.add_argument("case", type=Path, metavar="CASE_FOLDER", help=_("one case folder (OUTDIR/<day>_<id>)"))
     clean.add_argument("--attachment", type=int, metavar="N", help=_("only the N-th attachment (1 = first)"))
+    clean.add_argument("--lang", choices=LANGUAGES, help=_("language of messages (default: from LANG, else es)"))
     data_commands.add_parsers(commands)
     replies.add_parsers(commands)
     return parser

@@ -1,13 +1,13 @@
 """The whole return loop on a live gunicorn, JavaScript off (requests) and on (Chromium).
 
-submit -> receipt -> export -> the reviewers open the bundle -> replies sealed
-to the reply_to key read in each decrypted report, plus acknowledgements ->
-return bundle (built from docs/FORMAT.md by tests/support/returns.py, signed
-with the organisation's reply-signing key) -> ``resguardo import-return`` ->
+submit -> receipt -> export -> ``review import`` -> ``review reply`` (sealed to
+the reply_to key read in each decrypted report) and ``review ack`` ->
+``review return-bundle`` (signed with the organisation's reply-signing key made
+by ``review keygen --signing``) -> ``resguardo import-return`` ->
 check back with the receipt shows the exact reply and "read" (JavaScript
 off through the form; in Chromium with JavaScript on) -> follow-up with a
-file from the check-back page -> export -> it names the original report ->
-the acknowledged submissions' rows and chunks are gone. Canary scans (report
+file from the check-back page -> export -> ``review import`` files it in the
+original report's case folder (``followups/01``) -> the acknowledged submissions' rows and chunks are gone. Canary scans (report
 text, reply text, receipts) of the data directory, the server's temp
 directory and its logs find nothing.
 """
@@ -20,6 +20,7 @@ import json
 import os
 import re
 import sqlite3
+import subprocess
 import tarfile
 import time
 from pathlib import Path
@@ -28,9 +29,8 @@ import pytest
 import requests
 
 import keys
-from tests.support import returns
 from tests.support.canary import scan
-from tests.support.live import gunicorn, resguardo
+from tests.support.live import BIN, gunicorn, resguardo
 from tests.support.submit import csrf_token
 
 pytestmark = pytest.mark.live
@@ -59,6 +59,20 @@ def _export(env, out: Path) -> Path:
     return bundle
 
 
+def _review(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run the real ``review`` tool (the air-gapped laptop's side), in English."""
+    done = subprocess.run([str(BIN / "review"), *args, "--lang", "en"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, (args, done.stdout, done.stderr)
+    return done
+
+
+def _case_of(cases: Path, description: str) -> Path:
+    """The case folder whose decrypted report.json has ``description``."""
+    [case] = [path.parent for path in cases.glob("*/report.json")
+              if json.loads(path.read_text())["fields"]["description"] == description]
+    return case
+
+
 def _checkback(url: str, receipt: str) -> str:
     session = requests.Session()
     token = csrf_token(session.get(url + "/checkback", timeout=10).text)
@@ -80,8 +94,15 @@ def test_the_whole_loop(tmp_path, reviewer):
            "TMPDIR": str(server_tmp), "LANG": "C.UTF-8", "RESGUARDO_ORG_NAME": "Colectivo Prueba"}
     assert resguardo(["init"], env).returncode == 0
     assert resguardo(["reviewer", "add", str(reviewer.public_file)], env).returncode == 0
-    org = keys.SigningSecretKey.generate("Org")
-    keys.write_signing_public_key_file(data_dir / "reply-signing.pub", org.public_key)
+    laptop = tmp_path / "laptop"
+    laptop.mkdir()
+    (laptop / "pass").write_text(reviewer.passphrase + "\n")
+    review_env = {**env, "TMPDIR": str(laptop), "RESGUARDO_PASSPHRASE": reviewer.passphrase,
+                  "RESGUARDO_TEST_ONLY_PASSPHRASE_FROM_ENV": "1"}
+    _review(["keygen", "--signing", "--out", str(laptop), "--name", "Org", "--passphrase-file", str(laptop / "pass")],
+            review_env)
+    (data_dir / "reply-signing.pub").write_bytes((laptop / "Org.signing-public-key").read_bytes())
+    cases = laptop / "cases"
     texts = {"nojs": f"CANARY-{run}-REPORT-nojs", "js": f"CANARY-{run}-REPORT-js"}
     replies = {"nojs": f"CANARY-{run}-REPLY-nojs ¿Está a salvo?", "js": f"CANARY-{run}-REPLY-js ¿Está a salvo?"}
     file_canary = f"CANARY-{run}-FOLLOWUP-FILE".encode() * 100
@@ -113,14 +134,21 @@ def test_the_whole_loop(tmp_path, reviewer):
             first = _bundle_reports(_export(env, tmp_path / "usb1"), reviewer)
             by_kind = {kind: next(sid for sid, doc in first.items() if doc["fields"]["description"] == texts[kind])
                        for kind in texts}
-            entries = []
             for kind, sid in by_kind.items():
                 receipt = keys.Receipt.parse(receipts[kind])
                 expected = keys.XWingSecretKey(receipt.reporter_seed()).public_key.raw
-                reply_to = first[sid]["reply_to"]
-                assert reply_to == {"kind": "xwing", "public_key": base64.b64encode(expected).decode()}
-                entries.append((sid, keys.XWingPublicKey.from_bytes(base64.b64decode(reply_to["public_key"])), replies[kind]))
-            bundle = returns.build(tmp_path / "return.tar", org, entries, list(by_kind.values()))
+                assert first[sid]["reply_to"] == {"kind": "xwing", "public_key": base64.b64encode(expected).decode()}
+            _review(["import", str(sorted((tmp_path / "usb1").glob("*.tar"))[-1]), "--key", str(reviewer.secret_file),
+                     "--out", str(cases)], review_env)
+            for kind in texts:
+                case = _case_of(cases, texts[kind])
+                (laptop / f"reply-{kind}.txt").write_text(replies[kind] + "\n", encoding="utf-8")
+                _review(["reply", str(case), "--file", str(laptop / f"reply-{kind}.txt")], review_env)
+                _review(["ack", str(case)], review_env)
+            (laptop / "usb-return").mkdir()
+            _review(["return-bundle", str(cases), "--key", str(laptop / "Org.signing-secret-key"),
+                     "--out", str(laptop / "usb-return"), "--passphrase-file", str(laptop / "pass")], review_env)
+            [bundle] = (laptop / "usb-return").iterdir()
             imported = resguardo(["import-return", str(bundle)], env)
             assert imported.returncode == 0, imported.stderr
             assert "2 replies stored" in imported.stdout
@@ -164,6 +192,12 @@ def test_the_whole_loop(tmp_path, reviewer):
         assert followup["follow_up_to"] == by_kind["js"]
         assert followup["reply_to"] == first[by_kind["js"]]["reply_to"]
         assert followup["fields"]["description"] == f"CANARY-{run}-FOLLOWUP-text"
+        _review(["import", str(sorted((tmp_path / "usb2").glob("*.tar"))[-1]), "--key", str(reviewer.secret_file),
+                 "--out", str(cases)], review_env)
+        filed = _case_of(cases, texts["js"]) / "followups" / "01"
+        assert json.loads((filed / "report.json").read_text())["submission_id"] == followup_id
+        [attachment] = (filed / "attachments").iterdir()
+        assert attachment.read_bytes() == file_canary
 
     database = sqlite3.connect(data_dir / "resguardo.db")
     try:
