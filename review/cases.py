@@ -168,6 +168,7 @@ class _Importer:
         self._progress = progress
         self.root_fd = fsutil.open_dir(root)
         self.names = set(os.listdir(self.root_fd))
+        self.followed_up: set[str] = set()  # case folders a follow-up was filed in (not yet re-indexed)
         self.failed_ids = self._failed_ids()
 
     def close(self) -> None:
@@ -300,6 +301,7 @@ class _Importer:
         followups.write_marker(self.root, self.root_fd, submission.id,
                                f"{case}/{followups.FOLLOWUPS_DIR}/{number}")
         result.case_dir, result.followup = case_dir / followups.FOLLOWUPS_DIR / number, True
+        self.followed_up.add(case)
         self.forget_failure(submission)
 
     def commit(self, staged: list[tuple[SubmissionResult, str, dict, ManifestSubmission]]) -> list[tuple[str, dict]]:
@@ -345,6 +347,19 @@ def _names_a_loaded_key(opener: Opener, bundle: Bundle, ours: set[str]) -> bool:
         if not needs or ours & set(needs):
             return True
     return False
+
+
+def record_followups(root: Path, importer: "_Importer") -> None:
+    """Re-index the cases that follow-ups were just filed in (their count and
+    text), and set those a reviewer had closed back to "new": the reporter
+    wrote again (:func:`review.workspace.triage.reopen`)."""
+    from .workspace import triage
+    from .workspace.index import record_cases
+
+    cases, importer.followed_up = sorted(importer.followed_up), set()
+    pairs = [(case, report) for case in cases if (report := read_case_report(root / case)) is not None]
+    record_cases(root, pairs)
+    triage.reopen(root, [str(report.get("submission_id", "")) for _, report in pairs])
 
 
 def import_bundle(
@@ -416,6 +431,7 @@ def import_bundle(
                     if temp is not None:
                         durable.append((result, temp, report, submission))
                 record_cases(root, importer.commit(durable))
+                record_followups(root, importer)
                 for result, _, _ in staged:
                     summary.results.append(result)
                     if on_result:

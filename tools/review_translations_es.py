@@ -509,3 +509,11 @@ ES.update({
 ES["%(count)s more replies or acknowledgements are still queued (one bundle holds at most 1000 replies); run the same command again for the next bundle"] = (
     "quedan %(count)s respuestas o casos leídos más en cola (un paquete lleva como máximo 1000 respuestas); "
     "vuelva a ejecutar el mismo comando para el siguiente paquete")
+# The case list's follow-ups and replies column (review/workspace/templates/list.html)
+ES.update({
+    "Follow-ups and replies": "Seguimientos y respuestas",
+    "%(count)s follow-up(s)": "%(count)s seguimiento(s)",
+    "%(count)s reply(ies) written": "%(count)s respuesta(s) escrita(s)",
+    "Marked as read": "Marcado como leído",
+    "Not marked as read": "Sin marcar como leído",
+})

@@ -2,8 +2,9 @@
 
 ``CASES/_workspace/index.sqlite3`` holds, per case folder, what the list and
 the filters need (day received, incident-type codes, region, affected
-people, number of attachments, the start of the description) and the
-decrypted text for full-text search (SQLite FTS5, ``unicode61`` tokenizer
+people, number of attachments, the start of the description, the number of
+follow-ups filed in the case) and the decrypted
+text of the report and its follow-ups for full-text search (SQLite FTS5, ``unicode61`` tokenizer
 with diacritics removed, so ``mineria`` finds ``minería``). It is a cache:
 :func:`sync` brings it in line with the case folders (adds new ones, drops
 vanished ones) in one directory scan, and deleting the file only costs a
@@ -24,12 +25,13 @@ from typing import Iterable, Iterator
 
 from ..cases import read_case_report
 from ..failed import FAILED_DIR
+from ..followups import followup_dirs
 from ..labels import CODED_FIELDS, coded_answer
 from ..questionnaire import Registry, is_urgent
 
 WORKSPACE_DIR = "_workspace"
 INDEX_FILE = "index.sqlite3"
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 SUMMARY_CHARS = 200
 CASE_FOLDER = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})_([0-9a-f]{8}|[0-9a-f]{32})\Z")
 
@@ -46,7 +48,8 @@ CREATE TABLE IF NOT EXISTS cases (
     attachments INTEGER NOT NULL,
     language TEXT NOT NULL,
     summary TEXT NOT NULL,
-    danger INTEGER NOT NULL DEFAULT 0 CHECK (danger IN (0, 1))
+    danger INTEGER NOT NULL DEFAULT 0 CHECK (danger IN (0, 1)),
+    followups INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS cases_received ON cases (received_on);
 CREATE INDEX IF NOT EXISTS cases_submission ON cases (submission_id);
@@ -136,7 +139,18 @@ def _text_of(report: dict) -> str:
     return "\n".join(parts)
 
 
-def _row(folder: str, report: dict, registry: Registry) -> tuple:
+def case_followups(case_dir: Path) -> list[dict]:
+    """The decrypted follow-up reports filed in ``case_dir`` (``followups/01`` …), in
+    order; unreadable ones are skipped (the case page names them)."""
+    found = []
+    for folder in followup_dirs(Path(case_dir)):
+        report = read_case_report(folder)
+        if report is not None:
+            found.append(report)
+    return found
+
+
+def _row(folder: str, report: dict, registry: Registry, followups: list[dict] = ()) -> tuple:
     fields = report.get("fields") if isinstance(report.get("fields"), dict) else {}
     # The reporter's own answer to the questionnaire's urgency question (the
     # default asks first whether anyone is in immediate danger now).
@@ -156,6 +170,7 @@ def _row(folder: str, report: dict, registry: Registry) -> tuple:
         str(report.get("language", "")),
         description if len(description) <= SUMMARY_CHARS else description[: SUMMARY_CHARS - 1].rstrip() + "…",
         int(danger),
+        len(followups),
     )
 
 
@@ -170,8 +185,10 @@ def _delete(connection: sqlite3.Connection, folders: Iterable[str]) -> None:
 def _insert(connection: sqlite3.Connection, pairs: Iterable[tuple[str, dict]], root: Path) -> None:
     """Add or replace the rows of ``pairs`` in one transaction (ids assigned here,
     so both tables are filled with one ``executemany`` each). The questionnaires
-    filed under ``root`` tell which answer means immediate danger."""
+    filed under ``root`` tell which answer means immediate danger. Each case's
+    follow-ups are read from its folder: counted, and their text searchable."""
     pairs = list(pairs)
+    followups = {folder: case_followups(root / folder) for folder, _ in pairs}
     registry = Registry()
     registry.add_folder(root)
     connection.execute("BEGIN")
@@ -184,10 +201,12 @@ def _insert(connection: sqlite3.Connection, pairs: Iterable[tuple[str, dict]], r
         start = connection.execute("SELECT coalesce(max(id), 0) FROM cases").fetchone()[0] + 1
         connection.executemany(
             "INSERT INTO cases (id, folder, submission_id, received_on, incident_types, region,"
-            " affected, attachments, language, summary, danger) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(start + n, *_row(folder, report, registry)) for n, (folder, report) in enumerate(pairs)])
-        connection.executemany("INSERT INTO cases_text (rowid, body) VALUES (?, ?)",
-                               [(start + n, _text_of(report)) for n, (_, report) in enumerate(pairs)])
+            " affected, attachments, language, summary, danger, followups)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(start + n, *_row(folder, report, registry, followups[folder])) for n, (folder, report) in enumerate(pairs)])
+        connection.executemany("INSERT INTO cases_text (rowid, body) VALUES (?, ?)", [
+            (start + n, "\n".join([_text_of(report), *(_text_of(f) for f in followups[folder])]))
+            for n, (folder, report) in enumerate(pairs)])
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")

@@ -30,7 +30,7 @@ class Filters:
     ``incident_type`` and ``region`` codes; ``affected`` words the
     "affected people" answer contains; ``received_from``/``received_to``
     ``YYYY-MM-DD`` (inclusive); ``tag`` one tag; ``text`` words that must all
-    appear in the report (full-text, prefix match, accents ignored);
+    appear in the report or its follow-ups (full-text, prefix match, accents ignored);
     ``urgent`` only urgent cases (the reporter answered that someone is in
     immediate danger, or a reviewer flagged the case); ``sort`` one of
     :data:`SORTS` ("urgency": immediate danger first, then flagged urgent,
@@ -66,6 +66,7 @@ class CaseRow:
     assignee: str
     tags: list[str] = field(default_factory=list)
     danger: bool = False
+    followups: int = 0
 
 
 @dataclass
@@ -133,7 +134,8 @@ def _where(filters: Filters) -> tuple[str, list]:
 _SELECT = """
 SELECT c.folder, c.submission_id, c.received_on, c.incident_types, c.region, c.affected,
        c.attachments, c.summary, status, urgent, assignee,
-       (SELECT group_concat(tag, ',') FROM t.tags g WHERE g.submission_id = c.submission_id), c.danger
+       (SELECT group_concat(tag, ',') FROM t.tags g WHERE g.submission_id = c.submission_id), c.danger,
+       c.followups
 FROM (SELECT c.*, coalesce(tr.status, 'new') AS status, coalesce(tr.urgent, 0) AS urgent,
              coalesce(tr.assignee, '') AS assignee
       FROM cases c LEFT JOIN t.triage tr ON tr.submission_id = c.submission_id) c
@@ -157,7 +159,7 @@ def list_cases(root: Path, filters: Filters | None = None, *, limit: int | None 
         page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
         rows = [
             CaseRow(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7], r[8], bool(r[9]), r[10],
-                    r[11].split(",") if r[11] else [], bool(r[12]))
+                    r[11].split(",") if r[11] else [], bool(r[12]), r[13])
             for r in connection.execute(f"{_SELECT}{where} ORDER BY {order}{page}", params)
         ]
     return Listing(rows, total, broken, failed)

@@ -137,6 +137,32 @@ def save(connection: sqlite3.Connection, submission_id: str, triage: Triage) -> 
         raise
 
 
+def reopen(root: Path, submission_ids: list[str]) -> int:
+    """Set every *closed* case among ``submission_ids`` back to "new" (one
+    transaction); returns how many were reopened. Called when a follow-up is
+    filed in a case: the reporter wrote again, so someone must read it.
+    Cases "in progress" or "new" keep their status; urgency, tags, assignee
+    and notes are untouched.
+    """
+    ids = [sid for sid in submission_ids if _HEX32.match(sid)]
+    if not ids:
+        return 0
+    connection = open_triage(root)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            changed = sum(connection.execute(
+                "UPDATE triage SET status = 'new' WHERE submission_id = ? AND status = 'closed'", (sid,)).rowcount
+                for sid in ids)
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+    finally:
+        connection.close()
+    return changed
+
+
 def all_tags(connection: sqlite3.Connection) -> list[str]:
     """Every tag in use, sorted."""
     return [row[0] for row in connection.execute("SELECT DISTINCT tag FROM tags ORDER BY tag")]

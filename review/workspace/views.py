@@ -77,9 +77,29 @@ def case_list():
     base_args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "list.html", listing=listing, filters=filters, page=page, pages=pages, base_args=base_args,
+        conversation={row.folder: _conversation(row) for row in listing.rows},
         incident_types=_choices("incident_types"), regions=_choices("region"), tags=tags,
         statuses=triage.STATUSES, sorts=query.SORTS, words=_words,
     )
+
+
+def _conversation(row: query.CaseRow) -> dict:
+    """What the list shows of a case's exchange with its reporter: replies
+    written (``CASE/replies``) and whether every submission of the case (the
+    report and each follow-up filed so far) is marked as read."""
+    from ..replies import outbox
+    from ..replies.commands import case_submission_ids
+
+    case_dir = _root() / row.folder
+    acknowledged = set(outbox.acknowledged_ids(case_dir))
+    if not acknowledged:
+        read = False
+    elif row.followups:
+        report = read_case_report(case_dir)
+        read = report is not None and set(case_submission_ids(case_dir, report)) <= acknowledged
+    else:
+        read = row.submission_id in acknowledged
+    return {"replies": len(outbox.case_replies(case_dir)), "read": read}
 
 
 def _words(field: str, value: object) -> str:
