@@ -58,6 +58,11 @@ Export what was received, then decrypt it as a reviewer would
   $bin/review import $root/bundles/resguardo-bundle-DATE-ID.tar --key $root/demo-reviewer/demo.secret-key --out $root/cases \\
       --passphrase-file $root/demo-reviewer/demo-passphrase.txt
   $bin/review list $root/cases
+  $bin/review workspace $root/cases      # the case workspace in this machine's browser
+To answer reporters (docs/REVIEWING.md section 7b): make the reply-signing key once with
+  $bin/review keygen --signing --out $root/demo-reviewer --name demo-org
+and copy demo-org.signing-public-key to $RESGUARDO_DATA_DIR/reply-signing.pub; then
+review reply / review ack / review return-bundle, and: $bin/resguardo import-return FILE
 TXT
 
 pids=""
