@@ -158,8 +158,11 @@ class SealedTarWriter:
     is (the partial output then fails to open: callers delete it).
     """
 
-    def __init__(self, recipients: Sequence[keys.PublicKey], sink: BinaryIO, manifest: Manifest) -> None:
-        self._envelope = keys.EnvelopeWriter(recipients, sink)
+    def __init__(self, recipients: Sequence, sink: BinaryIO, manifest: Manifest) -> None:
+        # Envelope v2 (docs/FORMAT.md): X-Wing recipients are post-quantum
+        # protected, the header is key-committing and the content signed; an
+        # older X25519 backup key still works (a v2 X25519 stanza).
+        self._envelope = keys.EnvelopeWriterV2(recipients, sink)
         self._tar = tarfile.open(fileobj=self._envelope, mode="w|", format=tarfile.PAX_FORMAT,
                                  bufsize=COPY_BUFFER)
         self.members = _Members(self._tar, day_start(manifest.day))

@@ -66,7 +66,9 @@ def cmd_keygen(args: argparse.Namespace) -> int:
         raise PassphraseError(f"this passphrase is too easy to guess ({why.rstrip('.').lower()}); "
                               "use six or more random words chosen with dice")
     args.out.mkdir(mode=0o700, parents=True, exist_ok=True)
-    key = keys.SecretKey.generate(f"resguardo backup key {args.name}")
+    # X-Wing (ML-KEM-768 + X25519): a backup copied today must stay closed
+    # against a future quantum computer ("harvest now, decrypt later").
+    key = keys.XWingSecretKey.generate(f"resguardo backup key {args.name}")
     keys.write_secret_key_file(secret_path, key, passphrase)
     keys.write_public_key_file(public_path, key.public_key)
     print(f"secret key:  {secret_path}")
@@ -77,7 +79,8 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _read_public(path: Path) -> keys.PublicKey:
+def _read_public(path: Path):
+    """The backup public key at ``path`` (X-Wing, or an older X25519 key)."""
     try:
         return keys.read_public_key_file(path)
     except keys.LowOrderKeyError as exc:

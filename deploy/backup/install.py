@@ -62,7 +62,7 @@ def _sqlite_in_data(inst: Installation) -> PurePosixPath | None:
 
 def create(
     inst: Installation,
-    recipients: Sequence[keys.PublicKey],
+    recipients: Sequence,  # keys.XWingPublicKey or keys.PublicKey
     out_dir: Path,
     *,
     postgresql: str = "refuse",

@@ -125,6 +125,10 @@ def test_backup_wipe_restore_gives_the_same_address_and_every_report(installatio
     assert os.stat(backup).st_mtime == today_start()
     sealed = backup.read_bytes()
     assert sealed.startswith(b"RESGUARD")
+    # envelope v2 to the X-Wing key keygen made: post-quantum protected, key-committing
+    assert sealed[8] == 2
+    assert keys.header_kinds(keys.read_header(io.BytesIO(sealed))) == ("xwing",)
+    assert "type: xwing" in backup_key[1].read_text()
     for secret in (secret_before[32:], inst["key"].expanded, app_secret.encode(), b"SQLite format 3"):
         assert secret not in sealed
 
@@ -275,3 +279,40 @@ def test_memory_stays_flat_whatever_the_size(tmp_path):
         tracemalloc.stop()
     assert (tmp_path / "restored" / "blobs" / "big").stat().st_size == 48 * 1024 * 1024
     assert create_peak < 4 * 1024 * 1024 and restore_peak < 4 * 1024 * 1024, (create_peak, restore_peak)
+
+
+def test_an_x25519_backup_key_and_a_v1_backup_made_before_the_upgrade_still_restore(tmp_path):
+    """An operator's older X25519 backup key still seals (a v2 envelope with an X25519
+    stanza), and a backup file written before envelope v2 (v1) still restores."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "secret_key").write_text("app-secret-CANARY\n")
+    sqlite3.connect(data / "resguardo.db").close()
+    inst = install.Installation(data, tmp_path / "no-onion", f"sqlite:///{data / 'resguardo.db'}",
+                                "no-such-user-resguardo", "no-such-user-onion")
+    old_key = keys.SecretKey.generate("old backup key")
+    (tmp_path / "new").mkdir()
+    made = install.create(inst, [old_key.public_key], tmp_path / "new")
+    sealed = made.read_bytes()
+    assert sealed[8] == 2 and keys.header_kinds(keys.read_header(io.BytesIO(sealed))) == ("x25519",)
+
+    # a v1 backup: the same sealed tar layout, in a v1 envelope (what 'create' wrote before)
+    v1 = tmp_path / "v1.resguardo-backup"
+    with open(v1, "wb") as sink:
+        envelope = keys.EnvelopeWriter([old_key.public_key], sink)
+        with tarfile.open(fileobj=envelope, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+            manifest = archive.Manifest(dt.date(2026, 11, 30), "sqlite").to_bytes()
+            info = tarfile.TarInfo(archive.MANIFEST)
+            info.size = len(manifest)
+            tar.addfile(info, io.BytesIO(manifest))
+            secret = b"app-secret-CANARY\n"
+            info = tarfile.TarInfo("data/secret_key")
+            info.size = len(secret)
+            tar.addfile(info, io.BytesIO(secret))
+        envelope.close()
+    assert v1.read_bytes()[8] == 1
+    for backup, target in ((made, "restored-v2"), (v1, "restored-v1")):
+        restored = install.Installation(tmp_path / target, tmp_path / (target + "-onion"), inst.database_url,
+                                        inst.app_user, inst.onion_user)
+        install.restore(restored, backup, [old_key])
+        assert (tmp_path / target / "secret_key").read_text() == "app-secret-CANARY\n"
