@@ -72,19 +72,10 @@ control_socket_disable = True
 
 
 def post_worker_init(worker):
-    """Send no ``Server`` header: gunicorn 27 writes ``Server: gunicorn`` on every
-    response, from the name it gives each Response (gunicorn.http.wsgi.Response.version,
-    set from the module-level SERVER). Dropping that line from default_headers
-    removes it for every response this worker sends; the app's own headers are
-    unchanged. Naming the server software only helps an attacker pick an exploit."""
-    from gunicorn.http import wsgi
+    """Send no ``Server`` header (:func:`deploy.headers.drop_server_header`)."""
+    from deploy.headers import drop_server_header
 
-    default_headers = wsgi.Response.default_headers
-
-    def without_server(self):
-        return [line for line in default_headers(self) if not line.lower().startswith("server:")]
-
-    wsgi.Response.default_headers = without_server
+    drop_server_header()
 
 
 def on_starting(server):

@@ -92,3 +92,46 @@ def test_the_outbox_launcher_will_not_publish_without_an_authorized_client(tmp_p
     clientauth.add_client(service, "transfer1")
     assert _publish(service) == ControlRefusedError.exit_code  # past the check: on to tor
     assert "tor was asked" in capsys.readouterr().err
+
+
+def test_the_outbox_config_sends_no_server_header_and_logs_no_request(tmp_path):
+    """gunicorn with deploy/outbox.conf.py (what the systemd unit runs): a listing and a
+    bundle answer 200 with no ``Server`` header, and gunicorn logs no request line."""
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    from tests.support.live import free_port
+
+    root = Path(__file__).resolve().parents[2]
+    outbox = tmp_path / "outbox"
+    outbox.mkdir(mode=0o700)
+    name = "resguardo-bundle-2026-12-01-0123abcd.tar"
+    (outbox / name).write_bytes(b"\x00" * 4096)
+    port = free_port()
+    log = tmp_path / "outbox.log"
+    with open(log, "wb") as sink:
+        server = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/outbox.conf.py", "deploy.outbox:app"],
+            cwd=root, stdout=subprocess.DEVNULL, stderr=sink,
+            env={"PATH": os.environ["PATH"], "RESGUARDO_OUTBOX_DIR": str(outbox),
+                 "RESGUARDO_OUTBOX_BIND": f"127.0.0.1:{port}", "LANG": "C.UTF-8"})
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                listing = requests.get(f"http://127.0.0.1:{port}/", timeout=5)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline and server.poll() is None, log.read_text()
+                time.sleep(0.2)
+        bundle = requests.get(f"http://127.0.0.1:{port}/{name}", timeout=10)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert (listing.status_code, bundle.status_code) == (200, 200)
+    assert name in listing.text and bundle.content == b"\x00" * 4096
+    assert "Server" not in listing.headers and "Server" not in bundle.headers
+    assert name not in log.read_text() and "GET /" not in log.read_text()

@@ -42,8 +42,7 @@ def test_a_transfer_machine_with_the_client_key_fetches_a_bundle(onion_site, tmp
     port = free_port()
     with open(tmp_path / "outbox.log", "wb") as log:
         server = subprocess.Popen(
-            [console("gunicorn"), "--bind", f"{LOOPBACK}:{port}", "--workers", "1", "--threads", "2",
-             "--no-control-socket", "deploy.outbox:app"],
+            [console("gunicorn"), "-c", "deploy/outbox.conf.py", "--bind", f"{LOOPBACK}:{port}", "deploy.outbox:app"],
             cwd=ROOT, env={**env, "RESGUARDO_OUTBOX_DIR": str(outbox)}, stdout=subprocess.DEVNULL, stderr=log)
     service = tmp_path / "outbox-onion"
     common = ["--service-dir", str(service), "--control", f"{LOOPBACK}:{network.service.control_port}"]
