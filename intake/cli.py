@@ -38,6 +38,11 @@ EXIT_FILES = 5
 DEMO_NAME = "DEMO key - not for real reports"
 
 
+
+def _count(number: int, noun: str) -> str:
+    """``"1 submission"``, ``"2 submissions"``: English operator output, counted right."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
 def fail(message: str, code: int) -> None:
     """Print ``resguardo: error: message`` to stderr and exit with ``code``."""
     click.echo(f"resguardo: error: {message}", err=True)
@@ -299,7 +304,8 @@ def export(out_dir: Path, include_exported: bool) -> None:
         click.echo("nothing new to export")
     else:
         click.echo(f"bundle: {result.path}")
-        click.echo(f"{result.submissions} submissions, {result.items} items, {result.bytes} bytes")
+        click.echo(f"{_count(result.submissions, 'submission')}, {_count(result.items, 'item')}, "
+                   f"{_count(result.bytes, 'byte')}")
     for submission_id in result.damaged:
         click.echo(f"resguardo: warning: submission {submission_id} has a missing or altered blob and was not exported", err=True)
     if result.damaged:

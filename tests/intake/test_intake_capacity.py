@@ -159,4 +159,4 @@ def test_below_the_disk_floor_new_reports_wait_and_stored_ones_stay(app, monkeyp
     assert len(stored_submissions(full)) == 1
     assert all(blob.complete for blob in blobs(full))
     exported = runner(["export", "--out", str(tmp_path / "usb")])
-    assert exported.exit_code == 0 and "1 submissions" in exported.stdout
+    assert exported.exit_code == 0 and "1 submission, " in exported.stdout

@@ -135,7 +135,7 @@ def test_export_holds_back_a_damaged_blob(app, runner, tmp_path):
                            .values(data=bytes(data)))
     result = runner(["export", "--out", str(tmp_path / "usb")])
     assert result.exit_code == 1
-    assert "1 submissions" in result.output
+    assert "1 submission, " in result.output
     assert first.id in result.output
 
 
