@@ -105,10 +105,11 @@ class SecretKey:
     SIZE = 32
     kind = "x25519"
 
-    __slots__ = ("_key", "name")
+    __slots__ = ("_key", "_fingerprint", "name")
 
     def __init__(self, key: nacl.public.PrivateKey, name: str = "") -> None:
         self._key = key
+        self._fingerprint = Fingerprint.of(bytes(key.public_key))
         self.name = name
 
     @classmethod
@@ -138,8 +139,8 @@ class SecretKey:
 
     @property
     def fingerprint(self) -> Fingerprint:
-        """Fingerprint of the public half."""
-        return self.public_key.fingerprint
+        """Fingerprint of the public half (computed once)."""
+        return self._fingerprint
 
     @property
     def nacl(self) -> nacl.public.PrivateKey:

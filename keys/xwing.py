@@ -136,9 +136,13 @@ def decapsulate(seed: bytes, ciphertext: bytes) -> bytes:
     :raises XWingError: if ``ciphertext`` is not 1120 bytes or its X25519 part
         is a low-order point.
     """
+    return _decapsulate(*_expand(seed), ciphertext)
+
+
+def _decapsulate(secret_m: mlkem.MLKEM768PrivateKey, secret_x: bytes, public_x: bytes, ciphertext: bytes) -> bytes:
+    """Decaps with an already expanded secret key (see :func:`decapsulate`)."""
     if not isinstance(ciphertext, bytes) or len(ciphertext) != CIPHERTEXT_SIZE:
         raise XWingError("an X-Wing ciphertext is exactly 1120 bytes")
-    secret_m, secret_x, public_x = _expand(seed)
     ct_x = ciphertext[MLKEM_CIPHERTEXT_SIZE:]
     ss_m = secret_m.decapsulate(ciphertext[:MLKEM_CIPHERTEXT_SIZE])
     ss_x = _x25519(secret_x, ct_x)
@@ -198,17 +202,23 @@ class XWingSecretKey:
     """A reviewer's X-Wing secret key: the 32-byte seed. Never on the intake server.
 
     Same interface as :class:`keys.reviewer.SecretKey`; ``repr`` shows only
-    the fingerprint.
+    the fingerprint. The seed is expanded (SHAKE-256, ML-KEM-768 key
+    generation, X25519 base-point multiplication) once, when the object is
+    made, not at every decapsulation: a reviewer's import opens thousands of
+    envelopes with one unlocked key.
     """
 
     SIZE = SEED_SIZE
     kind = "xwing"
 
-    __slots__ = ("_seed", "_public", "name")
+    __slots__ = ("_seed", "_expanded", "_public", "_fingerprint", "name")
 
     def __init__(self, seed: bytes, name: str = "") -> None:
         self._seed = seed
-        self._public = public_key_from_seed(seed)
+        self._expanded = _expand(seed)
+        secret_m, _, public_x = self._expanded
+        self._public = secret_m.public_key().public_bytes_raw() + public_x
+        self._fingerprint = Fingerprint.of_xwing(self._public)
         self.name = name
 
     @classmethod
@@ -238,12 +248,12 @@ class XWingSecretKey:
 
     @property
     def fingerprint(self) -> Fingerprint:
-        """Fingerprint of the public half."""
-        return Fingerprint.of_xwing(self._public)
+        """Fingerprint of the public half (computed once)."""
+        return self._fingerprint
 
     def decapsulate(self, ciphertext: bytes) -> bytes:
-        """:func:`decapsulate` with this key."""
-        return decapsulate(self._seed, ciphertext)
+        """:func:`decapsulate` with this key (its seed expanded once, at construction)."""
+        return _decapsulate(*self._expanded, ciphertext)
 
     def __repr__(self) -> str:
         return f"XWingSecretKey({self.fingerprint.display()!r}, name={self.name!r})"
