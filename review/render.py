@@ -10,6 +10,7 @@ keeps the exact decrypted JSON.
 from __future__ import annotations
 
 import os
+import re
 from typing import Mapping, Sequence
 
 from .questionnaire import Registry, labelled_rows
@@ -93,11 +94,18 @@ _UNREADABLE = {
 }
 
 
+_NEEDS_WORK = re.compile("[\r" + "".join(re.escape(chr(code)) for code in _UNREADABLE) + "]")
+"""Any character :func:`readable` changes (a carriage return or one of ``_UNREADABLE``)."""
+
+
 def readable(text: object) -> str:
     """``text`` as a string safe to show: newlines normalised to ``\\n``, other
     control characters and bidi overrides replaced by U+FFFD."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
+    # str.translate is slow on non-ASCII text (Spanish); most text needs no change.
+    if not text.isascii() and _NEEDS_WORK.search(text) is None:
+        return text
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text.translate(_UNREADABLE)
 

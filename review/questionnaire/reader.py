@@ -28,12 +28,15 @@ class Schema:
 
     ``questions`` maps each question id to its object with ``choices``
     resolved (lists inlined), ``order`` lists (section object, question ids).
+    Texts looked up per language are kept (:meth:`layout`), so rendering
+    thousands of reports resolves each label once.
     """
 
     document: dict
     sha256: str
     questions: dict = field(repr=False)
     order: tuple = field(repr=False)
+    _layouts: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def id(self) -> str:
@@ -53,11 +56,36 @@ class Schema:
 
     def choice_label(self, question_id: str, code: str, language: str) -> str | None:
         """The label of ``code`` for ``question_id``, or None if this schema does not know it."""
-        question = self.questions.get(question_id)
-        for choice in (question or {}).get("choices", ()):
-            if choice["code"] == code:
-                return self.text(choice["label"], language)
-        return None
+        names = self.layout(language)[1].get(question_id)
+        return None if names is None else names.get(code)
+
+    def layout(self, language: str) -> tuple[tuple[tuple[str, str, str, str], ...], dict[str, dict[str, str]]]:
+        """The schema's texts in ``language``, resolved once and kept.
+
+        Returns ``(questions, names)``: ``questions`` is one
+        ``(section title, question id, label, kind)`` per question in form
+        order, ``files`` questions left out (the label is ``report_label``,
+        else ``label``, else the id); ``names`` maps each choice question's id
+        to ``{code: label}`` (the first choice of a code wins; a label may be
+        ``""``). Callers must not change what is returned.
+        """
+        cached = self._layouts.get(language)
+        if cached is None:
+            questions, names = [], {}
+            for section, ids in self.order:
+                title = self.text(section.get("title"), language)
+                for qid in ids:
+                    question = self.questions[qid]
+                    if question["kind"] in CHOICE_KINDS and qid not in names:
+                        codes: dict[str, str] = {}
+                        for choice in question["choices"]:
+                            codes.setdefault(choice["code"], self.text(choice.get("label"), language))
+                        names[qid] = codes
+                    if question["kind"] != "files":
+                        label = self.text(question.get("report_label") or question.get("label"), language) or qid
+                        questions.append((title, qid, label, question["kind"]))
+            cached = self._layouts.setdefault(language, (tuple(questions), names))
+        return cached
 
 
 def _need(condition: bool, what: str) -> None:

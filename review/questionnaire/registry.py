@@ -70,7 +70,8 @@ class Registry:
         """The schema ``report`` was made with, or None if it is not known here."""
         ref = report.get("questionnaire")
         if ref is None:
-            return next((s for s in self.schemas() if s.id == LEGACY_REF["id"] and s.version == LEGACY_REF["version"]), None)
+            legacy = [s for s in self._by_sha.values() if s.id == LEGACY_REF["id"] and s.version == LEGACY_REF["version"]]
+            return min(legacy, key=lambda s: s.sha256) if legacy else None
         if isinstance(ref, Mapping) and isinstance(ref.get("sha256"), str):
             return self._by_sha.get(ref["sha256"])
         return None

@@ -47,23 +47,17 @@ def labelled_rows(schema: Schema | None, answers: Mapping, language: str) -> lis
     None, every answer is an unknown one, shown under its own name.
     """
     rows: list[Row] = []
-    known: set[str] = set()
+    known: Mapping = {}
     if schema is not None:
-        for section, ids in schema.order:
-            title = schema.text(section.get("title"), language)
-            for qid in ids:
-                question = schema.questions[qid]
-                known.add(qid)
-                kind = question["kind"]
-                if kind == "files":
-                    continue
-                label = schema.text(question.get("report_label") or question.get("label"), language) or qid
-                given = _strings(answers.get(qid))
-                if kind in CHOICE_KINDS:
-                    values = tuple(schema.choice_label(qid, code, language) or code for code in given)
-                    rows.append(Row(title, qid, label, kind, given, values))
-                else:
-                    rows.append(Row(title, qid, label, kind, (), given))
+        questions, names = schema.layout(language)
+        for title, qid, label, kind in questions:
+            given = _strings(answers.get(qid))
+            if kind in CHOICE_KINDS:
+                codes = names[qid]
+                rows.append(Row(title, qid, label, kind, given, tuple(codes.get(code) or code for code in given)))
+            else:
+                rows.append(Row(title, qid, label, kind, (), given))
+        known = schema.questions
     for name, value in answers.items():
         if name not in known:
             rows.append(Row("", str(name), str(name), "", (), _strings(value)))

@@ -182,15 +182,24 @@ def _delete(connection: sqlite3.Connection, folders: Iterable[str]) -> None:
             connection.execute("DELETE FROM cases WHERE id = ?", row)
 
 
-def _insert(connection: sqlite3.Connection, pairs: Iterable[tuple[str, dict]], root: Path) -> None:
-    """Add or replace the rows of ``pairs`` in one transaction (ids assigned here,
-    so both tables are filled with one ``executemany`` each). The questionnaires
-    filed under ``root`` tell which answer means immediate danger. Each case's
-    follow-ups are read from its folder: counted, and their text searchable."""
-    pairs = list(pairs)
-    followups = {folder: case_followups(root / folder) for folder, _ in pairs}
+def folder_registry(root: Path) -> Registry:
+    """The shipped questionnaires and those filed under ``root`` (``_questionnaires/``)."""
     registry = Registry()
     registry.add_folder(root)
+    return registry
+
+
+def _insert(connection: sqlite3.Connection, pairs: Iterable[tuple[str, dict]], root: Path,
+            registry: Registry | None = None) -> None:
+    """Add or replace the rows of ``pairs`` in one transaction (ids assigned here,
+    so both tables are filled with one ``executemany`` each). The questionnaires
+    of ``registry`` (default: :func:`folder_registry` of ``root``) tell which
+    answer means immediate danger. Each case's follow-ups are read from its
+    folder: counted, and their text searchable."""
+    pairs = list(pairs)
+    followups = {folder: case_followups(root / folder) for folder, _ in pairs}
+    if registry is None:
+        registry = folder_registry(root)
     connection.execute("BEGIN")
     try:
         folders = [folder for folder, _ in pairs]
@@ -213,9 +222,11 @@ def _insert(connection: sqlite3.Connection, pairs: Iterable[tuple[str, dict]], r
         raise
 
 
-def record_cases(root: Path, pairs: list[tuple[str, dict]]) -> None:
+def record_cases(root: Path, pairs: list[tuple[str, dict]], registry: Registry | None = None) -> None:
     """Add freshly imported cases (folder name, decrypted report) to the index.
 
+    ``registry``: :func:`folder_registry` of ``root``, if the caller already
+    has it (an import records a batch at a time and reads the folder once).
     The index is a cache: if it cannot be written (damaged file), it is
     deleted and :func:`sync` rebuilds it later; the import goes on.
     """
@@ -223,7 +234,7 @@ def record_cases(root: Path, pairs: list[tuple[str, dict]]) -> None:
         return
     try:
         with opened(root) as connection:
-            _insert(connection, pairs, Path(root))
+            _insert(connection, pairs, Path(root), registry)
     except sqlite3.Error:
         with contextlib.suppress(OSError):
             (Path(root) / WORKSPACE_DIR / INDEX_FILE).unlink()
