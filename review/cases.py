@@ -19,7 +19,9 @@ Then the whole batch is made durable at once (one ``syncfs``, instead of an
 ``OUTDIR/<received_on>_<first 8 hex of the id>/`` and the output folder is
 ``fsync``-ed: a crash leaves either a complete case folder or a temporary
 one that the next run deletes, never a partial case. The case index of the
-workspace (:mod:`review.workspace.index`) learns the new cases.
+workspace (:mod:`review.workspace.index`) learns the new cases. While one
+batch is made durable, renamed and indexed, the workers already decrypt the
+next one (at most two batches are in progress).
 
 Before that, the questionnaire documents the bundle carries are filed in
 ``OUTDIR/_questionnaires/<sha256>.json`` (review.questionnaire.registry),
@@ -416,28 +418,50 @@ def import_bundle(
             raise BundleError("invalid questionnaire", str(exc), member=f"questionnaires/{sha256}.json") from exc
     save_questionnaires(root, documents)
     _sweep_incoming(root)
-    from .workspace.index import record_cases
+    from .workspace.index import folder_registry, record_cases
 
+    index_registry = folder_registry(root)  # read once, not once per batch
     importer = _Importer(bundle, identities, root, language, progress, registry)
     workers = max(1, min(WORKERS, os.cpu_count() or 1))
-    batch: list[ManifestSubmission] = []
+    unfinished: list[ManifestSubmission] = []  # staged or being staged, not yet renamed into place
+
+    def finish(batch: list[ManifestSubmission], futures: list) -> None:
+        staged = [future.result() for future in futures]  # manifest order kept
+        durable = []
+        for submission, (result, temp, report) in zip(batch, staged):
+            importer.settle(submission, result)
+            if temp is not None:
+                durable.append((result, temp, report, submission))
+        record_cases(root, importer.commit(durable), index_registry)
+        record_followups(root, importer)
+        del unfinished[: len(batch)]
+        for result, _, _ in staged:
+            summary.results.append(result)
+            if on_result:
+                on_result(result)
+
     try:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="review-import") as pool:
-            for batch in _batches(bundle.manifest.submissions):
-                staged = list(pool.map(importer.stage, batch))  # manifest order kept
-                durable = []
-                for submission, (result, temp, report) in zip(batch, staged):
-                    importer.settle(submission, result)
-                    if temp is not None:
-                        durable.append((result, temp, report, submission))
-                record_cases(root, importer.commit(durable))
-                record_followups(root, importer)
-                for result, _, _ in staged:
-                    summary.results.append(result)
-                    if on_result:
-                        on_result(result)
+            in_flight: list = []
+            try:
+                for batch in _batches(bundle.manifest.submissions):
+                    # The workers decrypt this batch while the previous one is made
+                    # durable, renamed and indexed here (its syncfs overlaps their work).
+                    in_flight.append((batch, [pool.submit(importer.stage, s) for s in batch]))
+                    unfinished.extend(batch)
+                    if len(in_flight) == 2:
+                        finish(*in_flight[0])
+                        in_flight.pop(0)
+                while in_flight:
+                    finish(*in_flight[0])
+                    in_flight.pop(0)
+            except BaseException:
+                for _, futures in in_flight:
+                    for future in futures:
+                        future.cancel()
+                raise
     except BaseException:
-        for submission in batch:  # no plaintext of an unfinished batch stays behind
+        for submission in unfinished:  # no plaintext of an unfinished batch stays behind
             fsutil.remove_tree(root / f"{INCOMING}{submission.id}")
         raise
     finally:
