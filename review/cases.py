@@ -204,7 +204,7 @@ class _Importer:
 
     def _target(self, submission: ManifestSubmission) -> str:
         for name in case_names(submission):
-            if name not in self.names and not os.path.lexists(self.root / name):
+            if name not in self.names and not _lexists_at(self.root_fd, name):
                 return name
         raise FileExistsError(errno.EEXIST, "a case folder with this name already exists", str(self.root / name))
 
@@ -333,6 +333,15 @@ class _Importer:
         return done
 
 
+def _lexists_at(dir_fd: int, name: str) -> bool:
+    """True if ``name`` exists in the folder ``dir_fd`` (a link too, never followed)."""
+    try:
+        os.lstat(name, dir_fd=dir_fd)
+    except FileNotFoundError:
+        return False
+    return True
+
+
 def _sweep_incoming(root: Path) -> None:
     """Delete temporary folders a crashed run left (never complete cases)."""
     with os.scandir(root) as entries:
@@ -425,8 +434,11 @@ def import_bundle(
     workers = max(1, min(WORKERS, os.cpu_count() or 1))
     unfinished: list[ManifestSubmission] = []  # staged or being staged, not yet renamed into place
 
+    def stage_all(submissions: list[ManifestSubmission]) -> list:
+        return [importer.stage(submission) for submission in submissions]
+
     def finish(batch: list[ManifestSubmission], futures: list) -> None:
-        staged = [future.result() for future in futures]  # manifest order kept
+        staged = [staged for future in futures for staged in future.result()]  # manifest order kept
         durable = []
         for submission, (result, temp, report) in zip(batch, staged):
             importer.settle(submission, result)
@@ -447,7 +459,9 @@ def import_bundle(
                 for batch in _batches(bundle.manifest.submissions):
                     # The workers decrypt this batch while the previous one is made
                     # durable, renamed and indexed here (its syncfs overlaps their work).
-                    in_flight.append((batch, [pool.submit(importer.stage, s) for s in batch]))
+                    step = -(-len(batch) // (4 * workers))  # a few jobs per worker, not one per submission
+                    in_flight.append((batch, [pool.submit(stage_all, batch[start:start + step])
+                                              for start in range(0, len(batch), step)]))
                     unfinished.extend(batch)
                     if len(in_flight) == 2:
                         finish(*in_flight[0])

@@ -37,7 +37,7 @@ def check_component(name: str) -> None:
 
     :raises ValueError: for ``""``, ``.``, ``..``, or a name with ``/``, ``\\`` or NUL.
     """
-    if name in ("", ".", "..") or any(ch in name for ch in "/\\\x00"):
+    if name in ("", ".", "..") or "/" in name or "\\" in name or "\x00" in name:
         raise ValueError(f"not a single path component: {name!r}")
 
 

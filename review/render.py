@@ -9,6 +9,7 @@ keeps the exact decrypted JSON.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from typing import Mapping, Sequence
@@ -110,14 +111,20 @@ def readable(text: object) -> str:
     return text.translate(_UNREADABLE)
 
 
+_schema_text = functools.lru_cache(maxsize=4096)(readable)
+""":func:`readable` for section titles and labels, which repeat in every report."""
+
+
 def _value(value: object, empty: str) -> str:
     """``value`` (a string or a list of them) readable, or ``empty``."""
     values = value if isinstance(value, (list, tuple)) else [value]
-    text = ", ".join(readable(v) for v in values).strip()
+    text = ", ".join([readable(v) for v in values]).strip()
     return text if text else empty
 
 
 def _entry(label: str, value: str) -> list[str]:
+    if "\n" not in value:
+        return [f"{label}: {value}"]
     lines = value.split("\n")
     out = [f"{label}: {lines[0]}"]
     out.extend(f"    {line}" if line else "" for line in lines[1:])
@@ -161,12 +168,13 @@ def render_report(
         shown = f"{ref.get('id')} v{ref.get('version')} ({labels['unknown_questionnaire']})"
         lines += _entry(labels["questionnaire"], readable(shown))
     heading = None
+    empty = labels["empty"]
     for row in labelled_rows(schema, fields, language):
-        title = readable(row.section) or labels["other_fields"]
+        title = _schema_text(row.section) or labels["other_fields"]
         if title != heading:
             lines += ["", title, "-" * len(title)]
             heading = title
-        lines += _entry(readable(row.label), _value(row.values, labels["empty"]))
+        lines += _entry(_schema_text(row.label), _value(row.values, empty))
     lines += ["", labels["attachments"], "-" * len(labels["attachments"])]
     if not saved:
         lines.append(labels["no_attachments"])

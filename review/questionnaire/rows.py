@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from .reader import CHOICE_KINDS, Schema
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One answer ready to show.
 
     ``section``: the section's title ("" for answers the schema does not
