@@ -172,7 +172,7 @@ def bench_queries(root: Path) -> list[tuple[str, float]]:
         ("list (first page, by urgency)", Filters()),
         ("list (all rows, by urgency)", None),
         ("full-text search", Filters(text="mineria")),
-        ("filter (type + region + dates)", Filters(incident_type="threats", region="cusco",
+        ("filter (type + region + dates)", Filters(incident_type="online_harassment", region="puno",
                                                    received_from="2026-03-01", received_to="2026-09-30")),
     ):
         start = time.perf_counter()
