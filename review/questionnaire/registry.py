@@ -28,6 +28,7 @@ class Registry:
 
     def __init__(self, documents: Iterable[bytes] = ()) -> None:
         self._by_sha: dict[str, Schema] = {}
+        self._legacy: list[Schema | None] = []  # for_report's answer for reports naming none, once found
         for path in sorted(BUILTIN.glob("*.json")):
             self.add(path.read_bytes())
         for data in documents:
@@ -40,6 +41,7 @@ class Registry:
         """
         schema = parse_schema(data, sha256)
         self._by_sha.setdefault(schema.sha256, schema)
+        self._legacy.clear()
         return self._by_sha[schema.sha256]
 
     def add_folder(self, outdir: str | Path) -> list[str]:
@@ -70,8 +72,11 @@ class Registry:
         """The schema ``report`` was made with, or None if it is not known here."""
         ref = report.get("questionnaire")
         if ref is None:
-            legacy = [s for s in self._by_sha.values() if s.id == LEGACY_REF["id"] and s.version == LEGACY_REF["version"]]
-            return min(legacy, key=lambda s: s.sha256) if legacy else None
+            if not self._legacy:
+                legacy = [s for s in self._by_sha.values()
+                          if s.id == LEGACY_REF["id"] and s.version == LEGACY_REF["version"]]
+                self._legacy.append(min(legacy, key=lambda s: s.sha256) if legacy else None)
+            return self._legacy[0]
         if isinstance(ref, Mapping) and isinstance(ref.get("sha256"), str):
             return self._by_sha.get(ref["sha256"])
         return None
