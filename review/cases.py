@@ -170,14 +170,17 @@ class _Importer:
         self._progress = progress
         self.root_fd = fsutil.open_dir(root)
         self.names = set(os.listdir(self.root_fd))
+        self._by_suffix: dict[str, list[str]] | None = None  # names by the part after their last "_"
         self.followed_up: set[str] = set()  # case folders a follow-up was filed in (not yet re-indexed)
-        self.failed_ids = self._failed_ids()
+        self.failed_ids = self._listing(FAILED_DIR)
+        self.markers = self._listing(followups.MARKERS_DIR)  # follow-ups filed by earlier runs
 
     def close(self) -> None:
         os.close(self.root_fd)
 
-    def _failed_ids(self) -> set[str]:
-        path = self.root / FAILED_DIR
+    def _listing(self, folder: str) -> set[str]:
+        """The names in ``root/folder`` (a real folder) that do not start with a dot."""
+        path = self.root / folder
         try:
             if stat.S_ISDIR(os.lstat(path).st_mode):
                 return {name for name in os.listdir(path) if not name.startswith(".")}
@@ -190,7 +193,7 @@ class _Importer:
             self._progress(nbytes)
 
     def existing(self, submission: ManifestSubmission) -> Path | None:
-        filed = followups.marker(self.root, submission.id)
+        filed = followups.marker(self.root, submission.id) if submission.id in self.markers else None
         if filed is not None:
             report = read_case_report(filed)
             if report is not None and report.get("submission_id") == submission.id:
@@ -274,8 +277,19 @@ class _Importer:
             keep_failed(self.bundle, submission, self.root, result)
             self.failed_ids.add(submission.id)
 
+    def _add_name(self, name: str) -> None:
+        self.names.add(name)
+        if self._by_suffix is not None:
+            self._by_suffix.setdefault(name.rpartition("_")[2], []).append(name)
+
     def _original_case(self, original: str) -> str | None:
-        for name in sorted(self.names):
+        if self._by_suffix is None:  # built once, at the first follow-up (not a scan per follow-up)
+            self._by_suffix = {}
+            for name in self.names:
+                self._by_suffix.setdefault(name.rpartition("_")[2], []).append(name)
+        candidates = [name for suffix in {original[:8], original} for name in self._by_suffix.get(suffix, ())
+                      if "_" in name]
+        for name in sorted(candidates):
             if name.endswith("_" + original[:8]) or name.endswith("_" + original):
                 report = read_case_report(self.root / name)
                 if report is not None and report.get("submission_id") == original:
@@ -325,7 +339,7 @@ class _Importer:
                 continue
             target = self._target(submission)
             os.rename(temp, target, src_dir_fd=self.root_fd, dst_dir_fd=self.root_fd)
-            self.names.add(target)
+            self._add_name(target)
             result.case_dir = self.root / target
             self.forget_failure(submission)
             done.append((target, report))
