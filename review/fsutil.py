@@ -164,9 +164,16 @@ def create_at(dir_fd: int, name: str) -> BinaryIO:
 
 
 def write_at(dir_fd: int, name: str, data: bytes) -> None:
-    """Create ``name`` in the folder ``dir_fd`` holding ``data`` (see :func:`create_at`)."""
-    with create_at(dir_fd, name) as handle:
-        handle.write(data)
+    """Create ``name`` in the folder ``dir_fd`` holding ``data`` (as :func:`create_at`,
+    written straight to the descriptor)."""
+    check_component(name)
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, FILE_MODE, dir_fd=dir_fd)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def sync_filesystem(path: Path) -> None:
