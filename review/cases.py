@@ -207,7 +207,7 @@ class _Importer:
 
     def _target(self, submission: ManifestSubmission) -> str:
         for name in case_names(submission):
-            if name not in self.names and not _lexists_at(self.root_fd, name):
+            if name not in self.names and not fsutil.lexists_at(self.root_fd, name):
                 return name
         raise FileExistsError(errno.EEXIST, "a case folder with this name already exists", str(self.root / name))
 
@@ -345,15 +345,6 @@ class _Importer:
             done.append((target, report))
         os.fsync(self.root_fd)
         return done
-
-
-def _lexists_at(dir_fd: int, name: str) -> bool:
-    """True if ``name`` exists in the folder ``dir_fd`` (a link too, never followed)."""
-    try:
-        os.lstat(name, dir_fd=dir_fd)
-    except FileNotFoundError:
-        return False
-    return True
 
 
 def _sweep_incoming(root: Path) -> None:

@@ -137,6 +137,18 @@ def open_dir(name: str | Path, dir_fd: int | None = None) -> int:
     return os.open(name, flags, dir_fd=dir_fd)
 
 
+def lexists_at(dir_fd: int, name: str) -> bool:
+    """True if ``name`` exists in the folder ``dir_fd`` (a link too, never followed).
+
+    :raises OSError: for an error other than "no such file".
+    """
+    try:
+        os.lstat(name, dir_fd=dir_fd)
+    except FileNotFoundError:
+        return False
+    return True
+
+
 def make_dir_at(dir_fd: int, name: str) -> int:
     """Create folder ``name`` (0700) inside the folder ``dir_fd`` and return its
     descriptor. ``name`` must be one component; an existing name (a link too) fails.
