@@ -25,7 +25,7 @@ from .. import submission as shared
 from ..sealing import SealedUpload, blob_store, request_recipients, track
 from .cases import find_case, open_case, original_submission
 from .receipts import reply_to, reporter_key
-from .views import _busy, _bucket, _derive, _page, bp, worker_url
+from .views import _busy, _bucket, _derive, _page, bp, form_page
 
 MESSAGE_MAX = 100_000
 EMPTY_TITLE = _l("Nothing to add")
@@ -45,7 +45,7 @@ def follow_up():
     receipt, lookup_key = _derive(request.form.get("receipt", ""))
     case = find_case(lookup_key)
     if case is None or receipt is None:
-        return _page("checkback/form.html", not_found=True, worker=worker_url())
+        return form_page(not_found=True)
     message = _clean(request.form.get("message", ""))[:MESSAGE_MAX]
     uploads = [
         storage.stream for storage in request.files.getlist("attachments")

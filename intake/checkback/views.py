@@ -7,9 +7,14 @@ GET      /checkback            the form: type your receipt
 POST     /checkback            the case's status and decrypted replies, or the
                                one "no report matches" page (form field ``receipt``)
 POST     /checkback/lookup     JSON for the browser: body ``{"lookup_key": <64 hex>}``
-                               -> ``{"found": true, "status", "days", "replies":
-                               [{"id", "envelope": <base64>}]}`` or ``{"found": false}``
+                               -> ``{"found": true, "status", "days", "submissions",
+                               "follow_up_to", "replies": [{"id", "envelope":
+                               <base64>}]}`` or ``{"found": false}``
 =======  ====================  ==================================================
+
+A follow-up sealed in the browser is stored by ``POST /upload/submit`` with
+``"follow_up": true`` and the lookup key; it is let in by the same check as
+``/checkback/lookup`` (:func:`browser_case`, see :mod:`.browser_followup`).
 
 Every wrong receipt (malformed, one word off, unknown) gets the same page,
 byte for byte but for the CSRF token, after the same work: a malformed
@@ -33,7 +38,9 @@ from flask_babel import lazy_gettext as _l
 import keys
 
 from .. import errors
-from .cases import Status, case_status, find_case
+from ..models import Case
+from ..sealing import request_recipients
+from .cases import Status, case_status, find_case, original_submission
 from .limiter import TokenBucket
 from .receipts import reporter_key
 
@@ -66,8 +73,8 @@ def _bucket() -> TokenBucket:
     return current_app.extensions["resguardo.checkback_bucket"]
 
 
-def _busy():
-    if request.is_json or request.path.endswith("/lookup"):
+def _busy(as_json: bool = False):
+    if as_json or request.is_json or request.path.endswith("/lookup"):
         return jsonify({"error": str(BUSY_MESSAGE), "title": str(BUSY_TITLE), "code": "busy"}), 503
     return errors.render_error(503, BUSY_TITLE, BUSY_MESSAGE)
 
@@ -76,6 +83,42 @@ def _page(template: str, code: int = 200, **context):
     response = make_response(render_template(template, **context), code)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def form_page(**context):
+    """The check-back form (``not_found=True``: with the "no report matches" notice).
+
+    It carries what the browser needs to seal a follow-up itself: the seal
+    worker (``worker_url()`` in the template) and the reviewers' public keys
+    with their fingerprints (``follow_up_keys``).
+    """
+    keys_shown = [
+        {"fingerprint": key.fingerprint.display(), "public_key": base64.b64encode(key.raw).decode("ascii")}
+        for key in request_recipients()
+    ]
+    return _page("checkback/form.html", worker=worker_url(), follow_up_keys=keys_shown, **context)
+
+
+def browser_case(raw: object) -> Case | None:
+    """The case of a browser-sent lookup key (64 lower-case hex), or None; constant work.
+
+    The caller has taken a token from the bucket. A malformed key is replaced
+    by the dummy receipt's lookup key, derived and read like any other, so a
+    malformed, near-miss or unknown key all cost one derivation and one
+    primary-key read and all get None.
+    """
+    if isinstance(raw, str) and _HEX64.match(raw):
+        lookup_key = bytes.fromhex(raw)
+    else:
+        lookup_key = keys.Receipt.parse(DUMMY_RECEIPT).lookup_key()
+        raw = None
+    case = find_case(lookup_key)
+    return None if raw is None else case
+
+
+def not_found_json():
+    """The one JSON answer of every wrong lookup key: 200 ``{"found": false}``."""
+    return jsonify({"found": False})
 
 
 def _derive(text: str) -> tuple[keys.Receipt | None, bytes]:
@@ -125,7 +168,7 @@ def open_replies(status: Status, secret: keys.XWingSecretKey) -> list[dict]:
 @bp.get("")
 def form():
     """The check-back form (works without JavaScript)."""
-    return _page("checkback/form.html", worker=worker_url())
+    return form_page()
 
 
 @bp.post("")
@@ -136,7 +179,7 @@ def check():
     receipt, lookup_key = _derive(request.form.get("receipt", ""))
     case = find_case(lookup_key)
     if case is None or receipt is None:
-        return _page("checkback/form.html", not_found=True, worker=worker_url())
+        return form_page(not_found=True)
     status = case_status(case)
     replies = open_replies(status, reporter_key(receipt))
     return _page("checkback/status.html", status=status, replies=replies, receipt=str(receipt))
@@ -148,15 +191,9 @@ def lookup():
     if not _bucket().take():
         return _busy()
     body = request.get_json(silent=True)
-    raw = body.get("lookup_key") if isinstance(body, dict) else None
-    if isinstance(raw, str) and _HEX64.match(raw):
-        lookup_key = bytes.fromhex(raw)
-    else:
-        lookup_key = keys.Receipt.parse(DUMMY_RECEIPT).lookup_key()
-        raw = None
-    case = find_case(lookup_key)
-    if case is None or raw is None:
-        return jsonify({"found": False})
+    case = browser_case(body.get("lookup_key") if isinstance(body, dict) else None)
+    if case is None:
+        return not_found_json()
     status = case_status(case)
     days = {
         "received": status.received_on.isoformat(),
@@ -167,7 +204,8 @@ def lookup():
         {"id": reply.id, "envelope": base64.b64encode(reply.envelope).decode("ascii")}
         for reply in status.replies
     ]
-    return jsonify({"found": True, "status": status.state, "days": days, "submissions": status.submissions, "replies": replies})
+    return jsonify({"found": True, "status": status.state, "days": days, "submissions": status.submissions,
+                    "follow_up_to": original_submission(case.lookup), "replies": replies})
 
 
 def init_app(app) -> None:

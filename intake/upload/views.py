@@ -25,7 +25,11 @@ POST     /upload/submit               201 ``{"location"}`` for body ``{"report":
                                       "attachments": [<id>, ...], "lookup_key": <64 hex,
                                       optional: the receipt's, opens the case>}``: stored;
                                       idempotent (a repeat after a lost answer gets
-                                      the same 201 and stores nothing)
+                                      the same 201 and stores nothing). With
+                                      ``"follow_up": true`` the submission joins the case
+                                      of ``lookup_key`` instead; a wrong key gets 200
+                                      ``{"found": false}`` and stores nothing
+                                      (:mod:`intake.checkback.browser_followup`)
 =======  ===========================  ===============================================
 
 Errors are ``{"error": <localized message>, "title": <localized title>,
@@ -50,6 +54,7 @@ from .. import submission as shared
 from ..models import Item, UploadSession
 from ..sealing import blob_store, request_recipients, track
 from ..storage import is_id, new_id
+from ..checkback import browser_followup
 from ..checkback.cases import case_lookup, open_case
 from . import sessions
 from .checks import MAX_PIECE_BYTES, Refused, check_complete, check_piece, declared_size_ok, total_content_floor
@@ -214,8 +219,18 @@ def submit():
     browser sends the same body again; when that report is already stored
     (:func:`_already_stored`) the answer is the same 201 and nothing else
     happens, so a retry never makes a duplicate.
+
+    A follow-up (``"follow_up": true``) is first let in by its lookup key
+    (:func:`intake.checkback.browser_followup.authorise`, before anything
+    else), then stored the same way and added to its case in the same
+    transaction.
     """
     body = request.get_json(silent=True)
+    follow_up = None
+    if browser_followup.requested(body):
+        follow_up = browser_followup.authorise(body, _drop_uploads)
+        if not isinstance(follow_up, browser_followup.Target):
+            return follow_up
     if isinstance(body, dict) and _already_stored(body.get("report"), body.get("attachments", [])):
         sessions.end()
         return jsonify({"location": url_for("report.received")}), 201
@@ -248,7 +263,9 @@ def submit():
     def close_session(db_session) -> None:
         # Its other unfinished uploads go with it (ON DELETE CASCADE).
         db_session.execute(delete(UploadSession).where(UploadSession.key == state.key))
-        if lookup is not None:
+        if follow_up is not None:
+            browser_followup.join(db_session, follow_up, state.submission_id)
+        elif lookup is not None:
             open_case(db_session, lookup, state.submission_id)
 
     try:
@@ -262,6 +279,15 @@ def submit():
         return _refused("unknown")
     sessions.end()
     return jsonify({"location": url_for("report.received")}), 201
+
+
+def _drop_uploads() -> None:
+    """Delete this browser's upload session and its unfinished uploads (nothing of it is kept)."""
+    state = sessions.current()
+    if state is not None:
+        with current_app.extensions["resguardo.engine"].begin() as connection:
+            sessions.forget(connection, state.key)
+    sessions.end()
 
 
 def _already_stored(report_id: object, attachment_ids: object) -> bool:
