@@ -6,7 +6,8 @@ the reply_to key read in each decrypted report) and ``review ack`` ->
 by ``review keygen --signing``) -> ``resguardo import-return`` ->
 check back with the receipt shows the exact reply and "read" (JavaScript
 off through the form; in Chromium with JavaScript on) -> follow-up with a
-file from the check-back page -> export -> ``review import`` files it in the
+file from the check-back page, sealed in Chromium (no request body holds the
+receipt, the follow-up's text or the file's bytes) -> export -> ``review import`` files it in the
 original report's case folder (``followups/01``) -> the acknowledged submissions' rows and chunks are gone. Canary scans (report
 text, reply text, receipts) of the data directory, the server's temp
 directory and its logs find nothing.
@@ -176,13 +177,27 @@ def test_the_whole_loop(tmp_path, reviewer):
             assert receipts["js"].encode() not in posted[0][1]
             assert replies["js"].encode() not in b"".join(body for _, body in bodies)
 
-            # Follow-up with a file from the check-back page.
+            # Follow-up with a file from the check-back page, sealed in the browser: the
+            # server gets envelopes and the lookup key, never the receipt, the text or the file.
+            page.wait_for_selector("#follow-up-form[data-sealing=browser]", state="attached", timeout=180_000)
             page.fill("#message", f"CANARY-{run}-FOLLOWUP-text")
             path = tmp_path / "foto.jpg"
             path.write_bytes(file_canary)
             page.set_input_files("#attachments", [str(path)])
+            bodies.clear()
             page.click("#follow-up-form button[type=submit]")
-            page.wait_for_selector("text=Recibimos su mensaje", timeout=120_000)
+            page.wait_for_selector("#follow-up-done >> text=Recibimos su mensaje", timeout=180_000)
+            assert page.url == url + "/checkback"
+            sent = [(where, body) for where, body in bodies if body]
+            assert url + "/checkback/follow-up" not in [where for where, _ in bodies]
+            assert [where for where, _ in sent][-1] == url + "/upload/submit"
+            submit_body = json.loads(sent[-1][1])
+            assert submit_body["follow_up"] is True
+            assert submit_body["lookup_key"] == keys.Receipt.parse(receipts["js"]).lookup_key().hex()
+            every_body = b"".join(body for _, body in bodies)
+            for secret in (receipts["js"].encode(), f"CANARY-{run}-FOLLOWUP-text".encode(), file_canary[:64],
+                           f"CANARY-{run}-FOLLOWUP-FILE".encode()):
+                assert secret not in every_body
             context.close()
         finally:
             browser.close()
@@ -190,6 +205,7 @@ def test_the_whole_loop(tmp_path, reviewer):
         second = _bundle_reports(_export(env, tmp_path / "usb2"), reviewer)
         [(followup_id, followup)] = second.items()
         assert followup["follow_up_to"] == by_kind["js"]
+        assert followup["sealed_by"] == "browser"
         assert followup["reply_to"] == first[by_kind["js"]]["reply_to"]
         assert followup["fields"]["description"] == f"CANARY-{run}-FOLLOWUP-text"
         _review(["import", str(sorted((tmp_path / "usb2").glob("*.tar"))[-1]), "--key", str(reviewer.secret_file),

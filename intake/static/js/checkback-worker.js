@@ -7,8 +7,10 @@
  *   page -> worker  {type: 'derive', id, text}
  *   worker -> page  {type: 'derived', id, lookupKey: <64 hex> | null}   null: not a receipt
  *   page -> worker  {type: 'open', id, text, envelopes: [<base64>], submissions: [<32 hex>]}
- *   worker -> page  {type: 'opened', id, replies: [{language, written_on, text}]}
- *                   (a reply that fails any check is left out, as the server does)
+ *   worker -> page  {type: 'opened', id, replies: [{language, written_on, text}], publicKey}
+ *                   (a reply that fails any check is left out, as the server does;
+ *                   publicKey: base64 of the reporter's 1216-byte X-Wing public key, the
+ *                   "reply_to" a follow-up sealed in the browser carries; null: not a receipt)
  *   worker -> page  {type: 'ready'} once; {type: 'error', id, message} on failure
  *
  * Loads the vendored libsodium, envelope.js, envelope2.js, envelope-reader.js,
@@ -41,6 +43,7 @@ function keysOf(receipts, text) {
   }
 }
 
+/** The opened replies and the reporter's public key (base64), for one derived receipt. */
 function openReplies(derived, envelopes, submissions) {
   const pair = sodium.crypto_kem_xwing_seed_keypair(derived.reporterSeed);
   const identity = [{ publicKey: pair.publicKey, secretKey: derived.reporterSeed }];
@@ -58,7 +61,7 @@ function openReplies(derived, envelopes, submissions) {
     }
   }
   sodium.memzero(pair.privateKey);
-  return shown;
+  return { replies: shown, publicKey: sodium.to_base64(pair.publicKey, sodium.base64_variants.ORIGINAL) };
 }
 
 self.onmessage = async (event) => {
@@ -70,8 +73,10 @@ self.onmessage = async (event) => {
       self.postMessage({ type: 'derived', id: message.id, lookupKey: derived ? sodium.to_hex(derived.lookupKey) : null });
     } else if (message.type === 'open') {
       const derived = keysOf(receipts, String(message.text || ''));
-      const replies = derived ? openReplies(derived, message.envelopes || [], message.submissions || []) : [];
-      self.postMessage({ type: 'opened', id: message.id, replies });
+      const opened = derived ? openReplies(derived, message.envelopes || [], message.submissions || [])
+        : { replies: [], publicKey: null };
+      if (derived) sodium.memzero(derived.reporterSeed);
+      self.postMessage({ type: 'opened', id: message.id, replies: opened.replies, publicKey: opened.publicKey });
     }
   } catch (error) {
     self.postMessage({ type: 'error', id: message.id, message: String(error && error.message) });

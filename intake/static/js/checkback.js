@@ -9,8 +9,12 @@
  * shows the status in words and the replies (as text, never markup), with
  * every string taken from the page (#checkback-strings, translated by the
  * server). If the worker never becomes ready the plain form keeps working.
- * Follow-ups use the page's follow-up form, which the site seals on arrival
- * (the receipt is sent with it, as without JavaScript).
+ * Follow-ups: once the case is found, the page's follow-up section (#follow-up)
+ * is shown and handed the case in a 'resguardo:case' event ({text, lookupKey,
+ * publicKey, followUpTo}); followup.js seals the follow-up in the browser and
+ * sends only the lookup key. Only when followup.js is not running on the page
+ * (#follow-up without data-enhanced) is the receipt put into the plain form,
+ * which the site then seals on arrival, as without JavaScript.
  */
 (function () {
   'use strict';
@@ -134,9 +138,15 @@
         });
         replies = opened.replies;
         form.dataset.checked = 'browser';
-        // Follow-ups go through the site's form, sealed by the site as they arrive (with the receipt).
         const more = document.getElementById('follow-up');
-        more.querySelector('input[name=receipt]').value = text;
+        if (more.dataset.enhanced === 'browser') {
+          // followup.js seals follow-ups here and sends the lookup key, never the receipt.
+          more.dispatchEvent(new CustomEvent('resguardo:case', {
+            detail: { text, lookupKey, publicKey: opened.publicKey, followUpTo: answer.follow_up_to || null },
+          }));
+        } else {
+          more.querySelector('input[name=receipt]').value = text; // the plain form, sealed by the site
+        }
         more.hidden = false;
       }
       show(answer, replies);
