@@ -4,7 +4,8 @@
 #   bash scripts/test.sh [pytest arguments]
 #
 # As root on Debian it installs the system packages the tests use (tor,
-# chromium, postgresql, nodejs, haproxy, patroni with python3-pysyncobj);
+# chromium, postgresql, nodejs, haproxy, patroni with python3-pysyncobj,
+# onionbalance);
 # otherwise those must already be there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,8 @@ command -v pdftoppm >/dev/null 2>&1 || need="$need poppler-utils"
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need="$need haproxy"
 command -v patroni >/dev/null 2>&1 || need="$need patroni"
 /usr/bin/python3 -c 'import pysyncobj' >/dev/null 2>&1 || need="$need python3-pysyncobj"
+# tests/tor: tier 3's Onionbalance (Debian's, run by the system Python with its stem)
+[ -x /usr/sbin/onionbalance ] || need="$need onionbalance"
 # review stats --pdf: WeasyPrint draws with Pango and HarfBuzz; charts and PDF need a font.
 ls /usr/lib/*/libpango-1.0.so.0 >/dev/null 2>&1 || need="$need libpango-1.0-0"
 ls /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1 || need="$need libpangoft2-1.0-0"

@@ -5,7 +5,10 @@ Recipe (measured on Debian's tor 0.4.9): every node runs ``TestingTorNetwork 1``
 and lists the three authorities with ``DirAuthority`` lines whose ``v3ident``
 comes from the tor-gencert certificate and whose relay fingerprint comes from
 ``tor --list-fingerprint``; authorities vote fast (initial voting interval 5 s,
-vote/dist delays 2 s), otherwise the first consensus takes minutes. Relays
+vote/dist delays 2 s), otherwise the first consensus takes minutes, then every
+20 s: Onionbalance's ``--is-testnet`` mode assumes that interval (chutney's) when it
+derives the time period and the blinded key, so any other interval puts its
+frontend descriptor where no client looks. Relays
 need no DirPort. A client's first request reaches the onion service 10-40 s
 after start. Used by tests/tor/conftest.py, one network per test session.
 """
@@ -52,6 +55,7 @@ class TorNode:
     control_port: int | None = None
     socks_port: int | None = None
     metrics_port: int | None = None
+    fingerprint: str | None = None  # relay identity (authorities and relays)
     proc: subprocess.Popen | None = field(default=None, repr=False)
 
     @property
@@ -110,6 +114,12 @@ class TorNetwork:
         self._build_authorities(n_authorities)
         for i in range(n_relays):
             self.relays.append(self._relay(f"relay{i}"))
+        # Every relay an HSDir from the start: Onionbalance 0.2.2 loops forever building
+        # its hash ring when no more than 4 HSDirs are listed (hs_v3/hashring.py), and a
+        # relay otherwise waits for the Stable flag before it gets HSDir.
+        hsdirs = ",".join(node.fingerprint for node in [*self.authorities, *self.relays])
+        for node in self.authorities:
+            node.lines.append(f"TestingDirAuthVoteHSDir {hsdirs}")
         self.service = self._endpoint("service", socks=False)
         self.client = self._endpoint("client", socks=True)
         self.started_at: float | None = None
@@ -136,6 +146,15 @@ class TorNetwork:
         datadir.mkdir(mode=0o700, parents=True)
         return TorNode(name, datadir, [])
 
+    def _fingerprint(self, node: TorNode) -> str:
+        """Make ``node``'s relay identity key now and return its fingerprint (40 hex)."""
+        _run(["tor", "--defaults-torrc", str(self.empty), "-f", str(self.empty),
+              "--list-fingerprint",
+              "--DataDirectory", str(node.datadir), "--ORPort", f"{LOOPBACK}:{node.or_port}",
+              "--Nickname", node.name, "--Log", "err stderr"])
+        node.fingerprint = (node.datadir / "fingerprint").read_text().split()[1]
+        return node.fingerprint
+
     def _build_authorities(self, count: int) -> None:
         pending = []
         for i in range(count):
@@ -154,11 +173,7 @@ class TorNetwork:
             cert = (keys / "authority_certificate").read_text()
             v3ident = next(line.split()[1] for line in cert.splitlines()
                            if line.startswith("fingerprint "))
-            _run(["tor", "--defaults-torrc", str(self.empty), "-f", str(self.empty),
-                  "--list-fingerprint",
-                  "--DataDirectory", str(node.datadir), "--ORPort", f"{LOOPBACK}:{node.or_port}",
-                  "--Nickname", node.name, "--Log", "err stderr"])
-            fpr = (node.datadir / "fingerprint").read_text().split()[1]
+            fpr = self._fingerprint(node)
             self.dir_lines.append(
                 f"DirAuthority {node.name} orport={node.or_port} no-v2 v3ident={v3ident} "
                 f"{LOOPBACK}:{node.dir_port} {fpr}"
@@ -177,7 +192,7 @@ class TorNetwork:
                 "ContactInfo auth@localhost",
                 "ExitPolicy reject *:*",
                 "TestingV3AuthInitialVotingInterval 5",
-                "V3AuthVotingInterval 10",
+                "V3AuthVotingInterval 20",  # Onionbalance --is-testnet assumes 20 (see above)
                 "TestingV3AuthInitialVoteDelay 2",
                 "TestingV3AuthInitialDistDelay 2",
                 "V3AuthVoteDelay 2",
@@ -188,6 +203,7 @@ class TorNetwork:
     def _relay(self, name: str) -> TorNode:
         node = self._node(name)
         node.or_port = free_port()
+        self._fingerprint(node)
         node.lines = [
             *self._common(node),
             f"Nickname {name}",
