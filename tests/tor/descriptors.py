@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import queue
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import stem
@@ -30,11 +30,11 @@ from tornet import LOOPBACK
 
 @dataclass(frozen=True)
 class Descriptor:
-    """One fetched descriptor: its revision counter and decrypted second layer."""
+    """One fetched descriptor: its revision counter and decrypted second layer (plaintext)."""
 
     service_id: str
     revision_counter: int
-    inner_text: str
+    inner_text: str = field(repr=False)  # failure messages name the keys, not the whole layer
     intro_auth_keys: frozenset[str]  # base64 of each introduction point's certified auth key
 
     @property
