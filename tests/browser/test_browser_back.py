@@ -1,7 +1,7 @@
 """After "received", the Back button must not bring the report back (a shared device).
 
-JavaScript off (Tor Browser "Safest"): the form is sent, the browser lands on
-/received, the reporter presses Back. Chromium restores a form's fields from
+JavaScript off (Tor Browser "Safest"): the form is sent, the POST answers with
+the receipt page itself, the reporter presses Back. Chromium restores a form's fields from
 session history unless the page forbids it (``autocomplete="off"``) and keeps
 whole pages in its back/forward cache unless they are ``no-store``.
 """
@@ -29,8 +29,9 @@ def test_back_after_received_shows_an_empty_form(tmp_path, reviewer):
             page.goto(url + "/")
             page.fill("#description", "lo que pasó " + secret)
             page.fill("#contact", "contacto " + secret)
-            with page.expect_navigation(url="**/received"):
+            with page.expect_navigation(url="**/submit"):
                 page.click("#send-report")
+            assert page.locator("#receipt-words").count() == 1
             answer = page.go_back()
             assert page.url.rstrip("/") == url
             assert answer is None or answer.headers.get("cache-control") == "no-store"
