@@ -231,10 +231,13 @@ def displayable(text: object) -> str:
     as a :class:`rich.text.Text` (see :func:`literal`).
     E.g. ``displayable("a\\x1b]8;;x\\x07") == "a\\\\x1b]8;;x\\\\x07"``.
     """
+    text = str(text)
+    if text.isprintable():  # no "Other" (C*) nor separator but ASCII space: nothing to escape
+        return text
     return "".join(
         _visible(ch) if unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp")
         else ch
-        for ch in str(text)
+        for ch in text
     )
 
 

@@ -22,8 +22,6 @@ import unicodedata
 from pathlib import Path
 from typing import Callable, Iterable
 
-import zxcvbn
-
 from .errors import PassphraseMismatchError, WeakPassphraseError
 from .i18n import _
 
@@ -108,6 +106,8 @@ def check_new_passphrase(passphrase: str, user_inputs: Iterable[str] = ()) -> st
     text = unicodedata.normalize("NFC", passphrase).strip()
     if not text:
         raise WeakPassphraseError()
+    import zxcvbn  # only keygen judges a new passphrase; review list and import need not load it
+
     result = zxcvbn.zxcvbn(text[:MAX_JUDGED_CHARS], user_inputs=[str(word) for word in user_inputs])
     if result["score"] < MIN_SCORE:
         raise WeakPassphraseError(advice=result["feedback"]["warning"])
