@@ -449,8 +449,8 @@ def import_bundle(
             importer.settle(submission, result)
             if temp is not None:
                 durable.append((result, temp, report, submission))
-        record_cases(root, importer.commit(durable), index_registry)
-        record_followups(root, importer)
+        record_cases(root, importer.commit(durable), index_registry, new=True)
+        record_followups(root, importer)  # the cases follow-ups were filed in, again with them
         del unfinished[: len(batch)]
         for result, _, _ in staged:
             summary.results.append(result)

@@ -190,14 +190,15 @@ def folder_registry(root: Path) -> Registry:
 
 
 def _insert(connection: sqlite3.Connection, pairs: Iterable[tuple[str, dict]], root: Path,
-            registry: Registry | None = None) -> None:
+            registry: Registry | None = None, *, new: bool = False) -> None:
     """Add or replace the rows of ``pairs`` in one transaction (ids assigned here,
     so both tables are filled with one ``executemany`` each). The questionnaires
     of ``registry`` (default: :func:`folder_registry` of ``root``) tell which
     answer means immediate danger. Each case's follow-ups are read from its
-    folder: counted, and their text searchable."""
+    folder: counted, and their text searchable (unless ``new``: folders just
+    created, which hold none yet)."""
     pairs = list(pairs)
-    followups = {folder: case_followups(root / folder) for folder, _ in pairs}
+    followups = {folder: [] if new else case_followups(root / folder) for folder, _ in pairs}
     if registry is None:
         registry = folder_registry(root)
     connection.execute("BEGIN")
@@ -222,11 +223,15 @@ def _insert(connection: sqlite3.Connection, pairs: Iterable[tuple[str, dict]], r
         raise
 
 
-def record_cases(root: Path, pairs: list[tuple[str, dict]], registry: Registry | None = None) -> None:
+def record_cases(root: Path, pairs: list[tuple[str, dict]], registry: Registry | None = None, *,
+                 new: bool = False) -> None:
     """Add freshly imported cases (folder name, decrypted report) to the index.
 
     ``registry``: :func:`folder_registry` of ``root``, if the caller already
     has it (an import records a batch at a time and reads the folder once).
+    ``new``: the folders were just renamed into place and hold no follow-ups
+    yet (their ``followups/`` is not looked for; a follow-up filed later
+    records its case again).
     The index is a cache: if it cannot be written (damaged file), it is
     deleted and :func:`sync` rebuilds it later; the import goes on.
     """
@@ -234,7 +239,7 @@ def record_cases(root: Path, pairs: list[tuple[str, dict]], registry: Registry |
         return
     try:
         with opened(root) as connection:
-            _insert(connection, pairs, Path(root), registry)
+            _insert(connection, pairs, Path(root), registry, new=new)
     except sqlite3.Error:
         with contextlib.suppress(OSError):
             (Path(root) / WORKSPACE_DIR / INDEX_FILE).unlink()
