@@ -104,8 +104,9 @@ def readable(text: object) -> str:
     control characters and bidi overrides replaced by U+FFFD."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
-    # str.translate is slow on non-ASCII text (Spanish); most text needs no change.
-    if not text.isascii() and _NEEDS_WORK.search(text) is None:
+    # Most text needs no change (printable: no control or format character at
+    # all); str.translate is slow on non-ASCII text such as Spanish.
+    if text.isprintable() or (not text.isascii() and _NEEDS_WORK.search(text) is None):
         return text
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text.translate(_UNREADABLE)
