@@ -29,7 +29,7 @@ class Row(NamedTuple):
 
 def _strings(value: object) -> tuple[str, ...]:
     if isinstance(value, list):
-        return tuple(v if isinstance(v, str) else str(v) for v in value if v not in (None, ""))
+        return tuple([v if isinstance(v, str) else str(v) for v in value if v not in (None, "")])
     if value in (None, ""):
         return ()
     return (value if isinstance(value, str) else str(value),)
@@ -52,7 +52,7 @@ def labelled_rows(schema: Schema | None, answers: Mapping, language: str) -> lis
             given = _strings(answers.get(qid))
             if kind in CHOICE_KINDS:
                 codes = names[qid]
-                rows.append(Row(title, qid, label, kind, given, tuple(codes.get(code) or code for code in given)))
+                rows.append(Row(title, qid, label, kind, given, tuple([codes.get(code) or code for code in given])))
             else:
                 rows.append(Row(title, qid, label, kind, (), given))
         known = schema.questions
