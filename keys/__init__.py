@@ -18,6 +18,7 @@ from .envelope2 import EnvelopeWriterV2, HeaderV2, seal_v2
 from .envelope2 import envelope_size as envelope_size_v2
 from .envelope2 import header_size as header_size_v2
 from .envelope2 import payload_chunks as payload_chunks_v2
+from .envelope2 import payload_layout as payload_layout_v2
 from .errors import (
     CommitmentError,
     HeaderError,
@@ -115,6 +116,7 @@ __all__ = [
     "read_secret_key_file",
     "seal",
     "seal_v2",
+    "payload_layout_v2",
     "write_public_key_file",
     "write_secret_key_file",
 ]

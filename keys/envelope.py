@@ -40,8 +40,8 @@ from .fingerprint import Fingerprint
 from .padding import padme
 from .reviewer import PublicKey, SecretKey
 from .stream import (
-    CHUNK_SIZE,
     KEY_SIZE,
+    SMALL_CHUNK_LOG2,
     SEALED_CHUNK_SIZE,
     STREAM_HEADER_SIZE,
     StreamSealer,
@@ -186,7 +186,8 @@ def read_fixed(source: BinaryIO) -> tuple[bytes, int, int]:
     :returns: ``(fixed bytes, version, stanza count)``; the version is not
         checked here (each version's reader does that).
     :raises HeaderError: on a short read, wrong magic, a chunk size other
-        than 64 KiB, or zero or more than 64 stanzas.
+        than 64 KiB (v2 also allows 16 KiB, ``chunk_log2`` 14: a small
+        envelope), or zero or more than 64 stanzas.
     """
     fixed = _read_exactly(source, _FIXED.size)
     if len(fixed) < _FIXED.size:
@@ -196,7 +197,7 @@ def read_fixed(source: BinaryIO) -> tuple[bytes, int, int]:
         raise HeaderError("not a Resguardo envelope (wrong magic)")
     if version not in SUPPORTED_VERSIONS:
         raise UnsupportedVersionError(f"envelope version {version} is not supported")
-    if chunk_log2 != CHUNK_LOG2 or (1 << chunk_log2) != CHUNK_SIZE:
+    if chunk_log2 != CHUNK_LOG2 and not (version == 2 and chunk_log2 == SMALL_CHUNK_LOG2):
         raise HeaderError("unsupported chunk size")
     if not 1 <= count <= MAX_RECIPIENTS:
         raise HeaderError("the recipient count is out of range")

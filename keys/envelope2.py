@@ -3,7 +3,7 @@ header and a signed payload.
 
 Scheme (docs/FORMAT.md, "Envelope v2", is normative; this is a summary)::
 
-    header  = "RESGUARD" || 0x02 || chunk_log2=16 || count (u16 BE)
+    header  = "RESGUARD" || 0x02 || chunk_log2 (14 or 16) || count (u16 BE)
               || count * ( type[1] || body_len (u16 BE) || fingerprint[32] || body[body_len] )
               || commitment[32] || verify_key[32] || secretstream_header[24]
     type 1 (X25519): body = crypto_box_seal(file_key)                       (80 bytes)
@@ -13,7 +13,9 @@ Scheme (docs/FORMAT.md, "Envelope v2", is normative; this is a summary)::
     commitment  = BLAKE2b-256(key=file_key, COMMIT_LABEL)
     payload_key = BLAKE2b-256(key=file_key, PAYLOAD_LABEL)
     ad          = BLAKE2b-256(HEADER_LABEL_V2 || header)
-    payload     = padded secretstream chunks under payload_key, each with ad (keys.stream)
+    payload     = padded secretstream chunks under payload_key, each with ad (keys.stream):
+                  content of at most 16380 bytes in ONE chunk of 16 KiB (chunk_log2 14),
+                  larger content in Padmé-padded 64 KiB chunks (chunk_log2 16)
     signature   = Ed25519(sign_key, SIGN_LABEL || ad || BLAKE2b-256(all sealed chunks))   (64 bytes)
 
 The file key is random per envelope; ``verify_key`` is the public half of an
@@ -40,7 +42,7 @@ import nacl.signing
 import nacl.utils
 
 from . import xwing
-from .envelope import _FIXED, CHUNK_LOG2, MAGIC, MAX_RECIPIENTS
+from .envelope import _FIXED, MAGIC, MAX_RECIPIENTS
 from .errors import (
     CommitmentError,
     HeaderError,
@@ -53,7 +55,19 @@ from .errors import (
 from .fingerprint import Fingerprint
 from .padding import padme
 from .reviewer import PublicKey
-from .stream import KEY_SIZE, SEALED_CHUNK_SIZE, STREAM_HEADER_SIZE, StreamSealer, _read_exactly, chunk_count
+from .stream import (
+    CHUNK_LOG2 as BIG_CHUNK_LOG2,
+    KEY_SIZE,
+    SEALED_CHUNK_SIZE,
+    SMALL_CHUNK_LOG2,
+    STREAM_HEADER_SIZE,
+    StreamSealer,
+    _read_exactly,
+    chunk_count,
+    SMALL_DATA,
+    sealed_chunk_size,
+    v2_chunk_log2,
+)
 from .xwing import XWingPublicKey
 
 VERSION = 2
@@ -106,26 +120,44 @@ def header_size(kinds: Sequence[str]) -> int:
 
 
 def envelope_size(content_size: int, kinds: Sequence[str]) -> int:
-    """Exact bytes of a v2 envelope: header, Padmé-padded chunks, 64-byte signature."""
-    return header_size(kinds) + chunk_count(content_size) * SEALED_CHUNK_SIZE + SIGNATURE_SIZE
+    """Exact bytes of a v2 envelope as :class:`EnvelopeWriterV2` writes it: header,
+    chunks (one 16 KiB chunk for at most 16380 content bytes, else Padmé-padded
+    64 KiB chunks; docs/FORMAT.md "V2 padding"), 64-byte signature.
+
+    E.g. one X-Wing recipient: 0..16380 bytes -> 17768; 16381..65532 -> 66920.
+    """
+    chunk_log2 = v2_chunk_log2(content_size)
+    return header_size(kinds) + chunk_count(content_size, chunk_log2) * sealed_chunk_size(chunk_log2) + SIGNATURE_SIZE
 
 
-def payload_chunks(size: int, kinds: Sequence[str]) -> int:
-    """Number of sealed chunks ``N`` of a v2 envelope of ``size`` bytes with these stanza kinds.
+def payload_layout(size: int, kinds: Sequence[str]) -> tuple[int, int]:
+    """``(chunk_log2, N)`` of a v2 envelope of ``size`` bytes with these stanza kinds.
 
-    :raises SizeError: unless ``size = header_size(kinds) + N * 65553 + 64``
-        with ``N >= 1`` and ``padme(N) == N``.
+    :raises SizeError: unless ``size = header_size(kinds) + 16401 + 64`` (a
+        small envelope: ``(14, 1)``) or ``header_size(kinds) + N * 65553 + 64``
+        with ``N >= 1`` and ``padme(N) == N`` (``(16, N)``).
     :raises ValueError: if ``kinds`` has no or more than 64 entries, or an unknown kind.
     """
     if not 1 <= len(kinds) <= MAX_RECIPIENTS:
         raise ValueError(f"a v2 envelope has 1..{MAX_RECIPIENTS} stanzas")
     payload = size - header_size(kinds) - SIGNATURE_SIZE
+    if payload == sealed_chunk_size(SMALL_CHUNK_LOG2):
+        return SMALL_CHUNK_LOG2, 1
     if payload < SEALED_CHUNK_SIZE or payload % SEALED_CHUNK_SIZE:
         raise SizeError("the envelope is not a header, whole chunks and a signature")
     chunks = payload // SEALED_CHUNK_SIZE
     if padme(chunks) != chunks:
         raise SizeError("the envelope's chunk count is not padded")
-    return chunks
+    return BIG_CHUNK_LOG2, chunks
+
+
+def payload_chunks(size: int, kinds: Sequence[str]) -> int:
+    """Number of sealed chunks ``N`` of a v2 envelope of ``size`` bytes (see :func:`payload_layout`).
+
+    :raises SizeError: if ``size`` is no v2 envelope length for these kinds.
+    :raises ValueError: if ``kinds`` has no or more than 64 entries, or an unknown kind.
+    """
+    return payload_layout(size, kinds)[1]
 
 
 @dataclass(frozen=True)
@@ -147,6 +179,11 @@ class HeaderV2:
     verify_key: bytes
     stream_header: bytes
     raw: bytes
+
+    @property
+    def chunk_log2(self) -> int:
+        """16 (64 KiB chunks) or 14 (a small envelope: one 16 KiB chunk)."""
+        return self.raw[9]
 
     @property
     def recipients(self) -> tuple[Fingerprint, ...]:
@@ -308,9 +345,11 @@ class _HashingSink:
 class EnvelopeWriterV2:
     """Streams one v2 envelope to ``sink`` (any object with ``write(bytes)``).
 
-    The header is written on construction; :meth:`write` content in pieces,
-    then :meth:`close` once (which writes the last chunks and the signature).
-    Memory use is one 64 KiB chunk. Recipients may mix X25519
+    :meth:`write` content in pieces, then :meth:`close` once (which writes
+    the last chunks and the signature). The header names the chunk size, so
+    it is written once that is known: when the content passes 16380 bytes
+    (64 KiB chunks) or at :meth:`close` (one 16 KiB chunk); until then the
+    content waits in memory. Memory use is one 64 KiB chunk. Recipients may mix X25519
     (:class:`keys.PublicKey`) and X-Wing (:class:`keys.XWingPublicKey`) keys;
     duplicates are sealed to once.
 
@@ -325,21 +364,27 @@ class EnvelopeWriterV2:
         file_key = nacl.utils.random(KEY_SIZE)
         self._signer = nacl.signing.SigningKey.generate()
         sealer = StreamSealer(kdf(file_key, PAYLOAD_LABEL))
-        raw = b"".join(
-            [_FIXED.pack(MAGIC, VERSION, CHUNK_LOG2, len(keys))]
-            + [_wrap(key, file_key) for key in keys]
+        self._count = len(keys)
+        self._body = b"".join(
+            [_wrap(key, file_key) for key in keys]
             + [kdf(file_key, COMMIT_LABEL), bytes(self._signer.verify_key), sealer.stream_header]
         )
-        self._ad = header_hash(raw)
+        self._ad = b""
         self._chunks = hashlib.blake2b(digest_size=32)
-        sink.write(raw)
-        sealer.start(self._ad, _HashingSink(sink, self._chunks))
         self._sink = sink
         self._sealer = sealer
-        self._header_size = len(raw)
+        self._started = False
+        self._header_size = _FIXED.size + len(self._body)
         self.kinds = tuple(key.kind for key in keys)
         """The stanzas' key kinds, in order."""
         self._closed = False
+
+    def _start(self, chunk_log2: int) -> None:
+        raw = _FIXED.pack(MAGIC, VERSION, chunk_log2, self._count) + self._body
+        self._ad = header_hash(raw)
+        self._sink.write(raw)
+        self._sealer.start(self._ad, _HashingSink(self._sink, self._chunks), chunk_log2)
+        self._started = True
 
     @property
     def header_size(self) -> int:
@@ -360,6 +405,8 @@ class EnvelopeWriterV2:
         """Add ``data`` to the content; return ``len(data)``."""
         if self._closed:
             raise ValueError("write to a closed envelope")
+        if not self._started and self._sealer.content_size + len(data) > SMALL_DATA:
+            self._start(BIG_CHUNK_LOG2)
         self._sealer.write(bytes(data))
         return len(data)
 
@@ -368,11 +415,13 @@ class EnvelopeWriterV2:
         if self._closed:
             raise ValueError("envelope already closed")
         self._closed = True
+        if not self._started:
+            self._start(SMALL_CHUNK_LOG2)
         chunks = self._sealer.finish()
         message = signed_message(self._ad, self._chunks.digest())
         self._sink.write(self._signer.sign(message).signature)
         self._signer = None
-        return self._header_size + chunks * SEALED_CHUNK_SIZE + SIGNATURE_SIZE
+        return envelope_size(self._sealer.content_size, self.kinds)
 
     def __enter__(self) -> "EnvelopeWriterV2":
         return self

@@ -15,9 +15,9 @@ from typing import BinaryIO, Iterator, Sequence, Union
 from . import envelope, envelope2
 from .envelope import Header
 from .envelope2 import HeaderV2
-from .errors import RecipientMismatchError
+from .errors import RecipientMismatchError, SizeError
 from .fingerprint import Fingerprint
-from .stream import SEALED_CHUNK_SIZE, StreamOpener, _read_exactly
+from .stream import StreamOpener, _read_exactly, sealed_chunk_size
 
 AnyHeader = Union[Header, HeaderV2]
 
@@ -66,7 +66,9 @@ def check_structure(
     """
     header = read_header(source)
     if isinstance(header, HeaderV2):
-        chunks = envelope2.payload_chunks(size, header.kinds)
+        chunk_log2, chunks = envelope2.payload_layout(size, header.kinds)
+        if chunk_log2 != header.chunk_log2:
+            raise SizeError("the envelope's length does not fit the chunk size its header names")
     else:
         envelope.payload_chunks(size, len(header.stanzas))
     if recipients is not None and header.recipients != tuple(recipients):
@@ -74,7 +76,7 @@ def check_structure(
     if isinstance(header, HeaderV2):
         digest = hashlib.blake2b(digest_size=32)
         for _ in range(chunks):
-            digest.update(_read_exactly(source, SEALED_CHUNK_SIZE))
+            digest.update(_read_exactly(source, sealed_chunk_size(chunk_log2)))
         envelope2.verify_signature(header, digest.digest(), _read_exactly(source, envelope2.SIGNATURE_SIZE))
     return header
 
@@ -111,6 +113,7 @@ class EnvelopeReader:
                 source,
                 trailer_size=envelope2.SIGNATURE_SIZE,
                 chunk_digest=self._digest,
+                chunk_log2=self.header.chunk_log2,
             )
         else:
             content_key = envelope.unwrap_v1(self.header, identities)

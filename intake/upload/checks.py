@@ -4,12 +4,13 @@ Browser uploads must be envelopes **v2** (docs/FORMAT.md); v1 is refused.
 Per piece, before anything is written (:func:`check_piece`):
 
 - the piece starts where the upload ended and ends on a chunk boundary
-  (``header_size(kinds) + k * 65553``) or at the declared end (which adds the
-  64-byte signature), within the declared size;
+  (``header_size(kinds) + k * 65553``, or ``+ 16401`` for a small envelope's
+  one 16 KiB chunk) or at the declared end (which adds the 64-byte
+  signature), within the declared size;
 - the piece at offset 0 holds the whole header, which must parse
   (:func:`keys.read_header`: unknown stanza types and stanzas of the wrong
-  length are refused), be version 2 and name exactly the current reviewer
-  keys, in order, with their kinds;
+  length are refused), be version 2, name the chunk size the declared size
+  implies, and name exactly the current reviewer keys, in order, with their kinds;
 - every sealed chunk must look like ciphertext (:func:`looks_plain`): it must
   not compress (zlib level 1 saving more than 1 %), must not start with a
   known file signature, and neither the chunk nor any 4 KiB window of it may
@@ -33,7 +34,7 @@ from typing import Sequence
 import keys
 from keys.envelope2 import SIGNATURE_SIZE
 from keys.padding import padme
-from keys.stream import DATA_PER_CHUNK, SEALED_CHUNK_SIZE
+from keys.stream import DATA_PER_CHUNK, SEALED_CHUNK_SIZE, sealed_chunk_size
 
 MAX_PIECE_CHUNKS = 64
 #: Largest accepted piece: 64 sealed chunks, the largest v2 header and the signature (about 4.3 MB).
@@ -190,9 +191,14 @@ def check_piece(offset: int, data: bytes, declared: int, recipients: Sequence) -
     """
     kinds = [key.kind for key in recipients]
     header = keys.header_size_v2(kinds)
+    try:
+        chunk_log2, _ = keys.payload_layout_v2(declared, kinds)
+    except keys.SizeError:
+        raise Refused("structure") from None
+    chunk_size = sealed_chunk_size(chunk_log2)
     chunks_end = declared - SIGNATURE_SIZE
     end = offset + len(data)
-    aligned = end >= header and (end - header) % SEALED_CHUNK_SIZE == 0 and end <= chunks_end
+    aligned = end >= header and (end - header) % chunk_size == 0 and end <= chunks_end
     if not data or end > declared or not (aligned or end == declared):
         raise Refused("structure")
     if offset == 0:
@@ -200,18 +206,18 @@ def check_piece(offset: int, data: bytes, declared: int, recipients: Sequence) -
             parsed = keys.read_header(io.BytesIO(data[:header]))
         except keys.HeaderError:
             raise Refused("structure") from None
-        if parsed.version != 2:
+        if parsed.version != 2 or parsed.chunk_log2 != chunk_log2:
             raise Refused("structure")
         if parsed.recipients != tuple(key.fingerprint for key in recipients) or parsed.kinds != tuple(kinds):
             raise Refused("recipients")
         start = header
-    elif offset < header or (offset - header) % SEALED_CHUNK_SIZE:
+    elif offset < header or (offset - header) % chunk_size:
         raise Refused("structure")
     else:
         start = 0
     view = memoryview(data)[: len(data) - max(0, end - chunks_end)]
-    for at in range(start, len(view), SEALED_CHUNK_SIZE):
-        if looks_plain(view[at : at + SEALED_CHUNK_SIZE]):
+    for at in range(start, len(view), chunk_size):
+        if looks_plain(view[at : at + chunk_size]):
             raise Refused("not_encrypted")
 
 

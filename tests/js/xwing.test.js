@@ -40,7 +40,7 @@ for (const [index, v] of DRAFT.entries()) {
 
 const sets = { 'one X-Wing key': [0], 'three X-Wing keys': [0, 1, 2], 'a mixed set': [0, 3] };
 for (const [label, members] of Object.entries(sets)) {
-  for (const size of [0, 1000, 65533]) {
+  for (const size of [0, 1000, 16380, 16381, 65533]) {
     test(`v2, ${label}, ${size} bytes: JS seals, Python opens; Python seals, JS opens`, { skip }, () => {
       const plain = new Uint8Array(crypto.randomBytes(size));
       const recipients = members.map((i) => people[i]);
@@ -49,6 +49,8 @@ for (const [label, members] of Object.entries(sets)) {
       const kinds = recipients.map((p) => E2.kindOf(p.publicKey));
       assert.equal(fromJs.length, E2.envelopeSize(size, kinds));
       assert.equal(fromPy.length, fromJs.length);
+      assert.equal(fromJs[9], size <= 16380 ? 14 : 16); // docs/FORMAT.md "V2 padding"
+      assert.equal(fromPy[9], fromJs[9]);
       for (const who of recipients) {
         assert.deepEqual(new Uint8Array(python(['open', who.py], fromJs)), plain);
         assert.deepEqual(E.open(fromPy, [who]), plain);
@@ -81,5 +83,28 @@ test('v2: Python refuses what JS refuses, with the same error class', { skip }, 
   for (const who of [ben, alice]) {
     assert.equal(runPython(['open', who.py], good).stderr, 'NoMatchingKeyError');
     assert.throws(() => E.open(good, [who]), E.NoMatchingKeyError);
+  }
+});
+
+test('v2 padding: one 16 KiB chunk up to 16380 bytes, then Padmé 64 KiB chunks (as keys/)', { skip }, () => {
+  // The same figures as tests/keys/test_keys_envelope2.py test_sizes.
+  const expected = [[0, 17768], [1, 17768], [16380, 17768], [16381, 66920], [65532, 66920], [65533, 132473]];
+  for (const [size, bytes] of expected) assert.equal(E2.envelopeSize(size, ['xwing']), bytes, `${size}`);
+  for (const size of [0, 5, 16380, 16381, 70000]) {
+    const writer = new E2.EnvelopeWriter([people[0].publicKey]);
+    const pieces = [];
+    const plain = new Uint8Array(size).fill(7);
+    for (let at = 0; at < size || at === 0; at += 5000) {
+      pieces.push(...writer.push(plain.subarray(at, Math.min(size, at + 5000))));
+      if (size === 0) break;
+    }
+    pieces.push(...writer.finish());
+    const sealed = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const piece of pieces) { sealed.set(piece, at); at += piece.length; }
+    assert.equal(sealed.length, E2.envelopeSize(size, ['xwing']));
+    assert.equal(sealed[9], size <= E2.SMALL_DATA ? 14 : 16);
+    assert.equal(pieces[0].length, E2.headerSize(['xwing'])); // the header comes first, once
+    assert.deepEqual(E.open(sealed, [people[0]]), plain);
   }
 });

@@ -30,7 +30,7 @@ def _kinds(*recipients):
     return [key.kind for key in recipients]
 
 
-@pytest.mark.parametrize("size", [0, 1, 65532, 65533, 8 * 65532 + 1])
+@pytest.mark.parametrize("size", [0, 1, 16380, 16381, 65532, 65533, 8 * 65532 + 1])
 def test_round_trip_sizes(ana, alice, size):
     content = hashlib.shake_256(b"c").digest(size)
     envelope = keys.seal_v2(content, [ana.public_key, alice.public_key])
@@ -42,7 +42,16 @@ def test_round_trip_sizes(ana, alice, size):
 def test_sizes():
     assert v2.stanza_size("x25519") == 115 and v2.stanza_size("xwing") == 1203
     assert keys.header_size_v2(["xwing"]) == 12 + 1203 + 88 == 1303
-    assert keys.envelope_size_v2(0, ["xwing"]) == 1303 + 65553 + 64
+    assert keys.envelope_size_v2(0, ["xwing"]) == 1303 + 16401 + 64 == 17768
+    assert keys.envelope_size_v2(16380, ["xwing"]) == 17768
+    assert keys.envelope_size_v2(16381, ["xwing"]) == 1303 + 65553 + 64
+    assert keys.envelope_size_v2(65533, ["xwing"]) == 1303 + 2 * 65553 + 64
+    assert keys.payload_layout_v2(17768, ["xwing"]) == (14, 1)
+    assert keys.payload_layout_v2(1303 + 65553 + 64, ["xwing"]) == (16, 1)
+    assert keys.payload_layout_v2(1303 + 10 * 65553 + 64, ["xwing"]) == (16, 10)
+    for bad in (17767, 17769, 1303 + 2 * 16401 + 64, 1303 + 9 * 65553 + 64):
+        with pytest.raises(keys.SizeError):
+            keys.payload_layout_v2(bad, ["xwing"])
     with pytest.raises(ValueError):
         v2.stanza_size("rsa")
 
@@ -54,7 +63,10 @@ def test_header_fields(ana, alice):
     assert header.kinds == ("xwing", "x25519") == keys.header_kinds(header)
     assert header.recipients == (ana.fingerprint, alice.fingerprint)
     assert not header.post_quantum
-    assert envelope[:12] == b"RESGUARD\x02\x10\x00\x02"
+    assert envelope[:12] == b"RESGUARD\x02\x0e\x00\x02"  # small: chunk_log2 14
+    assert header.chunk_log2 == 14
+    big = keys.seal_v2(b"x" * 16381, [ana.public_key])
+    assert big[9] == 16 and keys.read_header(io.BytesIO(big)).chunk_log2 == 16
     assert envelope[12:15] == b"\x02" + struct.pack(">H", 1168)
     only_pq = keys.read_header(io.BytesIO(keys.seal_v2(b"", [ana.public_key])))
     assert only_pq.post_quantum
@@ -84,7 +96,64 @@ def test_writer_exception_leaves_envelope_open(ana):
         with keys.EnvelopeWriterV2([ana.public_key], sink) as writer:
             writer.write(b"x")
             raise RuntimeError
+    assert sink.getvalue() == b""  # the chunk size (and so the header) was not known yet
+    sink = io.BytesIO()
+    with pytest.raises(RuntimeError):
+        with keys.EnvelopeWriterV2([ana.public_key], sink) as writer:
+            writer.write(b"x" * 16381)
+            raise RuntimeError
     assert len(sink.getvalue()) == keys.header_size_v2(["xwing"])
+
+
+@pytest.mark.parametrize("size, chunk_log2, sealed", [(0, 14, 16401), (16380, 14, 16401), (16381, 16, 65553), (65532, 16, 65553)])
+def test_small_content_is_one_16k_chunk(ana, size, chunk_log2, sealed):
+    """docs/FORMAT.md "V2 padding": up to 16380 bytes in one 16 KiB chunk, then 64 KiB chunks."""
+    content = b"r" * size
+    for pieces in ([content], [content[:7], content[7:]], [bytes([b]) for b in content[:40]] + [content[40:]]):
+        sink = io.BytesIO()
+        with keys.EnvelopeWriterV2([ana.public_key], sink) as writer:
+            for piece in pieces:
+                writer.write(piece)
+        envelope = sink.getvalue()
+        assert envelope[9] == chunk_log2
+        assert len(envelope) == keys.header_size_v2(["xwing"]) + sealed + 64 == keys.envelope_size_v2(size, ["xwing"])
+        assert keys.open_envelope(envelope, [ana]) == content
+        assert keys.check_structure(io.BytesIO(envelope), len(envelope)).chunk_log2 == chunk_log2
+
+
+def test_small_envelope_rules(ana):
+    """A reader refuses a 16 KiB-chunk envelope with more than one chunk, and a
+    length that does not fit the chunk size the header names."""
+    two = _small_with_chunks(ana, [(b"a", 0), (b"b", 3)])
+    with pytest.raises(keys.KeysError) as caught:
+        keys.open_envelope(two, [ana])
+    assert type(caught.value) is keys.PayloadError
+    one = keys.seal_v2(b"abc", [ana.public_key])
+    relabelled = one[:9] + b"\x10" + one[10:]  # says 64 KiB chunks, holds a 16 KiB one
+    with pytest.raises(keys.SizeError):
+        keys.check_structure(io.BytesIO(relabelled), len(relabelled))
+    with pytest.raises(keys.HeaderError):
+        keys.read_header(io.BytesIO(one[:9] + b"\x0f" + one[10:]))
+    v1_small = keys.seal(b"abc", [keys.SecretKey.generate().public_key])
+    with pytest.raises(keys.HeaderError):
+        keys.read_header(io.BytesIO(v1_small[:9] + b"\x0e" + v1_small[10:]))  # v1 knows 64 KiB only
+
+
+def _small_with_chunks(ana, chunks):
+    """A signed v2 envelope with chunk_log2 14 and the given (data, tag) chunks."""
+    file_key = bytes(range(32))
+    signer = nacl.signing.SigningKey.generate()
+    sealer = StreamSealer(v2.kdf(file_key, v2.PAYLOAD_LABEL))
+    raw = (b"RESGUARD\x02\x0e\x00\x01" + v2._wrap(ana.public_key, file_key)
+           + v2.kdf(file_key, v2.COMMIT_LABEL) + bytes(signer.verify_key) + sealer.stream_header)
+    ad = v2.header_hash(raw)
+    state = sodium.crypto_secretstream_xchacha20poly1305_state()
+    sodium.crypto_secretstream_xchacha20poly1305_init_pull(state, sealer.stream_header, v2.kdf(file_key, v2.PAYLOAD_LABEL))
+    sealed = b"".join(
+        sodium.crypto_secretstream_xchacha20poly1305_push(state, struct.pack(">I", len(data)) + data + bytes(16380 - len(data)), ad, tag)
+        for data, tag in chunks)
+    signature = signer.sign(v2.signed_message(ad, hashlib.blake2b(sealed, digest_size=32).digest())).signature
+    return raw + sealed + signature
 
 
 def test_writer_refusals(ana):
@@ -159,7 +228,7 @@ def _forge_payload(header, file_key, content, signature):
     # init_push made for it (same key, same nonce): push with it.
     sodium.crypto_secretstream_xchacha20poly1305_init_pull(
         state, header.stream_header, v2.kdf(file_key, v2.PAYLOAD_LABEL))
-    framed = struct.pack(">I", len(content)) + content + bytes(65532 - len(content))
+    framed = struct.pack(">I", len(content)) + content + bytes((1 << header.chunk_log2) - 4 - len(content))
     chunk = sodium.crypto_secretstream_xchacha20poly1305_push(state, framed, header.ad, 3)
     return header.raw + chunk + signature
 

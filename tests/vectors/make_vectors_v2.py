@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import keys  # noqa: E402
 from keys import envelope2 as v2  # noqa: E402
-from keys.stream import StreamSealer  # noqa: E402
+from keys.stream import StreamSealer, v2_chunk_log2  # noqa: E402
 
 EXPECT_TYPES = {
     "success": None,
@@ -60,40 +60,64 @@ def content(size: int) -> bytes:
     return hashlib.shake_256(b"resguardo v2 vector content").digest(size)
 
 
-def build(recipients, data: bytes, *, file_keys=None, stanza_hook=None, payload=None):
+def build(recipients, data: bytes, *, file_keys=None, stanza_hook=None, payload=None, chunk_log2=None, chunks=None):
     """A v2 envelope; ``file_keys`` may give each stanza its own file key (the
     commitment is to the first); ``stanza_hook(index, bytes) -> bytes`` edits a
-    stanza; ``payload`` replaces the content sealed after the header is fixed."""
+    stanza; ``payload`` replaces the content sealed after the header is fixed.
+    ``chunk_log2`` defaults to the writer's choice (14 up to 16380 bytes, else 16);
+    ``chunks``, a list of ``(framed plaintext, tag)``, replaces the sealed chunks."""
     file_keys = file_keys or [sodium.randombytes(32)] * len(recipients)
+    chunk_log2 = v2_chunk_log2(len(data)) if chunk_log2 is None else chunk_log2
     signer = nacl.signing.SigningKey.generate()
     sealer = StreamSealer(v2.kdf(file_keys[0], v2.PAYLOAD_LABEL))
     stanzas = [v2._wrap(key, fk) for key, fk in zip(recipients, file_keys)]
     if stanza_hook:
         stanzas = [stanza_hook(i, s) for i, s in enumerate(stanzas)]
-    raw = (b"RESGUARD\x02\x10" + struct.pack(">H", len(recipients)) + b"".join(stanzas)
+    raw = (b"RESGUARD\x02" + bytes([chunk_log2]) + struct.pack(">H", len(recipients)) + b"".join(stanzas)
            + v2.kdf(file_keys[0], v2.COMMIT_LABEL) + bytes(signer.verify_key) + sealer.stream_header)
     ad = v2.header_hash(raw)
-    sink = io.BytesIO()
-    digest = hashlib.blake2b(digest_size=32)
-    sealer.start(ad, v2._HashingSink(sink, digest))
-    sealer.write(data)
-    sealer.finish()
-    signature = signer.sign(v2.signed_message(ad, digest.digest())).signature
-    envelope = raw + sink.getvalue() + signature
-    if payload is not None:  # same header, the insider's payload, the old signature
+
+    def pull_state():  # equals the push state init_push made for this stream header
         state = sodium.crypto_secretstream_xchacha20poly1305_state()
         sodium.crypto_secretstream_xchacha20poly1305_init_pull(
             state, sealer.stream_header, v2.kdf(file_keys[0], v2.PAYLOAD_LABEL))
-        framed = struct.pack(">I", len(payload)) + payload + bytes(65532 - len(payload))
-        chunk = sodium.crypto_secretstream_xchacha20poly1305_push(state, framed, ad, 3)
+        return state
+
+    if chunks is not None:
+        state = pull_state()
+        sealed = b"".join(sodium.crypto_secretstream_xchacha20poly1305_push(state, framed, ad, tag) for framed, tag in chunks)
+    else:
+        sink = io.BytesIO()
+        sealer.start(ad, sink, chunk_log2)
+        sealer.write(data)
+        sealer.finish()
+        sealed = sink.getvalue()
+    digest = hashlib.blake2b(sealed, digest_size=32)
+    signature = signer.sign(v2.signed_message(ad, digest.digest())).signature
+    envelope = raw + sealed + signature
+    if payload is not None:  # same header, the insider's payload, the old signature
+        chunk = sodium.crypto_secretstream_xchacha20poly1305_push(pull_state(), frame(payload, chunk_log2), ad, 3)
         envelope = raw + chunk + signature
     return envelope
+
+
+def frame(data: bytes, chunk_log2: int) -> bytes:
+    """``used || data || zero fill`` to ``2^chunk_log2`` bytes (``used`` may lie if data is too long)."""
+    return struct.pack(">I", len(data)) + data + bytes(max(0, (1 << chunk_log2) - 4 - len(data)))
 
 
 def cases():
     one = content(1000)
     yield ("success_one_recipient", "success", ANA, build([ANA.public_key], one), one,
-           "one X-Wing recipient, 1000 bytes")
+           "one X-Wing recipient, 1000 bytes: a small envelope, one 16 KiB chunk (chunk_log2 14)")
+    full = content(16380)
+    yield ("success_small_full", "success", ANA, build([ANA.public_key], full), full,
+           "16380 bytes, the most a small envelope holds: one full 16 KiB chunk")
+    over = content(16381)
+    yield ("success_past_small", "success", ANA, build([ANA.public_key], over), over,
+           "16381 bytes: one 64 KiB chunk (chunk_log2 16)")
+    yield ("success_legacy_big_chunk", "success", ANA, build([ANA.public_key], one, chunk_log2=16), one,
+           "1000 bytes in one 64 KiB chunk: how v2 was written before small envelopes; readers still accept it")
     three = content(70000)
     env3 = build([ANA.public_key, BEN.public_key, CRUZ.public_key], three)
     yield ("success_three_recipients", "success", CRUZ, env3, three,
@@ -117,6 +141,14 @@ def cases():
     yield ("header_truncated", "header failure", ANA, good[:12 + 600], "cut inside the X-Wing stanza")
     yield ("header_unsupported_version", "unsupported version", ANA, good[:8] + b"\x03" + good[9:12 + 1203 + 88],
            "version byte 3")
+    yield ("header_bad_chunk_log2", "header failure", ANA, good[:9] + b"\x0f" + good[10:12 + 1203 + 88],
+           "chunk_log2 15; v2 allows 14 and 16 only; header only")
+    yield ("payload_small_two_chunks", "payload failure", ANA,
+           build([ANA.public_key], b"", chunk_log2=14, chunks=[(frame(b"ab", 14), 0), (frame(b"", 14), 3)]),
+           "chunk_log2 14 with two chunks (MESSAGE, then FINAL): a small envelope has exactly one")
+    yield ("payload_small_used_too_large", "payload failure", ANA,
+           build([ANA.public_key], b"", chunk_log2=14, chunks=[(struct.pack(">I", 16381) + bytes(16380), 3)]),
+           "chunk_log2 14, used = 16381 (more than a 16 KiB chunk holds)")
     forged = build([ANA.public_key, BEN.public_key], one, file_keys=[sodium.randombytes(32), sodium.randombytes(32)])
     yield ("header_commitment_mismatch", "commitment mismatch", BEN, forged,
            "ben's stanza carries another file key than the commitment's (ana's opens): finding (a) against v1")

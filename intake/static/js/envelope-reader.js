@@ -23,7 +23,7 @@
   const {
     MAGIC, VERSION, CHUNK_LOG2, MAX_RECIPIENTS, FIXED_SIZE, FINGERPRINT_SIZE, KEY_SIZE,
     STANZA_SIZE, STREAM_HEADER_SIZE, CHUNK_SIZE, USED_SIZE, DATA_PER_CHUNK,
-    SEALED_CHUNK_SIZE, TAG_MESSAGE, TAG_FINAL,
+    SEALED_CHUNK_SIZE, TAG_MESSAGE, TAG_FINAL, SMALL_CHUNK_LOG2,
     lib, requireBytes, concat, equalBytes, sameFingerprint, releaseState,
   } = E.internal;
   const {
@@ -78,6 +78,7 @@
       this._filled = 0;
       this._stage = 'fixed'; // 'fixed' -> 'header' -> 'chunks' -> 'done'
       this._fixed = null;
+      this._chunkLog2 = CHUNK_LOG2;
       this._state = null;
       this._ad = null;
       this._chunks = 0;
@@ -135,7 +136,8 @@
         if (this._stage !== 'done') {
           throw new TruncatedError('the envelope ends before its final chunk');
         }
-        if (this._chunks !== chunkCount(this._contentSize)) {
+        const expected = this._chunkLog2 === SMALL_CHUNK_LOG2 ? 1 : chunkCount(this._contentSize);
+        if (this._chunks !== expected) {
           throw new PayloadError('the chunk count does not match the content size');
         }
         if (this._version === 2) {
@@ -223,7 +225,7 @@
       }
       this._ad = E2.headerHash(raw);
       this._chunkHash = sodium.crypto_generichash_init(null, 32);
-      this._expect(SEALED_CHUNK_SIZE, 'chunks');
+      this._expect(2 ** this._chunkLog2 + (SEALED_CHUNK_SIZE - CHUNK_SIZE), 'chunks');
     }
 
     /** The v2 file key from the first identity's stanza, checked against the commitment. */
@@ -262,7 +264,10 @@
       if (fixed[8] !== VERSION && fixed[8] !== E2.VERSION) {
         throw new UnsupportedVersionError(`envelope version ${fixed[8]} is not supported`);
       }
-      if (fixed[9] !== CHUNK_LOG2) throw new HeaderError('unsupported chunk size');
+      if (fixed[9] !== CHUNK_LOG2 && !(fixed[8] === E2.VERSION && fixed[9] === SMALL_CHUNK_LOG2)) {
+        throw new HeaderError('unsupported chunk size'); // v2 also has small envelopes (one 16 KiB chunk)
+      }
+      this._chunkLog2 = fixed[9];
       const count = new DataView(fixed.buffer).getUint16(10, false);
       if (count < 1 || count > MAX_RECIPIENTS) throw new HeaderError('the recipient count is out of range');
       this._version = fixed[8];
@@ -344,13 +349,17 @@
       if (tag !== TAG_MESSAGE && tag !== TAG_FINAL) {
         throw new PayloadError(`chunk ${index} carries an unexpected tag`);
       }
+      const small = this._chunkLog2 === SMALL_CHUNK_LOG2;
+      if (small && tag !== TAG_FINAL) throw new PayloadError('a small envelope has exactly one chunk');
+      const framedSize = 2 ** this._chunkLog2;
+      const perChunk = framedSize - USED_SIZE;
       const used = new DataView(framed.buffer, framed.byteOffset, USED_SIZE).getUint32(0, false);
-      if (used > DATA_PER_CHUNK) throw new PayloadError('a chunk claims more data than it can hold');
+      if (used > perChunk) throw new PayloadError('a chunk claims more data than it can hold');
       if (this._dataEnded && used) throw new PayloadError('data after a short chunk');
-      for (let i = USED_SIZE + used; i < CHUNK_SIZE; i++) {
+      for (let i = USED_SIZE + used; i < framedSize; i++) {
         if (framed[i] !== 0) throw new PayloadError('non-zero padding in a chunk');
       }
-      if (used < DATA_PER_CHUNK) this._dataEnded = true;
+      if (used < perChunk) this._dataEnded = true;
       this._contentSize += used;
       if (tag === TAG_FINAL) {
         releaseState(this._state);

@@ -61,6 +61,9 @@
   const DATA_PER_CHUNK = CHUNK_SIZE - USED_SIZE; // 65532 content bytes per chunk
   const ABYTES = 17; // crypto_secretstream_xchacha20poly1305_ABYTES
   const SEALED_CHUNK_SIZE = CHUNK_SIZE + ABYTES; // 65553
+  /** Envelope v2 only: content of at most SMALL_DATA bytes goes in one chunk of 2^14 framed bytes. */
+  const SMALL_CHUNK_LOG2 = 14;
+  const SMALL_DATA = 2 ** SMALL_CHUNK_LOG2 - USED_SIZE; // 16380
   const TAG_MESSAGE = 0;
   const TAG_FINAL = 3;
   const ascii = (text) => Uint8Array.from(text, (c) => c.charCodeAt(0));
@@ -249,11 +252,18 @@
    * (see EnvelopeWriter for the generator protocol). Versions subclass it:
    * `_sealed(chunk)` sees each sealed chunk, `_trailer()` yields what follows
    * the FINAL chunk (v2: the signature), `_release()` wipes extra secrets.
+   *
+   * With `start` (v2), the header names the chunk size and is built only once
+   * that is known: `start(chunkLog2)` returns {header, ad}; it is called with
+   * 16 when the content passes one 64 KiB chunk, or at finish() with 14 if the
+   * content is at most SMALL_DATA bytes (one 16 KiB chunk), else 16.
    */
   class ChunkWriter {
-    constructor(header, ad, state) {
+    constructor(header, ad, state, start = null) {
       this._header = header;
       this._ad = ad;
+      this._start = start;
+      this._chunkLog2 = CHUNK_LOG2;
       this._state = state;
       this._frame = new Uint8Array(CHUNK_SIZE); // used (u32 BE) || data || zero padding
       this._used = 0; // content bytes in _frame
@@ -280,12 +290,26 @@
       this._busy = true;
     }
 
+    /** Yield the header (once), built for `chunkLog2` if the version decides it late. */
+    *_begin(chunkLog2) {
+      if (this._headerSent) return;
+      this._headerSent = true;
+      if (this._start) {
+        const { header, ad } = this._start(chunkLog2);
+        this._header = header;
+        this._ad = ad;
+        this._chunkLog2 = chunkLog2;
+      }
+      yield this._header.slice(); // a copy: the consumer may transfer or reuse it
+    }
+
     /** Seal the frame buffer as one chunk with `tag` and start a new, empty frame. */
     _seal(tag) {
       const frame = this._frame;
       new DataView(frame.buffer).setUint32(0, this._used, false);
       frame.fill(0, USED_SIZE + this._used); // zero padding after the data
-      const sealed = lib().crypto_secretstream_xchacha20poly1305_push(this._state, frame, this._ad, tag);
+      const framed = frame.subarray(0, 2 ** this._chunkLog2);
+      const sealed = lib().crypto_secretstream_xchacha20poly1305_push(this._state, framed, this._ad, tag);
       this._used = 0;
       this._chunksWritten += 1;
       this._sealed(sealed);
@@ -310,13 +334,11 @@
       requireBytes(data, 'data');
       this._enter();
       try {
-        if (!this._headerSent) {
-          this._headerSent = true;
-          yield this._header.slice(); // a copy: the consumer may transfer or reuse it
-        }
+        if (!this._start) yield* this._begin(CHUNK_LOG2);
         let offset = 0;
         while (offset < data.length) {
           if (this._used === DATA_PER_CHUNK) {
+            yield* this._begin(CHUNK_LOG2); // more than one 64 KiB chunk: not small
             yield this._seal(TAG_MESSAGE); // more data follows: not the last chunk
           }
           const take = Math.min(DATA_PER_CHUNK - this._used, data.length - offset);
@@ -341,11 +363,8 @@
       this._enter();
       this._finished = true;
       try {
-        if (!this._headerSent) {
-          this._headerSent = true;
-          yield this._header.slice();
-        }
-        const total = chunkCount(this._contentSize);
+        yield* this._begin(this._contentSize <= SMALL_DATA ? SMALL_CHUNK_LOG2 : CHUNK_LOG2);
+        const total = this._chunkLog2 === SMALL_CHUNK_LOG2 ? 1 : chunkCount(this._contentSize);
         const padding = total - this._chunksWritten - 1;
         yield this._seal(padding === 0 ? TAG_FINAL : TAG_MESSAGE);
         for (let index = 0; index < padding; index++) {
@@ -460,7 +479,7 @@
       ChunkWriter, FINGERPRINT_LABEL,
       MAGIC, VERSION, CHUNK_LOG2, MAX_RECIPIENTS, FIXED_SIZE, FINGERPRINT_SIZE, KEY_SIZE,
       STANZA_SIZE, STREAM_HEADER_SIZE, CHUNK_SIZE, USED_SIZE, DATA_PER_CHUNK,
-      SEALED_CHUNK_SIZE, TAG_MESSAGE, TAG_FINAL,
+      SEALED_CHUNK_SIZE, TAG_MESSAGE, TAG_FINAL, SMALL_CHUNK_LOG2, SMALL_DATA,
       lib, requireBytes, concat, equalBytes, sameFingerprint, releaseState,
     }),
   });

@@ -3,7 +3,7 @@
  * X25519 stanzas, a key-committing header and a signed payload; the same
  * bytes as keys/envelope2.py writes. docs/FORMAT.md "Envelope v2" is normative:
  *
- *   header  = "RESGUARD" || 0x02 || chunk_log2=16 || count (u16 BE)
+ *   header  = "RESGUARD" || 0x02 || chunk_log2 (14 or 16) || count (u16 BE)
  *             || count * ( type[1] || body_len (u16 BE) || fingerprint[32] || body )
  *             || commitment[32] || verify_key[32] || secretstream_header[24]
  *   type 1 (X25519, 32-byte key):   body = crypto_box_seal(file_key)                  (80)
@@ -12,7 +12,8 @@
  *   commitment  = BLAKE2b-256(key=file_key, "resguardo/v2/commitment\0")
  *   payload_key = BLAKE2b-256(key=file_key, "resguardo/v2/payload-key\0")
  *   ad          = BLAKE2b-256("resguardo/v2/header\0" || header)
- *   chunks      = as v1 (envelope.js), under payload_key, with ad
+ *   chunks      = as v1 (envelope.js), under payload_key, with ad; but content of at
+ *                 most 16380 bytes is ONE chunk of 16384 framed bytes (chunk_log2 14)
  *   signature   = crypto_sign_detached("resguardo/v2/signature\0" || ad || BLAKE2b-256(chunks), sign_key)
  *
  * A recipient key's kind is its length: 32 bytes X25519, 1216 bytes X-Wing
@@ -31,8 +32,8 @@
   'use strict';
 
   const {
-    ChunkWriter, MAGIC, CHUNK_LOG2, MAX_RECIPIENTS, FIXED_SIZE, FINGERPRINT_SIZE,
-    STREAM_HEADER_SIZE, SEALED_CHUNK_SIZE, lib, requireBytes, concat, equalBytes,
+    ChunkWriter, MAGIC, MAX_RECIPIENTS, FIXED_SIZE, FINGERPRINT_SIZE,
+    STREAM_HEADER_SIZE, SEALED_CHUNK_SIZE, SMALL_CHUNK_LOG2, SMALL_DATA, lib, requireBytes, concat, equalBytes,
   } = E.internal;
 
   const VERSION = 2;
@@ -102,9 +103,16 @@
     return FIXED_SIZE + kinds.reduce((n, kind) => n + stanzaSize(kind), 0) + TAIL_SIZE;
   }
 
-  /** Exact bytes of a v2 envelope: header, Padmé-padded chunks, 64-byte signature. */
+  /** Bytes of the sealed chunks of `contentSize` content bytes (docs/FORMAT.md "V2 padding"):
+   * one 16 KiB chunk (16401) up to 16380 bytes, else Padmé-padded 64 KiB chunks (65553 each). */
+  function payloadSize(contentSize) {
+    const chunks = E.chunkCount(contentSize); // also checks contentSize
+    return contentSize <= SMALL_DATA ? 2 ** SMALL_CHUNK_LOG2 + 17 : chunks * SEALED_CHUNK_SIZE;
+  }
+
+  /** Exact bytes of a v2 envelope: header, chunks (payloadSize), 64-byte signature. */
   function envelopeSize(contentSize, kinds) {
-    return headerSize(kinds) + E.chunkCount(contentSize) * SEALED_CHUNK_SIZE + SIGNATURE_SIZE;
+    return headerSize(kinds) + payloadSize(contentSize) + SIGNATURE_SIZE;
   }
 
   /** BLAKE2b-256 keyed with `key` over `message` (libsodium crypto_generichash). */
@@ -172,14 +180,17 @@
       const fixed = new Uint8Array(FIXED_SIZE);
       fixed.set(MAGIC, 0);
       fixed[8] = VERSION;
-      fixed[9] = CHUNK_LOG2;
       new DataView(fixed.buffer).setUint16(10, unique.length, false);
       const parts = [fixed, ...unique.map((key, index) => stanza(key, kinds[index], fileKey))];
       parts.push(kdf(fileKey, COMMIT_LABEL), signer.publicKey, streamHeader);
       sodium.memzero(fileKey);
 
+      // The chunk size (byte 9) is known only once the content is (ChunkWriter's `start`).
       const header = concat(parts);
-      super(header, headerHash(header), state);
+      super(header, null, state, (chunkLog2) => {
+        header[9] = chunkLog2;
+        return { header, ad: headerHash(header) };
+      });
       this._signKey = signer.privateKey;
       this._chunkHash = sodium.crypto_generichash_init(null, 32);
       /** The stanzas' key kinds, in order. */
@@ -231,7 +242,7 @@
   return Object.freeze({
     VERSION, SIGNATURE_SIZE, X25519_KEY_SIZE, XWING_KEY_SIZE,
     UnknownStanzaError, StanzaLengthError, CommitmentError, SignatureError,
-    kindOf, fingerprint, stanzaSize, headerSize, envelopeSize, headerHash,
+    SMALL_DATA, kindOf, fingerprint, stanzaSize, headerSize, payloadSize, envelopeSize, headerHash,
     EnvelopeWriter, seal,
     /** For envelope-reader.js only: shared constants and helpers, not an API. */
     internal: Object.freeze({
