@@ -34,6 +34,9 @@ Sizes (bytes), from the configuration:
   :data:`PART_OVERHEAD` per part; see :func:`form_body_cap`.
 - Encrypted pieces (``application/octet-stream`` PUT): one piece,
   :data:`intake.upload.checks.MAX_PIECE_BYTES`.
+- A submit carrying envelopes (``application/octet-stream`` POST
+  ``/upload/submit``): :data:`intake.upload.inline.BODY_CAP`, one piece's
+  worth of envelopes plus an 8 KiB manifest.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ from werkzeug.exceptions import (
 from wtforms import ValidationError
 
 from .upload.checks import MAX_PIECE_BYTES
+from .upload.inline import BODY_CAP as INLINE_BODY_CAP
 
 #: Largest JSON body of any route (bytes): an upload's size, or a submission's
 #: ids (``MAX_ATTACHMENTS`` + 1 ids of 34 bytes each, far below this).
@@ -113,7 +117,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("upload.create", "POST"): Rule({"application/json": _fixed(JSON_CAP)}, "header"),
     ("upload.append", "PUT"): Rule({"application/octet-stream": _fixed(MAX_PIECE_BYTES)}, "header", upload=True),
     ("upload.finish", "POST"): Rule({}, "header"),
-    ("upload.submit", "POST"): Rule({"application/json": _fixed(JSON_CAP)}, "header"),
+    # JSON (ids only), or the ids plus the report and small files' envelopes (intake/upload/inline.py).
+    ("upload.submit", "POST"): Rule(
+        {"application/json": _fixed(JSON_CAP), "application/octet-stream": _fixed(INLINE_BODY_CAP)}, "header", upload=True
+    ),
     # Check-back (intake/checkback/): the receipt form, the browser's lookup, follow-ups.
     ("checkback.check", "POST"): Rule({"application/x-www-form-urlencoded": _text_cap}, "body"),
     ("checkback.lookup", "POST"): Rule({"application/json": _fixed(JSON_CAP)}, "header"),

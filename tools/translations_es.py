@@ -128,6 +128,7 @@ ES = {
     "You can send up to %(count)d files, %(size)s in total.": "Puede enviar hasta %(count)d archivos, con un total de %(size)s.",
     "Nothing was stored. Please check your connection and try again.":
         "No se guardó nada. Revise su conexión e inténtelo de nuevo.",
+    "Connection lost. Reconnecting…": "Se perdió la conexión. Reconectando…",
     "The connection was interrupted. Trying again…": "La conexión se interrumpió. Intentando de nuevo…",
     "We could not confirm that your report arrived": "No pudimos confirmar que su denuncia llegó",
     "The connection was lost while your report was being stored, so this page cannot tell whether it arrived. Please press “Send report” again when you are connected: if it already arrived, sending again will not create a duplicate.":

@@ -59,7 +59,8 @@ def _lock(connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
 
 
-def _cookie_key() -> str | None:
+def cookie_key() -> str | None:
+    """The row key of this browser's upload session (from its cookie token), or None."""
     token = session.get(COOKIE_KEY)
     if not isinstance(token, str) or not token:
         return None
@@ -73,7 +74,7 @@ def begin() -> str:
 
     :raises Full: ``"global"`` if ``PENDING_SESSIONS`` sessions are open.
     """
-    old = _cookie_key()
+    old = cookie_key()
     token = secrets.token_urlsafe(TOKEN_BYTES)
     key = session_key(token, current_app.config["SECRET_KEY"])
     submission_id = new_id()
@@ -99,7 +100,7 @@ def begin() -> str:
 def current():
     """This browser's open upload session (its tick refreshed), or None: a row
     with ``key``, ``submission_id`` and ``tick``."""
-    key = _cookie_key()
+    key = cookie_key()
     if key is None:
         return None
     tick = current_tick()

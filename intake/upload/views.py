@@ -12,8 +12,10 @@ database holds only its keyed hash (the item id).
 =======  ===========================  ===============================================
 method   path                         answer (JSON)
 =======  ===========================  ===============================================
-POST     /upload/begin                200 ``{"submission_id"}``; forgets (deletes) this
-                                      session's earlier unfinished uploads
+POST     /upload/begin                200 ``{"submission_id", "slots": [{"upload_id",
+                                      "item_id"}, ...]}`` (``MAX_ATTACHMENTS`` + 1 slots for
+                                      inline envelopes, :mod:`intake.upload.inline`);
+                                      forgets (deletes) this session's earlier unfinished uploads
 POST     /upload/                     201 ``{"upload_id", "item_id", "received": 0}`` for
                                       body ``{"size": <envelope bytes>}``
 GET      /upload/<id>                 200 ``{"received", "size"}`` (to resume)
@@ -29,7 +31,12 @@ POST     /upload/submit               201 ``{"location"}`` for body ``{"report":
                                       ``"follow_up": true`` the submission joins the case
                                       of ``lookup_key`` instead; a wrong key gets 200
                                       ``{"found": false}`` and stores nothing
-                                      (:mod:`intake.checkback.browser_followup`)
+                                      (:mod:`intake.checkback.browser_followup`). Or an
+                                      ``application/octet-stream`` body: that JSON
+                                      object as a manifest, followed by the
+                                      envelopes it lists as ``"inline"`` (the
+                                      report and small files in one request:
+                                      :mod:`intake.upload.inline`)
 =======  ===========================  ===============================================
 
 Errors are ``{"error": <localized message>, "title": <localized title>,
@@ -56,7 +63,7 @@ from ..sealing import blob_store, request_recipients, track
 from ..storage import is_id, new_id
 from ..checkback import browser_followup
 from ..checkback.cases import case_lookup, open_case
-from . import sessions
+from . import inline, sessions
 from .checks import MAX_PIECE_BYTES, Refused, check_complete, check_piece, declared_size_ok, total_content_floor
 from .parts import OffsetMismatch, Part, ReceivedBlob, item_id_for
 
@@ -123,7 +130,7 @@ def begin():
         submission_id = sessions.begin()
     except sessions.Full:
         return _full()
-    return jsonify({"submission_id": submission_id})
+    return jsonify({"submission_id": submission_id, "slots": inline.slots(sessions.cookie_key())})
 
 
 @bp.post("/")
@@ -225,7 +232,14 @@ def submit():
     else), then stored the same way and added to its case in the same
     transaction.
     """
-    body = request.get_json(silent=True)
+    carried: list = []
+    if request.mimetype == "application/octet-stream":
+        try:
+            body, carried = inline.parse(request.get_data(cache=False))
+        except inline.Malformed:
+            return errors_400()
+    else:
+        body = request.get_json(silent=True)
     follow_up = None
     if browser_followup.requested(body):
         follow_up = browser_followup.authorise(body, _drop_uploads)
@@ -245,6 +259,16 @@ def submit():
         return errors_400()
     if len(attachment_ids) > current_app.config["MAX_ATTACHMENTS"]:
         return _refused("too_many")
+    if any(upload_id not in names for upload_id, _ in carried):
+        return errors_400()
+    received: list = []
+    if carried:
+        try:
+            received = inline.receive(state, carried)
+        except Refused as refusal:
+            return errors_413() if refusal.code == "too_large" else _refused(refusal.code)
+        except sessions.Full as full:
+            return _refused("too_many") if full.scope == "files" else errors_413() if full.scope == "bytes" else _full()
     parts = []
     for index, upload_id in enumerate(names):
         part, declared = _part(upload_id)
@@ -254,6 +278,8 @@ def submit():
             with part.open() as source:
                 check_complete(source, part.received(), declared, _recipients())
         except Refused as refusal:
+            for sent in received:
+                sent.discard()  # refused with the request that carried it
             return _refused(refusal.code)
         parts.append(part)
     blobs = [track(ReceivedBlob(part)) for part in parts]

@@ -18,17 +18,24 @@
  * 3. Then the line "encrypted in your browser" (#browser-path) replaces the
  *    server-sealing line, and the form carries data-sealing="browser" and
  *    data-build="wasm" | "js" (which libsodium build runs).
- * 4. On submit: POST /upload/begin (the submission id), then each file and
- *    finally the report JSON (docs/FORMAT.md "Report", "sealed_by":
- *    "browser", attachments with "blake2b_256") are sealed in the worker and
- *    uploaded piece by piece (upload.js: resumable, retried), with a progress
- *    bar and a cancel button; POST /upload/submit binds them (retried like
- *    the PUTs: the server answers a repeat of a stored submission with the
- *    same success, so a lost answer never makes a duplicate); the form is
- *    cleared and the page shows the "received" section with the receipt the
- *    worker made (seal-worker.js 'receipt'; the report carries its reply key
- *    as "reply_to", /upload/submit its lookup key): no navigation, so the
- *    receipt is never in a URL.
+ * 4. POST /upload/begin (the submission id and the inline slots' ids) is
+ *    made ahead, as soon as the reporter starts on the form (one round trip
+ *    less when it matters; a session that expired meanwhile is begun again).
+ *    On submit, each file and finally the report JSON (docs/FORMAT.md
+ *    "Report", "sealed_by": "browser", attachments with "blake2b_256") are
+ *    sealed in the worker. Small envelopes (the report, and files while they
+ *    fit INLINE_BUDGET) are kept and sent inside the final POST
+ *    /upload/submit, so a small report is ONE request (upload.js
+ *    submitInline, intake/upload/inline.py); larger files are uploaded first,
+ *    piece by piece (upload.js: resumable, retried). A progress bar follows
+ *    every byte sent; a dropped or stalled connection shows "reconnecting"
+ *    at once while it is retried; a cancel button stops it. The final submit
+ *    is retried like the PUTs (the server answers a repeat of a stored
+ *    submission with the same success, so a lost answer never makes a
+ *    duplicate); the form is cleared and the page shows the "received"
+ *    section with the receipt the worker made (seal-worker.js 'receipt'; the
+ *    report carries its reply key as "reply_to", /upload/submit its lookup
+ *    key): no navigation, so the receipt is never in a URL.
  * 5. Problems the reporter can fix (a required question left empty, too many or too large
  *    files) are shown next to their field and in a summary at the top of the
  *    form, which takes the focus. If the answer to the final submit never
@@ -45,7 +52,7 @@
   const form = document.getElementById('report-form');
   if (!form || !window.ResguardoSubmit || !window.ResguardoUpload || !window.ResguardoEnvelope2) return;
   const { sealBlob, fingerprints, newReceipt, SealCancelled } = window.ResguardoSubmit;
-  const { Api, PieceSender, ServerRefused, ConnectionLost, withRetries } = window.ResguardoUpload;
+  const { Api, PieceSender, ServerRefused, ConnectionLost, withRetries, inlineBody } = window.ResguardoUpload;
   const { envelopeSize: envelopeSizeV2, kindOf } = window.ResguardoEnvelope2;
   /** Envelope v2 bytes for `size` content bytes sealed to `keys` (public keys, or only a count before they are read). */
   const envelopeSize = (size, keys) => envelopeSizeV2(size, Array.isArray(keys) ? keys.map(kindOf) : Array(keys).fill('xwing'));
@@ -74,6 +81,13 @@
     if (question.required && $(`${question.id}-check`)) CHECKED[question.id] = $(`${question.id}-check`);
   }
   const READY_TIMEOUT_MS = 180000; // pure-JS libsodium can take long to start on slow devices
+  /**
+   * Envelope bytes sent inside the final submit at most (the server takes up to
+   * about 4.3 MB, intake/upload/inline.py): about 1.5 MiB, some 15 s at 100 KB/s,
+   * the most worth sending again whole after a drop; larger files are uploaded
+   * resumably first.
+   */
+  const INLINE_BUDGET = 1536 * 1024;
 
   // The script checks the form itself, to show problems next to their fields
   // and in a linked summary (the browser's own bubbles vanish and are not linked).
@@ -84,7 +98,8 @@
   let busy = false;
   let controller = null;
   let readyFailure = null; // the text to show if browser sealing cannot be used
-  let pending = null; // {reportId, uploadIds, receipt}: a final submit whose answer never arrived
+  let pending = null; // {reportId, uploadIds, inline, receipt}: a final submit whose answer never arrived
+  let session = null; // promise of POST /upload/begin's answer, made ahead (see beginAhead)
 
   // ---- readiness ----
 
@@ -119,6 +134,12 @@
   }
 
   async function prepare() {
+    // The worker fetches libsodium (about 1 MB) only once its own script came:
+    // fetch it now, alongside, so the worker finds it in the HTTP cache (one
+    // round trip less before the page can seal; a second or more over Tor).
+    if (form.dataset.workerLibrary) {
+      fetch(form.dataset.workerLibrary, { credentials: 'same-origin' }).then((r) => r.arrayBuffer()).catch(() => {});
+    }
     const items = Array.from(document.querySelectorAll('#reviewer-keys li[data-public-key]'));
     const keys = items.map((item) => base64ToBytes(item.dataset.publicKey));
     if (keys.length === 0 || keys.some((key) => key.length !== 32 && key.length !== 1216)) throw Object.assign(new Error('keys'), { text: strings.keys }); // X25519 or X-Wing
@@ -172,8 +193,14 @@
 
   function showStatus(text, fraction) {
     ui.progress.hidden = false;
-    ui.status.textContent = text;
+    if (ui.status.textContent !== text) ui.status.textContent = text;
     if (fraction !== undefined) ui.bar.value = Math.round(1000 * Math.min(1, fraction));
+  }
+
+  /** Progress came: the bar moves, and a "reconnecting" status gives way to what it replaced. */
+  function showProgress(fraction) {
+    if (ui.status.textContent === strings.reconnecting && lastStatus) showStatus(lastStatus);
+    showStatus(ui.status.textContent, fraction);
   }
 
   /** What to tell the reporter about `error`; `storing`: the final submit's outcome is unknown. */
@@ -268,6 +295,7 @@
    */
   async function sealAndSend(api, blob, signal, progress) {
     let created = null;
+    const onRetry = reconnecting();
     let sender = null;
     let hash = '';
     await sealBlob(worker, recipients, blob, {
@@ -279,7 +307,7 @@
       onPiece: async (bytes) => {
         if (!sender) {
           const upload = await created;
-          sender = new PieceSender(api, upload.upload_id, { onAcknowledged: progress });
+          sender = new PieceSender(api, upload.upload_id, { onAcknowledged: progress, onRetry });
           sender.upload = upload;
         }
         await sender.add(bytes);
@@ -287,8 +315,49 @@
       onDone: (info) => { hash = info.blake2b256; },
     });
     await sender.flush();
-    await withRetries(() => api.finish(sender.upload.upload_id), signal);
+    await withRetries(() => api.finish(sender.upload.upload_id), signal, onRetry);
     return { uploadId: sender.upload.upload_id, itemId: sender.upload.item_id, blake2b256: hash };
+  }
+
+  /** Seal `blob` in the worker into memory (a small item, sent inside the final submit). */
+  async function sealToMemory(blob, signal) {
+    const pieces = [];
+    let hash = '';
+    await sealBlob(worker, recipients, blob, {
+      signal,
+      onPiece: (bytes) => { pieces.push(bytes); },
+      onDone: (info) => { hash = info.blake2b256; },
+    });
+    const bytes = new Uint8Array(pieces.reduce((n, piece) => n + piece.length, 0));
+    let at = 0;
+    for (const piece of pieces) {
+      bytes.set(piece, at);
+      at += piece.length;
+    }
+    return { bytes, blake2b256: hash };
+  }
+
+  /**
+   * An onRetry callback: the connection dropped or stalled and is being
+   * retried. Says so at once (the live region announces it); the status it
+   * replaced comes back with the next progress.
+   */
+  function reconnecting() {
+    return () => {
+      if (ui.status.textContent !== strings.reconnecting) lastStatus = ui.status.textContent;
+      showStatus(strings.reconnecting);
+    };
+  }
+  let lastStatus = '';
+
+  /** POST /upload/begin now, unless it was made already; resolves with its answer. */
+  function beginAhead() {
+    if (!session) {
+      const api = new Api(form.elements.csrf_token.value, undefined, form.dataset.upload);
+      session = withRetries(() => api.begin(), undefined);
+      session.catch(() => { session = null; }); // made again on "send"
+    }
+    return session;
   }
 
   /**
@@ -356,11 +425,26 @@
    */
   async function store(api) {
     ui.cancel.hidden = true; // from here, cancelling could not promise that nothing was stored
-    showStatus(strings.storing, 1);
-    await withRetries(
-      () => api.submit(pending.reportId, pending.uploadIds, pending.receipt.lookupKey), null,
-      () => showStatus(strings.retrying),
-    );
+    const onRetry = reconnecting();
+    const lookupKey = pending.receipt.lookupKey; // the receipt's lookup key: opens the reporter's case
+    if (pending.inline.length) {
+      // One request: the ids and the small envelopes (intake/upload/inline.py).
+      const fields = { report: pending.reportId, attachments: pending.uploadIds };
+      if (lookupKey) fields.lookup_key = lookupKey;
+      const body = inlineBody(fields, pending.inline);
+      const total = pending.before + body.length;
+      showStatus(pending.status, pending.before / total);
+      await withRetries(
+        () => api.submitInline(body, (sent) => {
+          showProgress((pending.before + sent) / total);
+          if (sent === body.length) showStatus(strings.storing, 1);
+        }),
+        null, onRetry,
+      );
+    } else {
+      showStatus(strings.storing, 1);
+      await withRetries(() => api.submit(pending.reportId, pending.uploadIds, lookupKey), null, onRetry);
+    }
     const { receipt } = pending;
     pending = null;
     form.reset();
@@ -376,6 +460,57 @@
   function sendingBytes(files) {
     const keys = recipients.length ? recipients : (document.querySelectorAll('#reviewer-keys li').length || 1);
     return files.reduce((n, file) => n + envelopeSize(file.size, keys), 0) + envelopeSize(200000, keys);
+  }
+
+  /**
+   * Seal every file and the report; upload the large files now and keep the
+   * small envelopes for the final submit (INLINE_BUDGET). Sets `pending`.
+   */
+  async function sealAll(api, files) {
+    const signal = controller.signal;
+    const { submission_id: submissionId, slots } = await beginAhead();
+    const receipt = await newReceipt(worker);
+    const reportReserve = envelopeSize(16380, recipients); // room kept for a report of up to 16 KB
+    let inlineBytes = 0;
+    const keep = (size) => size <= INLINE_BUDGET - inlineBytes - reportReserve;
+    let doneBytes = 0; // envelope bytes the server holds already
+    const totalBytes = sendingBytes(files);
+    const tracker = () => (received) => showProgress((doneBytes + received) / totalBytes);
+    const inline = [];
+    const attachments = [];
+    const uploadIds = [];
+    for (const [index, file] of files.entries()) {
+      showStatus(strings.file.replace('{number}', index + 1).replace('{total}', files.length));
+      const size = envelopeSize(file.size, recipients);
+      let sent;
+      if (keep(size)) {
+        const slot = slots[1 + index];
+        const sealed = await sealToMemory(file, signal);
+        inline.push({ uploadId: slot.upload_id, bytes: sealed.bytes });
+        inlineBytes += sealed.bytes.length;
+        sent = { uploadId: slot.upload_id, itemId: slot.item_id, blake2b256: sealed.blake2b256 };
+      } else {
+        sent = await sealAndSend(api, file, signal, tracker());
+        doneBytes += size;
+      }
+      uploadIds.push(sent.uploadId);
+      attachments.push({
+        item_id: sent.itemId,
+        filename: file.name.normalize('NFC'),
+        content_type: file.type || 'application/octet-stream',
+        size: file.size,
+        blake2b_256: sent.blake2b256,
+      });
+    }
+    showStatus(strings.report);
+    const json = new Blob([JSON.stringify(reportDocument(submissionId, attachments, receipt), null, 1)], { type: 'application/json' });
+    let reportId = slots[0].upload_id;
+    if (envelopeSize(json.size, recipients) <= INLINE_BUDGET - inlineBytes) {
+      inline.push({ uploadId: reportId, bytes: (await sealToMemory(json, signal)).bytes });
+    } else {
+      reportId = (await sealAndSend(api, json, signal, tracker())).uploadId;
+    }
+    pending = { reportId, uploadIds, inline, receipt, before: doneBytes, status: strings.report };
   }
 
   async function send() {
@@ -395,36 +530,25 @@
     ui.cancel.hidden = false;
     controller = new AbortController();
     const api = new Api(form.elements.csrf_token.value, controller.signal, form.dataset.upload);
-    let doneBytes = 0;
-    const tracker = () => (received) => showStatus(ui.status.textContent, (doneBytes + received) / totalBytes);
     try {
       if (pending) {
-        await store(api); // the earlier report, already sealed and uploaded: only confirm it
+        await store(api); // the earlier report, already sealed: only send the final submit again
         return;
       }
       showStatus(strings.preparing, 0);
-      const { submission_id: submissionId } = await withRetries(() => api.begin(), controller.signal);
-      const receipt = await newReceipt(worker);
-      const attachments = [];
-      const uploadIds = [];
-      for (const [index, file] of files.entries()) {
-        showStatus(strings.file.replace('{number}', index + 1).replace('{total}', files.length));
-        const sent = await sealAndSend(api, file, controller.signal, tracker());
-        doneBytes += envelopeSize(file.size, recipients);
-        uploadIds.push(sent.uploadId);
-        attachments.push({
-          item_id: sent.itemId,
-          filename: file.name.normalize('NFC'),
-          content_type: file.type || 'application/octet-stream',
-          size: file.size,
-          blake2b_256: sent.blake2b256,
-        });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await sealAll(api, files);
+          await store(api);
+          break;
+        } catch (error) {
+          // The session begun ahead expired while the reporter wrote: begin again, once.
+          if (attempt > 1 || !(error instanceof ServerRefused && error.code === 'unknown')) throw error;
+          session = null;
+          pending = null;
+          ui.cancel.hidden = false;
+        }
       }
-      showStatus(strings.report);
-      const json = JSON.stringify(reportDocument(submissionId, attachments, receipt), null, 1);
-      const report = await sealAndSend(api, new Blob([json], { type: 'application/json' }), controller.signal, tracker());
-      pending = { reportId: report.uploadId, uploadIds, receipt };
-      await store(api);
     } catch (error) {
       if (error instanceof SealCancelled || (error && error.name === 'AbortError')) {
         showStatus(strings.cancelled, 0);
@@ -469,6 +593,13 @@
     busy = false;
     await send();
   });
+
+  // Begin the upload session as soon as the reporter starts on the form (see beginAhead).
+  const ahead = () => {
+    if (!readyFailure && !pending) beginAhead().catch(() => {});
+  };
+  form.addEventListener('input', ahead, { once: true });
+  form.addEventListener('change', ahead, { once: true });
 
   ui.cancel.addEventListener('click', () => {
     if (controller) controller.abort();

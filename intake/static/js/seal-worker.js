@@ -118,12 +118,13 @@ async function send(current, pieces, offset) {
     if (current.cancelled) throw new Cancelled();
     // Each piece is a fresh Uint8Array over its own ArrayBuffer (libsodium
     // copies out of its heap; the header is built once): safe to transfer.
+    const length = piece.length; // read before the transfer detaches the buffer
     self.postMessage(
       { type: 'piece', id: current.id, index: current.index, offset, bytes: piece },
       [piece.buffer]);
     current.index += 1;
     current.inFlight += 1;
-    offset += piece.length;
+    offset += length;
   }
   return offset;
 }

@@ -16,6 +16,15 @@
  * has not acknowledged stay in memory (at most one group) until it has.
  * Everything sent is ciphertext.
  *
+ * A small report needs none of that: api.submitInline() sends the report's
+ * and small files' envelopes inside the final submit, one request
+ * (intake/upload/inline.py). Bodies go by XMLHttpRequest where there is one,
+ * for its upload progress (shown from the first byte) and a stall watchdog: a
+ * request that makes no progress for STALL_MS (or gets no answer ANSWER_MS
+ * after its last byte went out) is aborted as Stalled, which is retried like
+ * a dropped connection, and the caller's onRetry hears of it at once (the page
+ * then says "reconnecting" instead of "sending" for minutes).
+ *
  * Loaded as a classic script (window.ResguardoUpload) or required in node.
  */
 (function (root, factory) {
@@ -36,6 +45,10 @@
   const MAX_FAILURES = 10;
   /** Backoff: 0.5 s, 1 s, 2 s, ... capped at 30 s. */
   const backoff = (failures) => Math.min(30000, 500 * 2 ** (failures - 1));
+  /** A request whose body makes no progress for this long is given up and retried (ms). */
+  const STALL_MS = 10000;
+  /** After the last body byte went out, the answer may take this long (ms): the server checks and stores. */
+  const ANSWER_MS = 30000;
 
   /**
    * The server answered with an error. `status` is the HTTP status, `code`
@@ -63,14 +76,23 @@
     }
   }
 
+  /** A request made no progress for STALL_MS (or had no answer ANSWER_MS after its body): the link is down or stuck. */
+  class Stalled extends Error {
+    constructor() {
+      super('the connection stalled');
+      this.name = 'Stalled';
+    }
+  }
+
   /**
    * True for failures worth retrying: no answer at all (fetch rejects with a
-   * TypeError on a network failure, per the Fetch standard), 5xx, 408 or 429.
+   * TypeError on a network failure, per the Fetch standard; XMLHttpRequest
+   * fires "error", reported here as a TypeError too), a stall, 5xx, 408 or 429.
    * Not an abort (the reporter cancelled) and not a refusal (4xx).
    */
   function retryable(error) {
     if (error instanceof ServerRefused) return error.status >= 500 || error.status === 429 || error.status === 408;
-    return error instanceof TypeError;
+    return error instanceof TypeError || error instanceof Stalled;
   }
 
   function sleep(ms, signal) {
@@ -148,7 +170,78 @@
       return answer;
     }
 
-    /** @returns {Promise<{submission_id: string}>} */
+    /**
+     * One request with a binary body (application/octet-stream), by
+     * XMLHttpRequest where there is one: `onProgress(sentBytes, totalBytes)`
+     * follows the upload from its first byte, and a stall (see STALL_MS,
+     * ANSWER_MS) aborts it with Stalled. Falls back to call() (no progress)
+     * where there is no XMLHttpRequest (node).
+     * @throws {ServerRefused} for a non-2xx; {TypeError} when no answer came;
+     *         {Stalled}; a DOMException AbortError when the signal aborted
+     */
+    send(method, path, bytes, onProgress = () => {}) {
+      const XHR = root.XMLHttpRequest;
+      if (typeof XHR !== 'function') {
+        return this.call(method, path, { body: bytes }).then((answer) => {
+          onProgress(bytes.length, bytes.length);
+          return answer;
+        });
+      }
+      return new Promise((resolve, reject) => {
+        const xhr = new XHR();
+        let timer = null;
+        let done = false;
+        const end = (error, value) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          if (this.signal) this.signal.removeEventListener('abort', onAbort);
+          if (error) reject(error);
+          else resolve(value);
+        };
+        const watch = (ms) => {
+          clearTimeout(timer);
+          timer = setTimeout(() => {
+            xhr.abort();
+            end(new Stalled());
+          }, ms);
+        };
+        const onAbort = () => {
+          xhr.abort();
+          end(new DOMException('aborted', 'AbortError'));
+        };
+        if (this.signal && this.signal.aborted) {
+          onAbort();
+          return;
+        }
+        if (this.signal) this.signal.addEventListener('abort', onAbort);
+        xhr.open(method, this.base + path);
+        xhr.setRequestHeader('X-CSRFToken', this.csrfToken);
+        xhr.setRequestHeader('Accept', 'application/json');
+        xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+        xhr.responseType = 'text';
+        xhr.upload.onprogress = (event) => {
+          watch(event.loaded >= bytes.length ? ANSWER_MS : STALL_MS);
+          onProgress(event.loaded, bytes.length);
+        };
+        xhr.upload.onload = () => watch(ANSWER_MS);
+        xhr.onerror = () => end(new TypeError('the request failed (no answer)'));
+        xhr.onload = () => {
+          let answer = null;
+          try {
+            answer = JSON.parse(xhr.responseText);
+          } catch (_) {
+            answer = null;
+          }
+          if (xhr.status >= 200 && xhr.status < 300) end(null, answer);
+          else end(new ServerRefused(xhr.status, answer));
+        };
+        watch(STALL_MS);
+        xhr.send(bytes);
+      });
+    }
+
+    /** @returns {Promise<{submission_id: string, slots: {upload_id: string, item_id: string}[]}>} */
     begin() { return this.call('POST', 'begin'); }
 
     /** @param {number} size envelope bytes @returns {Promise<{upload_id: string, item_id: string}>} */
@@ -157,8 +250,12 @@
     /** @returns {Promise<{received: number, size: number}>} */
     status(uploadId) { return this.call('GET', uploadId); }
 
-    /** @param {Uint8Array} bytes envelope bytes [offset, offset + bytes.length) @returns {Promise<{received: number}>} */
-    put(uploadId, offset, bytes) { return this.call('PUT', `${uploadId}?offset=${offset}`, { body: bytes }); }
+    /**
+     * @param {Uint8Array} bytes envelope bytes [offset, offset + bytes.length)
+     * @param {(sent: number, total: number) => void} [onProgress] bytes of this PUT gone out so far
+     * @returns {Promise<{received: number}>}
+     */
+    put(uploadId, offset, bytes, onProgress) { return this.send('PUT', `${uploadId}?offset=${offset}`, bytes, onProgress); }
 
     /** @returns {Promise<{received: number, complete: boolean}>} */
     finish(uploadId) { return this.call('POST', `${uploadId}/finish`); }
@@ -169,6 +266,32 @@
       if (lookupKey) json.lookup_key = lookupKey; // the receipt's lookup key: opens the reporter's case
       return this.call('POST', 'submit', { json });
     }
+
+    /**
+     * The submit with envelopes inside (intake/upload/inline.py): `body` from inlineBody().
+     * @param {Uint8Array} body
+     * @param {(sent: number, total: number) => void} [onProgress]
+     * @returns {Promise<{location: string}>}
+     */
+    submitInline(body, onProgress) { return this.send('POST', 'submit', body, onProgress); }
+  }
+
+  /**
+   * The body of a submit that carries envelopes: u32be(len(manifest)) ||
+   * manifest (UTF-8 JSON: `fields` plus "inline": [[upload id, bytes], ...]) ||
+   * the envelopes, in that order (intake/upload/inline.py).
+   * @param {object} fields the submit's JSON fields ({report, attachments, ...})
+   * @param {{uploadId: string, bytes: Uint8Array}[]} items the envelopes carried
+   * @returns {Uint8Array}
+   */
+  function inlineBody(fields, items) {
+    const manifest = new TextEncoder().encode(JSON.stringify({
+      ...fields, inline: items.map((item) => [item.uploadId, item.bytes.length]),
+    }));
+    const head = new Uint8Array(4);
+    new DataView(head.buffer).setUint32(0, manifest.length, false);
+    return concat([head, manifest, ...items.map((item) => item.bytes)], 4 + manifest.length
+      + items.reduce((n, item) => n + item.bytes.length, 0));
   }
 
   function concat(parts, length) {
@@ -188,12 +311,15 @@
      * @param {string} uploadId
      * @param {object} [options]
      * @param {(received: number) => void} [options.onAcknowledged] envelope bytes the server holds
+     *        (or has been sent, while a PUT is under way: progress from the first byte)
+     * @param {(failures: number, error: Error) => void} [options.onRetry] a PUT failed and will be retried
      * @param {number} [options.putChunks] sealed chunks per PUT (default 16)
      */
     constructor(api, uploadId, options = {}) {
       this.api = api;
       this.uploadId = uploadId;
       this.onAcknowledged = options.onAcknowledged || (() => {});
+      this.onRetry = options.onRetry || (() => {});
       this.limit = (options.putChunks || PUT_CHUNKS) * SEALED_CHUNK_SIZE;
       this.pending = [];
       this.pendingBytes = 0;
@@ -227,7 +353,9 @@
       let failures = 0;
       while (at < end) {
         try {
-          at = (await this.api.put(this.uploadId, at, bytes.subarray(at - start))).received;
+          const from = at;
+          at = (await this.api.put(this.uploadId, at, bytes.subarray(at - start),
+            (sent) => this.onAcknowledged(from + sent))).received;
           failures = 0;
         } catch (error) {
           if (error instanceof ServerRefused && error.status === 409 && Number.isInteger(error.body.received)) {
@@ -237,6 +365,7 @@
           } else {
             failures += 1;
             if (failures > MAX_FAILURES) throw new ConnectionLost(error);
+            this.onRetry(failures, error);
             await sleep(backoff(failures), this.api.signal);
             try {
               at = (await this.api.status(this.uploadId)).received;
@@ -252,5 +381,8 @@
     }
   }
 
-  return Object.freeze({ Api, PieceSender, ServerRefused, ConnectionLost, retryable, withRetries, PUT_CHUNKS, MAX_FAILURES });
+  return Object.freeze({
+    Api, PieceSender, ServerRefused, ConnectionLost, Stalled, retryable, withRetries, inlineBody,
+    PUT_CHUNKS, MAX_FAILURES, STALL_MS, ANSWER_MS,
+  });
 });
