@@ -339,7 +339,7 @@ def test_plaintext_that_does_not_compress_is_refused(api, reviewer, disguise):
     """Item 8 of the review: text diluted 1 in 16 among random bytes passes a
     zlib check; so does a ZIP file (already compressed). Both are refused now."""
     api.post("/upload/begin")
-    envelope = keys.seal_v2(b"x" * 1000, [reviewer.secret.public_key])
+    envelope = keys.seal_v2(b"x" * 20000, [reviewer.secret.public_key])  # one 64 KiB chunk
     chunk = bytearray(os.urandom(SEALED_CHUNK_SIZE))
     if disguise == "diluted_text":
         text = b"CANARY el mayor Quispe ordeno la detencion. " * 2000

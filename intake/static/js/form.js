@@ -137,8 +137,14 @@
     // The worker fetches libsodium (about 1 MB) only once its own script came:
     // fetch it now, alongside, so the worker finds it in the HTTP cache (one
     // round trip less before the page can seal; a second or more over Tor).
-    if (form.dataset.workerLibrary) {
-      fetch(form.dataset.workerLibrary, { credentials: 'same-origin' }).then((r) => r.arrayBuffer()).catch(() => {});
+    // The receipt scripts the worker imports on "send" (seal-worker.js 'receipt') too:
+    // from the cache then, not two more round trips when the link is slowest.
+    const prefetch = (url) => fetch(url, { credentials: 'same-origin' }).then((r) => r.arrayBuffer()).catch(() => {});
+    if (form.dataset.workerLibrary) prefetch(form.dataset.workerLibrary);
+    const workerUrl = new URL(form.dataset.worker, window.location.href);
+    for (const [param, name] of [['w', 'receipt-words.js'], ['r', 'receipt.js']]) {
+      const version = workerUrl.searchParams.get(param);
+      if (version && /^[0-9a-f]{1,64}$/.test(version)) prefetch(new URL(`${name}?v=${version}`, workerUrl).href);
     }
     const items = Array.from(document.querySelectorAll('#reviewer-keys li[data-public-key]'));
     const keys = items.map((item) => base64ToBytes(item.dataset.publicKey));
