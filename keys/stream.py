@@ -131,14 +131,11 @@ class StreamSealer:
         :data:`SMALL_DATA` bytes are written. The AD is fixed only now
         because it hashes a header that contains :attr:`stream_header`.
 
-        :raises ValueError: if called twice, for a ``chunk_log2`` other than
-            14 or 16, or 14 with more than :data:`SMALL_DATA` bytes written.
+        :raises ValueError: if called twice, or for a ``chunk_log2`` other than 14 or 16.
         """
         if self._sink is not None:
             raise ValueError("start called twice")
-        sealed_chunk_size(chunk_log2)
-        if chunk_log2 == SMALL_CHUNK_LOG2 and self._content_size > SMALL_DATA:
-            raise ValueError("a small envelope holds at most 16380 bytes")
+        sealed_chunk_size(chunk_log2)  # (at most SMALL_DATA bytes can have been written yet)
         self._ad = ad
         self._sink = sink
         self._chunk_log2 = chunk_log2
@@ -150,8 +147,7 @@ class StreamSealer:
         return self._content_size
 
     def _push(self, framed: bytes, tag: int) -> None:
-        if self._sink is None:
-            raise ValueError("start must be called before writing")
+        # write() and finish() only get here after start() (they check).
         sealed = sodium.crypto_secretstream_xchacha20poly1305_push(
             self._state, framed, self._ad, tag
         )

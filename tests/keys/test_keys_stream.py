@@ -106,3 +106,28 @@ def test_empty_message_chunk_between_data_is_refused():
 def test_chunk_count_refuses_negative():
     with pytest.raises(ValueError):
         chunk_count(-1)
+
+
+def test_small_chunk_rules_of_the_sealer():
+    """v2 small envelopes (docs/FORMAT.md "V2 padding"): one 16 KiB chunk, at most 16380 bytes."""
+    from keys.stream import SMALL_DATA, StreamSealer, chunk_count, sealed_chunk_size, v2_chunk_log2
+
+    assert (sealed_chunk_size(14), sealed_chunk_size(16), SMALL_DATA) == (16401, 65553, 16380)
+    assert (v2_chunk_log2(16380), v2_chunk_log2(16381)) == (14, 16)
+    assert chunk_count(0, 14) == chunk_count(16380, 14) == 1
+    with pytest.raises(ValueError):
+        sealed_chunk_size(15)
+    with pytest.raises(ValueError):
+        chunk_count(16381, 14)
+    sealer = StreamSealer(bytes(32))
+    with pytest.raises(ValueError):
+        sealer.finish()  # before start
+    with pytest.raises(ValueError):
+        sealer.write(bytes(16381))  # more than a small envelope before the chunk size is known
+    sealer.write(bytes(100))
+    sink = io.BytesIO()
+    sealer.start(bytes(32), sink, 14)
+    with pytest.raises(ValueError):
+        sealer.write(bytes(16281))  # 16381 in all
+    sealer.write(bytes(16280))
+    assert sealer.finish() == 1 and len(sink.getvalue()) == 16401

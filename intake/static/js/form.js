@@ -356,6 +356,14 @@
   }
   let lastStatus = '';
 
+  /** A receipt made ahead (see beginAhead), or a new one; each is used for one attempt only. */
+  function takeReceipt() {
+    const made = receiptAhead || newReceipt(worker);
+    receiptAhead = null;
+    return made;
+  }
+  let receiptAhead = null;
+
   /** POST /upload/begin now, unless it was made already; resolves with its answer. */
   function beginAhead() {
     if (!session) {
@@ -474,8 +482,7 @@
    */
   async function sealAll(api, files) {
     const signal = controller.signal;
-    const { submission_id: submissionId, slots } = await beginAhead();
-    const receipt = await newReceipt(worker);
+    const [{ submission_id: submissionId, slots }, receipt] = await Promise.all([beginAhead(), takeReceipt()]);
     const reportReserve = envelopeSize(16380, recipients); // room kept for a report of up to 16 KB
     let inlineBytes = 0;
     const keep = (size) => size <= INLINE_BUDGET - inlineBytes - reportReserve;
@@ -602,7 +609,15 @@
 
   // Begin the upload session as soon as the reporter starts on the form (see beginAhead).
   const ahead = () => {
-    if (!readyFailure && !pending) beginAhead().catch(() => {});
+    if (readyFailure || pending) return;
+    beginAhead().catch(() => {});
+    // The receipt too, once the worker is up (it draws the words): nothing waits for it on "send".
+    ready.then(() => {
+      if (!receiptAhead) {
+        receiptAhead = newReceipt(worker);
+        receiptAhead.catch(() => { receiptAhead = null; });
+      }
+    }, () => {});
   };
   form.addEventListener('input', ahead, { once: true });
   form.addEventListener('change', ahead, { once: true });
