@@ -169,3 +169,20 @@ def test_inline_and_resumable_uploads_mix(app, api, client, token, reviewer):  #
     (row,) = stored_submissions(app)
     _, opened = open_submission(app, row, reviewer.secret)
     assert opened == {large_item: large, slots[2]["item_id"]: small}
+
+
+def test_the_receipts_lookup_key_travels_in_the_manifest(app, api, client, token, reviewer):  # noqa: F811
+    """Check-back (issue 10): the one-request submit opens the reporter's case as the JSON one does."""
+    from sqlalchemy import select
+
+    from intake import db
+    from intake.checkback.cases import lookup_hash
+    from intake.models import Case
+
+    receipt = keys.Receipt.generate()
+    fields, items, begun = small_submission(api, reviewer)
+    answer = post(client, token, body({**fields, "lookup_key": receipt.lookup_key().hex()}, items))
+    assert answer.status_code == 201
+    with app.app_context():
+        (case,) = db.session().scalars(select(Case)).all()
+        assert case.lookup == lookup_hash(receipt.lookup_key())
