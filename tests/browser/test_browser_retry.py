@@ -202,7 +202,8 @@ def test_an_expired_session_says_what_to_do_and_offers_no_fallback(tmp_path, rev
         try:
             context, page = new_page(browser, "wasm", sent)
             _open(page, url)
-            page.fill("#description", "CANARY-TEXT-expired")
+            with page.expect_response("**/upload/begin"):  # begun ahead, on the first input
+                page.fill("#description", "CANARY-TEXT-expired")
             context.clear_cookies()
             page.click("#send-report")
             page.locator("#seal-error").wait_for(state="visible")

@@ -356,6 +356,16 @@
   }
   let lastStatus = '';
 
+  /** `promise`, or an AbortError as soon as `signal` aborts (the reporter pressed "cancel"). */
+  function abortable(promise, signal) {
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(new DOMException('aborted', 'AbortError'));
+      if (signal.aborted) onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
   /** A receipt made ahead (see beginAhead), or a new one; each is used for one attempt only. */
   function takeReceipt() {
     const made = receiptAhead || newReceipt(worker);
@@ -482,7 +492,7 @@
    */
   async function sealAll(api, files) {
     const signal = controller.signal;
-    const [{ submission_id: submissionId, slots }, receipt] = await Promise.all([beginAhead(), takeReceipt()]);
+    const [{ submission_id: submissionId, slots }, receipt] = await abortable(Promise.all([beginAhead(), takeReceipt()]), signal);
     const reportReserve = envelopeSize(16380, recipients); // room kept for a report of up to 16 KB
     let inlineBytes = 0;
     const keep = (size) => size <= INLINE_BUDGET - inlineBytes - reportReserve;
