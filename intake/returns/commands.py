@@ -53,7 +53,8 @@ def import_return(bundle: Path) -> None:
         except OSError as exc:
             fail(f"could not read {bundle}: {exc.strerror or exc}; nothing was changed", EXIT_FILES)
     click.echo(f"return bundle {checked.return_id} imported")
-    click.echo(f"{result.replies_stored} replies stored, {result.replies_skipped} skipped (case no longer here)")
+    stored = "1 reply" if result.replies_stored == 1 else f"{result.replies_stored} replies"
+    click.echo(f"{stored} stored, {result.replies_skipped} skipped (case no longer here)")
     click.echo(f"{result.acknowledged} submissions marked as read and deleted ({result.items_deleted} items), "
                f"{result.acknowledged_skipped} no longer here")
 
@@ -86,7 +87,7 @@ def status() -> None:
     click.echo(f"submissions exported, not yet marked as read: {exported}")
     click.echo(f"submissions read by reviewers (ciphertext deleted): {read}")
     click.echo(f"cases a reporter can check on: {cases}")
-    click.echo(f"replies waiting for reporters: {replies}")
+    click.echo(f"replies stored for reporters (kept until their case expires): {replies}")
     if nearing:
         click.echo(
             f"resguardo: warning: {nearing} exported submissions not marked as read will be deleted within "

@@ -59,7 +59,7 @@ def test_import_stores_replies_purges_acknowledged_and_checkback_shows_them(app,
     bundle = returns.build(tmp_path / "r.tar", configured, [(submission_id, reply_key, REPLY_TEXT)], [submission_id])
     result = runner(["import-return", str(bundle)])
     assert result.exit_code == 0, result.output
-    assert "1 replies stored" in result.output
+    assert "1 reply stored, 0 skipped" in result.output
     after = counts(app)
     assert after["Submission"] == 0 and after["Item"] == 0 and after["Blob"] == 0 and after["BlobChunk"] == 0
     assert after["Case"] == 1 and after["CaseSubmission"] == 1 and after["Reply"] == 1 and after["ReturnImport"] == 1
