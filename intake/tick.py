@@ -133,89 +133,67 @@ def _sqlite_compact(engine: Engine, wrote: bool) -> bool:
     return wrote
 
 
+# Every table the PostgreSQL rewrite takes, parents before children:
+# (table, its primary key, which of its rows to take). ``{newer}`` stands for
+# "written since the last tick"; a child takes every row of a parent taken
+# (the copy ``tick_<table>``), so an ON DELETE CASCADE never removes a row
+# that is not put back.
+_REWRITTEN = (
+    # a submission with anything new is taken whole (its items cascade)
+    ("submissions", "id", "{newer} OR id IN (SELECT submission_id FROM items WHERE {newer})"),
+    ("items", "id", "submission_id IN (SELECT id FROM tick_submissions)"),
+    # a blob with anything new, or of a session taken, is taken whole (its chunks cascade)
+    ("upload_sessions", "key", "{newer}"),
+    ("blobs", "id", "{newer} OR owner IN (SELECT key FROM tick_upload_sessions)"
+                    " OR id IN (SELECT blob_id FROM blob_chunks WHERE {newer})"),
+    ("blob_chunks", "blob_id, seq", "blob_id IN (SELECT id FROM tick_blobs)"),
+    # the return path (intake.checkback): a case with anything new is taken
+    # whole (its submission records and replies cascade from it), the others alone
+    ("cases", "lookup", "{newer} OR lookup IN (SELECT lookup FROM case_submissions WHERE {newer})"
+                        " OR lookup IN (SELECT lookup FROM replies WHERE {newer})"),
+    ("case_submissions", "submission_id", "lookup IN (SELECT lookup FROM tick_cases)"),
+    ("replies", "id", "lookup IN (SELECT lookup FROM tick_cases)"),
+    ("return_imports", "return_id", "{newer}"),
+    ("form_uses", "key", "{newer}"),
+)
+
+
 def _postgres_rewrite(engine: Engine) -> int:
     """Re-insert, in key order and one transaction, the rows written since the last tick; return how many.
 
-    Rows are copied to temporary tables, deleted and inserted again, parents
-    first, each table ``ORDER BY`` its key: the new tuples get this
-    transaction's ``xmin`` and are laid down in key order (an in-place
-    UPDATE would keep each on its old page, in arrival order). The copy
-    takes the whole cascade closure (every item of a submission, every
-    chunk of a blob, every blob of an upload session) so an ON DELETE
-    CASCADE can never remove a row that is not put back. The tables are
-    locked for the transaction, so a request writing meanwhile waits and
-    then sees the re-inserted rows.
+    Rows of every table in :data:`_REWRITTEN` are copied to temporary tables,
+    deleted (children first) and inserted again (parents first), each table
+    ``ORDER BY`` its key: the new tuples get this transaction's ``xmin`` and
+    are laid down in key order (an in-place UPDATE would keep each on its old
+    page, in arrival order). The copy takes the whole cascade closure (every
+    item of a submission, every chunk of a blob, every blob of an upload
+    session, every record and reply of a case) so an ON DELETE CASCADE can
+    never remove a row that is not put back. The tables are locked for the
+    transaction, so a request writing meanwhile waits and then sees the
+    re-inserted rows.
     """
+    tables = [table for table, _key, _take in _REWRITTEN]
     with engine.begin() as connection:
-        run_sql = lambda sql, **params: connection.execute(text(sql), params)  # noqa: E731
-        run_sql("LOCK TABLE tick_state, submissions, items, upload_sessions, blobs, blob_chunks, "
-                "cases, case_submissions, replies, return_imports, form_uses IN EXCLUSIVE MODE")
+        run_sql = lambda sql: connection.execute(text(sql))  # noqa: E731
+        run_sql(f"LOCK TABLE tick_state, {', '.join(tables)} IN EXCLUSIVE MODE")
         last = connection.execute(select(TickState.last_xid).where(TickState.id == 1)).scalar()
         # age(xmin) counts transactions since a row was written; it is newer
         # than the last tick when it is younger than that tick's xid.
         newer = "true" if last is None else f"age(xmin) < age('{int(last)}'::xid)"
-        run_sql(f"""CREATE TEMP TABLE tick_sessions ON COMMIT DROP AS
-                    SELECT * FROM upload_sessions WHERE {newer}""")
-        run_sql(f"""CREATE TEMP TABLE tick_blobs ON COMMIT DROP AS
-                    SELECT * FROM blobs WHERE {newer} OR owner IN (SELECT key FROM tick_sessions)
-                    OR id IN (SELECT blob_id FROM blob_chunks WHERE {newer})""")
-        run_sql("""CREATE TEMP TABLE tick_chunks ON COMMIT DROP AS
-                   SELECT * FROM blob_chunks WHERE blob_id IN (SELECT id FROM tick_blobs)""")
-        run_sql(f"""CREATE TEMP TABLE tick_submissions ON COMMIT DROP AS
-                    SELECT * FROM submissions WHERE {newer}
-                    OR id IN (SELECT submission_id FROM items WHERE {newer})""")
-        run_sql("""CREATE TEMP TABLE tick_items ON COMMIT DROP AS
-                   SELECT * FROM items WHERE submission_id IN (SELECT id FROM tick_submissions)""")
-        run_sql("DELETE FROM blob_chunks WHERE blob_id IN (SELECT id FROM tick_blobs)")
-        run_sql("DELETE FROM items WHERE submission_id IN (SELECT id FROM tick_submissions)")
-        run_sql("DELETE FROM blobs WHERE id IN (SELECT id FROM tick_blobs)")
-        run_sql("DELETE FROM upload_sessions WHERE key IN (SELECT key FROM tick_sessions)")
-        run_sql("DELETE FROM submissions WHERE id IN (SELECT id FROM tick_submissions)")
-        rewritten = 0
-        for table, source, key in (
-            ("submissions", "tick_submissions", "id"),
-            ("upload_sessions", "tick_sessions", "key"),
-            ("blobs", "tick_blobs", "id"),
-            ("items", "tick_items", "id"),
-            ("blob_chunks", "tick_chunks", "blob_id, seq"),
-        ):
-            rewritten += run_sql(f"INSERT INTO {table} SELECT * FROM {source} ORDER BY {key}").rowcount
-        rewritten += _postgres_rewrite_cases(run_sql, newer)
+        for table, _key, take in _REWRITTEN:  # every copy before any delete
+            run_sql(f"CREATE TEMP TABLE tick_{table} ON COMMIT DROP AS "
+                    f"SELECT * FROM {table} WHERE {take.format(newer=newer)}")
+        for table, key, _take in reversed(_REWRITTEN):
+            run_sql(f"DELETE FROM {table} WHERE ({key}) IN (SELECT {key} FROM tick_{table})")
+        rewritten = sum(
+            run_sql(f"INSERT INTO {table} SELECT * FROM tick_{table} ORDER BY {key}").rowcount
+            for table, key, _take in _REWRITTEN
+        )
         xid = connection.execute(text("SELECT txid_current() % 4294967296")).scalar()
         if last is None:
             connection.execute(insert(TickState).values(id=1, last_xid=str(xid)))
         else:
             connection.execute(update(TickState).where(TickState.id == 1).values(last_xid=str(xid)))
-    return rewritten
-
-
-def _postgres_rewrite_cases(run_sql, newer: str) -> int:
-    """The return path's tables (:mod:`intake.checkback`), as :func:`_postgres_rewrite` does
-    for submissions: a case with anything new is taken whole (its submission
-    records and replies cascade from it), the others alone."""
-    run_sql(f"""CREATE TEMP TABLE tick_cases ON COMMIT DROP AS SELECT * FROM cases WHERE {newer}
-                OR lookup IN (SELECT lookup FROM case_submissions WHERE {newer})
-                OR lookup IN (SELECT lookup FROM replies WHERE {newer})""")
-    run_sql("""CREATE TEMP TABLE tick_case_submissions ON COMMIT DROP AS
-               SELECT * FROM case_submissions WHERE lookup IN (SELECT lookup FROM tick_cases)""")
-    run_sql("""CREATE TEMP TABLE tick_replies ON COMMIT DROP AS
-               SELECT * FROM replies WHERE lookup IN (SELECT lookup FROM tick_cases)""")
-    run_sql(f"CREATE TEMP TABLE tick_return_imports ON COMMIT DROP AS SELECT * FROM return_imports WHERE {newer}")
-    run_sql(f"CREATE TEMP TABLE tick_form_uses ON COMMIT DROP AS SELECT * FROM form_uses WHERE {newer}")
-    run_sql("DELETE FROM replies WHERE lookup IN (SELECT lookup FROM tick_cases)")
-    run_sql("DELETE FROM case_submissions WHERE lookup IN (SELECT lookup FROM tick_cases)")
-    run_sql("DELETE FROM cases WHERE lookup IN (SELECT lookup FROM tick_cases)")
-    run_sql("DELETE FROM return_imports WHERE return_id IN (SELECT return_id FROM tick_return_imports)")
-    run_sql("DELETE FROM form_uses WHERE key IN (SELECT key FROM tick_form_uses)")
-    rewritten = 0
-    for table, source, key in (
-        ("cases", "tick_cases", "lookup"),
-        ("case_submissions", "tick_case_submissions", "submission_id"),
-        ("replies", "tick_replies", "id"),
-        ("return_imports", "tick_return_imports", "return_id"),
-        ("form_uses", "tick_form_uses", "key"),
-    ):
-        rewritten += run_sql(f"INSERT INTO {table} SELECT * FROM {source} ORDER BY {key}").rowcount
     return rewritten
 
 

@@ -131,6 +131,36 @@ def test_postgresql_rows_written_since_the_last_tick_share_one_xmin(app, runner,
     assert "rewrote" not in again  # nothing new since
 
 
+def test_postgresql_return_path_rows_are_rewritten_too(app, runner, backend):
+    if backend != "postgresql":
+        return
+    from sqlalchemy import text
+
+    from tests.intake.test_intake_checkback import send
+
+    for _ in range(3):
+        assert send(app.test_client())[0].status_code == 200
+    tables = ("cases", "case_submissions", "form_uses")
+    engine = app.extensions["resguardo.engine"]
+
+    def rows() -> dict:
+        with engine.connect() as connection:
+            return {table: sorted(tuple(row) for row in connection.execute(text(f"SELECT * FROM {table}")))
+                    for table in tables}
+
+    def xmins() -> dict:
+        with engine.connect() as connection:
+            return {table: {row[0] for row in connection.execute(text(f"SELECT xmin::text FROM {table}"))}
+                    for table in tables}
+
+    kept = rows()
+    assert all(len(kept[table]) == 3 for table in tables)
+    assert all(len(found) == 3 for found in xmins().values())  # one transaction per submission
+    assert "rewrote" in runner(["tick"]).stdout
+    assert all(len(found) == 1 for found in xmins().values())
+    assert rows() == kept
+
+
 def test_a_pending_upload_that_keeps_writing_is_not_expired(app):
     store = app.extensions["resguardo.blobs"]
     blob = store.new()
