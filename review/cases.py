@@ -33,16 +33,17 @@ plaintext remains) and keeps its ciphertext in ``OUTDIR/_failed/`` (see
 whose submissions names a loaded key is not copied anywhere: every result is
 ``no matching key`` with the fingerprints needed. File-system errors (a full
 disk) stop the run.
+
+What a run reports is :mod:`review.outcomes`; how case folders are named and
+read, :mod:`review.casefolder`.
 """
 
 from __future__ import annotations
 
 import errno
-import json
 import os
 import stat
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -50,113 +51,21 @@ from keys import KeysError, NoMatchingKeyError, SecretKey
 
 from . import followups, fsutil
 from .bundle import Bundle, ManifestSubmission, Progress
+from .casefolder import case_names, read_case_report
 from .decrypt import Opener
 from .errors import ItemError
 from .errors import BundleError
 from .failed import FAILED_DIR, INCOMING, keep_failed
 from .questionnaire import Registry, SchemaError
 from .questionnaire.registry import save as save_questionnaires
+from .outcomes import IMPORTED, NO_KEY, SKIPPED, ImportSummary, SubmissionResult
 from .output import explain
-from .report import MAX_REPORT_BYTES
 
-IMPORTED = "imported"
-SKIPPED = "already imported"
-NO_KEY = "no matching key"
 BATCH_COUNT = 500
 BATCH_BYTES = 64 * 1024 * 1024
 WORKERS = 4
 """Threads that check and decrypt submissions of a batch at once (hashing,
 decryption and file writes release the GIL; at most the number of CPUs)."""
-
-
-@dataclass
-class SubmissionResult:
-    """What happened to one submission.
-
-    ``status`` is ``"imported"``, ``"already imported"`` or a failure status
-    code (see :func:`review.output.explain`); ``case_dir`` the case folder
-    (imported or skipped), ``error`` the exception of a failure, ``item_id``
-    the item at fault if known.
-    """
-
-    submission_id: str
-    received_on: str
-    status: str
-    case_dir: Path | None = None
-    error: BaseException | None = None
-    item_id: str | None = None
-    needs: tuple[str, ...] = ()
-    """For ``no matching key``: the fingerprints (64 hex) its envelope names."""
-    followup: bool = False
-    """True if it was filed as a follow-up inside its original case's folder."""
-
-    @property
-    def failed(self) -> bool:
-        """True unless imported now or earlier."""
-        return self.status not in (IMPORTED, SKIPPED)
-
-
-@dataclass
-class ImportSummary:
-    """All results of one import, in manifest order, plus bundle-level facts."""
-
-    bundle_id: str
-    addressed_to_key: bool
-    unlisted: tuple[str, ...] = ()
-    results: list[SubmissionResult] = field(default_factory=list)
-
-    def count(self, status: str) -> int:
-        """Number of submissions with exactly this status."""
-        return sum(result.status == status for result in self.results)
-
-    @property
-    def failed(self) -> list[SubmissionResult]:
-        """The submissions that could not be imported."""
-        return [result for result in self.results if result.failed]
-
-    @property
-    def missing_keys(self) -> dict[tuple[str, ...], list[SubmissionResult]]:
-        """``no matching key`` results grouped by the fingerprints they need."""
-        groups: dict[tuple[str, ...], list[SubmissionResult]] = {}
-        for result in self.results:
-            if result.status == NO_KEY:
-                groups.setdefault(result.needs, []).append(result)
-        return groups
-
-    wrong_key: bool = False
-    """True if no submission of the bundle names a loaded key (nothing was
-    decrypted or copied: the bundle is for someone else)."""
-
-
-def case_names(submission: ManifestSubmission) -> tuple[str, str]:
-    """Folder names for a case: ``<day>_<8 hex>``, and ``<day>_<32 hex>`` if that is taken."""
-    return (
-        f"{submission.received_on}_{submission.id[:8]}",
-        f"{submission.received_on}_{submission.id}",
-    )
-
-
-def read_case_report(case_dir: Path, limit: int = MAX_REPORT_BYTES) -> dict | None:
-    """The ``report.json`` of a case folder, or None if absent, a link, or unreadable."""
-    try:
-        if not stat.S_ISDIR(os.lstat(case_dir).st_mode):
-            return None
-        fd = os.open(case_dir / "report.json", os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(fd, "rb") as handle:
-            data = handle.read(limit + 1)
-        report = json.loads(data.decode("utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
-        return None
-    return report if isinstance(report, dict) and len(data) <= limit else None
-
-
-def find_case(root: Path, submission: ManifestSubmission) -> Path | None:
-    """The existing case folder of ``submission`` under ``root``, if any."""
-    for name in case_names(submission):
-        report = read_case_report(root / name)
-        if report is not None and report.get("submission_id") == submission.id:
-            return root / name
-    return None
 
 
 class _Importer:

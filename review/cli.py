@@ -21,7 +21,8 @@ import keys
 
 from . import output
 from .bundle import Bundle
-from .cases import IMPORTED, NO_KEY, SKIPPED, ImportSummary, SubmissionResult, import_bundle, work_bytes
+from .cases import import_bundle, work_bytes
+from .outcomes import IMPORTED, NO_KEY, SKIPPED, ImportSummary, SubmissionResult
 from .data import commands as data_commands
 from .errors import UsageError
 from .names import safe_name
@@ -323,7 +324,7 @@ def cmd_clean(args: argparse.Namespace, out: Output) -> int:
     from .attachments import CleanError, clean_attachment
     from .attachments.case import saved_names
     from .attachments.metadata import MetadataError, revealing
-    from .cases import read_case_report
+    from .casefolder import read_case_report
 
     report = read_case_report(args.case)
     if report is None:

@@ -22,7 +22,7 @@ from . import fsutil
 from .bundle import BUNDLE_FORMAT, BUNDLE_VERSION, Bundle, Manifest, ManifestSubmission
 
 if TYPE_CHECKING:
-    from .cases import SubmissionResult
+    from .outcomes import SubmissionResult
 
 FAILED_DIR = "_failed"
 INCOMING = ".incoming-"

@@ -123,7 +123,7 @@ def preview_path(root: Path, case_dir: Path, number: int) -> Path:
     :raises PreviewError: if there is no such attachment or it is not an
         image or PDF, or the preview cannot be made.
     """
-    from ..cases import read_case_report
+    from ..casefolder import read_case_report
 
     report = read_case_report(case_dir)
     if report is None:
@@ -149,7 +149,7 @@ def clean_attachment(case_dir: Path, number: int) -> Path:
 
     :raises CleanError: see its codes.
     """
-    from ..cases import read_case_report
+    from ..casefolder import read_case_report
 
     report = read_case_report(case_dir)
     if report is None:

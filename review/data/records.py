@@ -102,7 +102,7 @@ def load_records(outdir: str | Path, registry: Registry | None = None) -> tuple[
 
     :raises OSError: if ``outdir`` cannot be read.
     """
-    from ..cases import read_case_report  # the one reader of case folders
+    from ..casefolder import read_case_report  # the one reader of case folders
 
     root = Path(outdir)
     registry = registry or Registry()

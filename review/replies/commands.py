@@ -14,7 +14,7 @@ from pathlib import Path
 import keys
 
 from .. import output
-from ..cases import read_case_report
+from ..casefolder import read_case_report
 from ..errors import UsageError
 from ..followups import followup_dirs
 from ..i18n import _, current_language

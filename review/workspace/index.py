@@ -23,7 +23,7 @@ import sqlite3
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from ..cases import read_case_report
+from ..casefolder import read_case_report
 from ..failed import FAILED_DIR
 from ..followups import followup_dirs
 from ..labels import CODED_FIELDS, coded_answer

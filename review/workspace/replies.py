@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
-from ..cases import read_case_report
+from ..casefolder import read_case_report
 from ..errors import ReplyError
 from ..followups import followup_dirs
 from ..replies import outbox

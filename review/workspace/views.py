@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 
-from ..cases import read_case_report
+from ..casefolder import read_case_report
 from ..labels import choices, coded_answer
 from ..questionnaire import Registry, labelled_rows
 from ..render import LANGUAGES, readable
