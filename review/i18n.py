@@ -4,7 +4,7 @@ English is the source language (the msgids); Spanish comes from
 ``review/translations/es/LC_MESSAGES/review.mo``, made by
 ``tools/update_review_translations.py`` (Babel extracts the marked strings of
 ``review/`` and its workspace templates, fills Spanish from
-``tools/review_translations_es.py`` and compiles). A missing translation
+``tools/review_translations_es*.py`` and compiles). A missing translation
 falls back to English, never to an error.
 """
 

@@ -1,8 +1,9 @@
 """Build the review tool's catalogs: extract, fill Spanish (and English keyed texts), compile.
 
 Usage: ``python tools/update_review_translations.py``. English is the source
-language; Spanish comes from tools/review_translations_es.py (``ES``), and
-messages whose msgid is a key (``status:new``, ``warning:html`` …) get their
+language; Spanish comes from tools/review_translations_es.py (``ES``, which
+takes in the return path's texts from tools/review_translations_es_replies.py),
+and messages whose msgid is a key (``status:new``, ``warning:html`` …) get their
 English words from ``EN`` there. Writes
 ``review/translations/{es,en}/LC_MESSAGES/review.po`` and ``.mo``. Exits 1
 and lists the msgids that lack a Spanish translation.
