@@ -110,11 +110,19 @@ def envelope_size(content_size: int, recipient_count: int) -> int:
     return header_size(recipient_count) + chunk_count(content_size) * SEALED_CHUNK_SIZE
 
 
-def _check_recipients(recipients: Sequence[PublicKey]) -> list[PublicKey]:
-    unique: list[PublicKey] = []
+def check_recipients(recipients: Sequence, kinds: tuple[type, ...] = (PublicKey,)) -> list:
+    """Recipients without repeats (first kept, order kept), 1 to 64 of them.
+
+    :param kinds: the public key classes an envelope of this version seals to
+        (v1: :class:`keys.PublicKey`; v2 adds :class:`keys.XWingPublicKey`).
+    :raises TypeError: if one is not an instance of ``kinds``.
+    :raises ValueError: with none or more than 64.
+    """
+    unique: list = []
     for key in recipients:
-        if not isinstance(key, PublicKey):
-            raise TypeError("recipients must be keys.PublicKey objects")
+        if not isinstance(key, kinds):
+            names = " or ".join(f"keys.{kind.__name__}" for kind in kinds)
+            raise TypeError(f"recipients must be {names} objects")
         if key not in unique:
             unique.append(key)
     if not unique:
@@ -136,7 +144,7 @@ class EnvelopeWriter:
     """
 
     def __init__(self, recipients: Sequence[PublicKey], sink: BinaryIO) -> None:
-        keys = _check_recipients(recipients)
+        keys = check_recipients(recipients)
         content_key = sodium.crypto_secretstream_xchacha20poly1305_keygen()
         sealer = StreamSealer(content_key)
         fixed = _FIXED.pack(MAGIC, VERSION, CHUNK_LOG2, len(keys))

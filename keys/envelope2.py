@@ -42,7 +42,7 @@ import nacl.signing
 import nacl.utils
 
 from . import xwing
-from .envelope import _FIXED, MAGIC, MAX_RECIPIENTS
+from .envelope import _FIXED, MAGIC, MAX_RECIPIENTS, check_recipients
 from .errors import (
     CommitmentError,
     HeaderError,
@@ -313,25 +313,6 @@ def verify_signature(header: HeaderV2, chunks_hash: bytes, signature: bytes) -> 
         raise SignatureError("the payload is not the one this envelope's writer signed") from exc
 
 
-def check_recipients(recipients: Sequence) -> list:
-    """Recipients without repeats (first kept, order kept), 1 to 64 of them.
-
-    :raises TypeError: if one is not a :class:`keys.PublicKey` or :class:`keys.XWingPublicKey`.
-    :raises ValueError: with none or more than 64.
-    """
-    unique: list = []
-    for key in recipients:
-        if not isinstance(key, (PublicKey, XWingPublicKey)):
-            raise TypeError("recipients must be keys.PublicKey or keys.XWingPublicKey objects")
-        if key not in unique:
-            unique.append(key)
-    if not unique:
-        raise ValueError("an envelope needs at least one recipient")
-    if len(unique) > MAX_RECIPIENTS:
-        raise ValueError(f"at most {MAX_RECIPIENTS} recipients")
-    return unique
-
-
 class _HashingSink:
     def __init__(self, sink: BinaryIO, digest) -> None:
         self._sink = sink
@@ -360,7 +341,7 @@ class EnvelopeWriterV2:
     """
 
     def __init__(self, recipients: Sequence, sink: BinaryIO) -> None:
-        keys = check_recipients(recipients)
+        keys = check_recipients(recipients, (PublicKey, XWingPublicKey))
         file_key = nacl.utils.random(KEY_SIZE)
         self._signer = nacl.signing.SigningKey.generate()
         sealer = StreamSealer(kdf(file_key, PAYLOAD_LABEL))
