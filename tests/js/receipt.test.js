@@ -6,10 +6,12 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { ROOT, loadSodium } = require('./sodium.js');
+const { parseVector } = require('./vector_file.js');
 
 const VECTORS = path.join(ROOT, 'tests', 'vectors');
 const FILES = fs.readdirSync(VECTORS).filter((name) => name.startsWith('receipt_')).sort();
 const JS = path.join(ROOT, 'intake', 'static', 'js');
+const FIELDS = new Set(['expect', 'canonical', 'lookup-key', 'reporter-seed', 'reporter-public-key', 'comment']);
 
 let R;
 let reader;
@@ -23,13 +25,8 @@ test.before(async () => {
 });
 
 function parse(raw) {
-  const split = raw.indexOf('\n\n');
-  const fields = {};
-  for (const line of raw.subarray(0, split).toString('ascii').split('\n')) {
-    const at = line.indexOf(': ');
-    fields[line.slice(0, at)] = line.slice(at + 2);
-  }
-  return { fields, typed: raw.subarray(split + 2).toString('utf8') };
+  const { fields, envelope } = parseVector(raw, FIELDS);
+  return { fields, typed: Buffer.from(envelope).toString('utf8') };
 }
 
 test('there are receipt vectors', () => {

@@ -8,6 +8,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { ROOT, loadEnvelope } = require('./sodium.js');
+const { parseVector } = require('./vector_file.js');
 
 const VECTORS = path.join(ROOT, 'tests', 'vectors');
 const FILES = fs.existsSync(VECTORS)
@@ -31,28 +32,13 @@ test.before(async () => {
   };
 });
 
-/** Split a vector file: `key: value` lines, a blank line, the raw envelope. */
-function parseVector(raw) {
-  const split = raw.indexOf('\n\n');
-  assert.ok(split > 0, 'no blank line after the header fields');
-  const fields = {};
-  for (const line of raw.subarray(0, split).toString('ascii').split('\n')) {
-    const at = line.indexOf(': ');
-    assert.ok(at > 0, `malformed field line ${JSON.stringify(line)}`);
-    const name = line.slice(0, at);
-    assert.ok(FIELDS.has(name) && !(name in fields), `unexpected field ${name}`);
-    fields[name] = line.slice(at + 2);
-  }
-  return { fields, envelope: new Uint8Array(raw.subarray(split + 2)) };
-}
-
 test('tests/vectors/ is present', { skip: FILES.length ? false : 'tests/vectors/ has no envelope_* files yet' }, () => {
   assert.ok(FILES.some((name) => name.startsWith('envelope_success_')));
 });
 
 for (const name of FILES) {
   test(name, () => {
-    const { fields, envelope } = parseVector(fs.readFileSync(path.join(VECTORS, name)));
+    const { fields, envelope } = parseVector(fs.readFileSync(path.join(VECTORS, name)), FIELDS);
     const secretKey = new Uint8Array(Buffer.from(fields.identity, 'base64'));
     assert.equal(secretKey.length, 32);
     const identity = { publicKey: sodium.crypto_scalarmult_base(secretKey), secretKey };

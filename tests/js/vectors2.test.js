@@ -8,6 +8,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { ROOT, loadEnvelope } = require('./sodium.js');
+const { parseVector } = require('./vector_file.js');
 
 const VECTORS = path.join(ROOT, 'tests', 'vectors');
 const FILES = fs.readdirSync(VECTORS).filter((name) => name.startsWith('envelope2_')).sort();
@@ -34,25 +35,13 @@ test.before(async () => {
   };
 });
 
-function parseVector(raw) {
-  const split = raw.indexOf('\n\n');
-  const fields = {};
-  for (const line of raw.subarray(0, split).toString('ascii').split('\n')) {
-    const at = line.indexOf(': ');
-    const name = line.slice(0, at);
-    assert.ok(FIELDS.has(name) && !(name in fields), `unexpected field ${name}`);
-    fields[name] = line.slice(at + 2);
-  }
-  return { fields, envelope: new Uint8Array(raw.subarray(split + 2)) };
-}
-
 test('the v2 vectors are present', () => {
   assert.ok(FILES.length >= 9);
 });
 
 for (const name of FILES) {
   test(name, () => {
-    const { fields, envelope } = parseVector(fs.readFileSync(path.join(VECTORS, name)));
+    const { fields, envelope } = parseVector(fs.readFileSync(path.join(VECTORS, name)), FIELDS);
     const secretKey = new Uint8Array(Buffer.from(fields.identity, 'base64'));
     const publicKey = fields['identity-kind'] === 'xwing'
       ? sodium.crypto_kem_xwing_seed_keypair(secretKey).publicKey

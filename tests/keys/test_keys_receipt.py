@@ -13,6 +13,7 @@ import pytest
 import keys
 from keys import receipt as receipt_module
 from keys.receipt import Receipt
+from tests.support import vectors
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 VECTOR_FILES = sorted(VECTORS.glob("receipt_*"))
@@ -20,13 +21,7 @@ FIELDS = {"expect", "canonical", "lookup-key", "reporter-seed", "reporter-public
 
 
 def parse_vector(raw: bytes) -> tuple[dict[str, str], str]:
-    head, sep, body = raw.partition(b"\n\n")
-    assert sep == b"\n\n"
-    fields = {}
-    for line in head.decode("ascii").split("\n"):
-        name, colon, value = line.partition(": ")
-        assert colon and name in FIELDS and name not in fields
-        fields[name] = value
+    fields, body = vectors.parse_vector(raw, FIELDS)
     return fields, body.decode("utf-8")
 
 

@@ -16,33 +16,11 @@ from pathlib import Path
 import pytest
 
 import keys
+from tests.support.vectors import EXPECT_TYPES, parse_vector
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 VECTOR_FILES = sorted(VECTORS.glob("envelope2_*"))
-EXPECT_TYPES = {
-    "header failure": keys.HeaderError,
-    "unsupported version": keys.UnsupportedVersionError,
-    "unknown stanza": keys.UnknownStanzaError,
-    "stanza length": keys.StanzaLengthError,
-    "commitment mismatch": keys.CommitmentError,
-    "no match": keys.NoMatchingKeyError,
-    "payload failure": keys.PayloadError,
-    "signature failure": keys.SignatureError,
-    "truncated": keys.TruncatedError,
-    "trailing data": keys.TrailingDataError,
-}
 FIELDS = {"expect", "identity", "identity-kind", "payload-size", "payload-sha256", "comment"}
-
-
-def parse_vector(raw: bytes) -> tuple[dict[str, str], bytes]:
-    head, sep, body = raw.partition(b"\n\n")
-    assert sep == b"\n\n"
-    fields: dict[str, str] = {}
-    for line in head.decode("ascii").split("\n"):
-        name, colon, value = line.partition(": ")
-        assert colon and name in FIELDS and name not in fields
-        fields[name] = value
-    return fields, body
 
 
 def test_every_case_of_the_issue_is_there():
@@ -56,7 +34,7 @@ def test_every_case_of_the_issue_is_there():
 
 @pytest.mark.parametrize("path", VECTOR_FILES, ids=lambda p: p.name)
 def test_vector(path):
-    fields, envelope = parse_vector(path.read_bytes())
+    fields, envelope = parse_vector(path.read_bytes(), FIELDS)
     cls = keys.XWingSecretKey if fields["identity-kind"] == "xwing" else keys.SecretKey
     identity = cls.from_bytes(base64.b64decode(fields["identity"], validate=True))
     if fields["expect"] == "success":
