@@ -29,6 +29,7 @@ import keys
 
 from . import errors
 from .i18n import _
+from .passphrase import feedback_text
 
 PREFIX = "review:"
 
@@ -309,7 +310,7 @@ class Output:
             member = f" ({displayable(error.member)})" if error.member else ""
             message = f"{message} [{detail}{member}]"
         if isinstance(error, errors.WeakPassphraseError) and error.advice:
-            advice = error.advice.rstrip(". ")
+            advice = feedback_text(error.advice).rstrip(". ")
             message = f"{message} ({displayable(advice[:1].lower() + advice[1:])})"
         self.error(f"{context}: {message}" if context else message)
         if explanation.hint:

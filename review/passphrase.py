@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .errors import PassphraseMismatchError, WeakPassphraseError
-from .i18n import _
+from .i18n import N_, _
 
 ENV_VAR = "RESGUARDO_PASSPHRASE"
 TEST_SWITCH = "RESGUARDO_TEST_ONLY_PASSPHRASE_FROM_ENV"
@@ -34,6 +34,50 @@ MAX_JUDGED_CHARS = 72
 """zxcvbn judges at most this many characters (its own limit); a longer
 passphrase is judged by its first 72, which can only under-rate it."""
 MAX_FILE_BYTES = 4096
+
+
+ZXCVBN_FEEDBACK = (
+    # warnings
+    N_("Straight rows of keys are easy to guess."),
+    N_("Short keyboard patterns are easy to guess."),
+    N_('Repeats like "aaa" are easy to guess.'),
+    N_('Repeats like "abcabcabc" are only slightly harder to guess than "abc".'),
+    N_('Sequences like "abc" or "6543" are easy to guess.'),
+    N_("Recent years are easy to guess."),
+    N_("Dates are often easy to guess."),
+    N_("This is a top-10 common password."),
+    N_("This is a top-100 common password."),
+    N_("This is a very common password."),
+    N_("This is similar to a commonly used password."),
+    N_("A word by itself is easy to guess."),
+    N_("Names and surnames by themselves are easy to guess."),
+    N_("Common names and surnames are easy to guess."),
+    # suggestions
+    N_("Use a few words, avoid common phrases."),
+    N_("No need for symbols, digits, or uppercase letters."),
+    N_("Add another word or two. Uncommon words are better."),
+    N_("Use a longer keyboard pattern with more turns."),
+    N_("Avoid repeated words and characters."),
+    N_("Avoid sequences."),
+    N_("Avoid recent years."),
+    N_("Avoid years that are associated with you."),
+    N_("Avoid dates and years that are associated with you."),
+    N_("Capitalization doesn't help very much."),
+    N_("All-uppercase is almost as easy to guess as all-lowercase."),
+    N_("Reversed words aren't much harder to guess."),
+    N_("Predictable substitutions like '@' instead of 'a' don't help very much."),
+)
+"""Every warning and suggestion zxcvbn 4.5 gives (zxcvbn/feedback.py), in its
+English words: the msgids of their translations (:func:`feedback_text`)."""
+
+
+def feedback_text(message: str) -> str:
+    """zxcvbn's English ``message`` (a warning or suggestion) in the current language.
+
+    A sentence of :data:`ZXCVBN_FEEDBACK` comes from the catalog; any other (a
+    newer zxcvbn's) stays in English, as zxcvbn wrote it.
+    """
+    return _(message) if message in ZXCVBN_FEEDBACK else message
 
 
 def read_passphrase_file(path: str | Path) -> str:
@@ -101,7 +145,8 @@ def check_new_passphrase(passphrase: str, user_inputs: Iterable[str] = ()) -> st
     The text is NFC-normalised and stripped of outer spaces before it is judged.
 
     :raises WeakPassphraseError: if the score is lower; its ``advice`` holds
-        zxcvbn's warning in plain words (may be empty).
+        zxcvbn's warning in plain words, in English (may be empty; shown
+        translated by :func:`feedback_text`).
     """
     text = unicodedata.normalize("NFC", passphrase).strip()
     if not text:

@@ -416,6 +416,41 @@ ES.update({
         "publique más adelante, cuando haya más casos con consentimiento, o baje --k (nunca por debajo de 2)",
 })
 
+# zxcvbn's warnings and suggestions on a new passphrase (review/passphrase.py, ZXCVBN_FEEDBACK)
+ES.update({
+    "Straight rows of keys are easy to guess.": "Las filas seguidas de teclas son fáciles de adivinar.",
+    "Short keyboard patterns are easy to guess.": "Los patrones cortos de teclado son fáciles de adivinar.",
+    'Repeats like "aaa" are easy to guess.': 'Las repeticiones como "aaa" son fáciles de adivinar.',
+    'Repeats like "abcabcabc" are only slightly harder to guess than "abc".':
+        'Las repeticiones como "abcabcabc" son apenas un poco más difíciles de adivinar que "abc".',
+    'Sequences like "abc" or "6543" are easy to guess.': 'Las secuencias como "abc" o "6543" son fáciles de adivinar.',
+    "Recent years are easy to guess.": "Los años recientes son fáciles de adivinar.",
+    "Dates are often easy to guess.": "Las fechas suelen ser fáciles de adivinar.",
+    "This is a top-10 common password.": "Es una de las 10 contraseñas más comunes.",
+    "This is a top-100 common password.": "Es una de las 100 contraseñas más comunes.",
+    "This is a very common password.": "Es una contraseña muy común.",
+    "This is similar to a commonly used password.": "Se parece a una contraseña de uso común.",
+    "A word by itself is easy to guess.": "Una palabra sola es fácil de adivinar.",
+    "Names and surnames by themselves are easy to guess.": "Los nombres y apellidos solos son fáciles de adivinar.",
+    "Common names and surnames are easy to guess.": "Los nombres y apellidos comunes son fáciles de adivinar.",
+    "Use a few words, avoid common phrases.": "Use varias palabras y evite las frases comunes.",
+    "No need for symbols, digits, or uppercase letters.": "No hacen falta símbolos, números ni mayúsculas.",
+    "Add another word or two. Uncommon words are better.":
+        "Agregue una o dos palabras más. Las palabras poco comunes son mejores.",
+    "Use a longer keyboard pattern with more turns.": "Use un patrón de teclado más largo y con más giros.",
+    "Avoid repeated words and characters.": "Evite las palabras y los caracteres repetidos.",
+    "Avoid sequences.": "Evite las secuencias.",
+    "Avoid recent years.": "Evite los años recientes.",
+    "Avoid years that are associated with you.": "Evite los años relacionados con usted.",
+    "Avoid dates and years that are associated with you.": "Evite las fechas y los años relacionados con usted.",
+    "Capitalization doesn't help very much.": "Poner mayúsculas no ayuda mucho.",
+    "All-uppercase is almost as easy to guess as all-lowercase.":
+        "Todo en mayúsculas es casi tan fácil de adivinar como todo en minúsculas.",
+    "Reversed words aren't much harder to guess.": "Las palabras al revés no son mucho más difíciles de adivinar.",
+    "Predictable substitutions like '@' instead of 'a' don't help very much.":
+        "Los reemplazos previsibles, como '@' en lugar de 'a', no ayudan mucho.",
+})
+
 try:  # run as a script (tools/ on sys.path) or imported as tools.review_translations_es
     from review_translations_es_replies import ES_REPLIES  # noqa: E402
 except ImportError:

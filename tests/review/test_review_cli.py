@@ -317,6 +317,42 @@ def test_a_weak_passphrase_is_explained_in_plain_words(tmp_path, capsys):
     ]
 
 
+def test_a_weak_passphrase_is_explained_in_spanish_under_a_spanish_locale(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LC_ALL", "es_PE.UTF-8")
+    (tmp_path / "pass").write_text("password12345678\n")
+    assert main(["keygen", "--out", str(tmp_path / "k"), "--passphrase-file", str(tmp_path / "pass")]) == 8
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "review: error: esta frase de contraseña es demasiado fácil de adivinar para proteger una llave secreta "
+        "(se parece a una contraseña de uso común)",
+        "review: consejo: use una frase diceware: seis o más palabras al azar de una lista, "
+        "elegidas con dados, p. ej. 'escalera quieto mango balsa olivo carrera'",
+    ]
+    assert not (tmp_path / "k").exists()
+
+
+def test_every_zxcvbn_feedback_sentence_has_spanish_and_an_unknown_one_stays_english():
+    import ast
+
+    import zxcvbn.feedback
+
+    from review import i18n
+    from review.passphrase import ZXCVBN_FEEDBACK, feedback_text
+
+    tree = ast.parse(Path(zxcvbn.feedback.__file__).read_text(encoding="utf-8"))
+    said = {node.args[0].value for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_"}
+    assert said == set(ZXCVBN_FEEDBACK)  # the installed zxcvbn says nothing we have not translated
+    i18n.set_language("es")
+    try:
+        assert feedback_text("This is a top-10 common password.") == "Es una de las 10 contraseñas más comunes."
+        spanish = {feedback_text(message) for message in ZXCVBN_FEEDBACK}
+        assert len(spanish) == len(ZXCVBN_FEEDBACK) and not spanish & set(ZXCVBN_FEEDBACK)
+        assert feedback_text("A sentence a newer zxcvbn may say.") == "A sentence a newer zxcvbn may say."
+    finally:
+        i18n.set_language("en")
+
+
 @pytest.mark.parametrize("command", ["keygen", "import"])
 def test_the_passphrase_variable_alone_is_ignored_by_the_real_command(tmp_path, keydir, public_key, command):
     """Without the test-only switch the variable is not a passphrase: the command
