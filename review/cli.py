@@ -66,12 +66,12 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("bundle", type=Path, metavar="BUNDLE", help=_("the resguardo-bundle-….tar file"))
     imp.add_argument("--key", required=True, type=Path, action="append", metavar="SECRET_KEY_FILE",
                      help=_("a .secret-key file; give --key several times to open items sealed to any of them"))
-    imp.add_argument("--out", required=True, type=Path, metavar="OUTDIR", help=_("folder that holds the case folders"))
+    imp.add_argument("--out", required=True, type=Path, metavar="OUTDIR", help=_("the folder that holds the case folders"))
     imp.add_argument("--lang", choices=LANGUAGES, help=_("language of report.txt and messages (default: from LANG, else es)"))
     imp.add_argument("--passphrase-file", type=Path, metavar="PATH", help=_("read the passphrase from a file (scripts)"))
 
     lst = commands.add_parser("list", help=_("show the cases in an output folder"))
-    lst.add_argument("outdir", type=Path, metavar="OUTDIR")
+    lst.add_argument("outdir", type=Path, metavar="OUTDIR", help=_("the folder that holds the case folders"))
     lst.add_argument("--lang", choices=LANGUAGES, help=_("language of coded answers and messages (default: from LANG, else es)"))
     lst.add_argument("--status", choices=STATUSES, help=_("only cases with this triage status"))
     lst.add_argument("--type", dest="incident_type", metavar="CODE", default="", help=_("only this incident type (code)"))

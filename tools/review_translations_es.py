@@ -248,7 +248,6 @@ ES.update({
     "files": "archivos",
     "fingerprint: %(fingerprint)s": "huella:      %(fingerprint)s",
     "folder for the two key files": "carpeta para los dos archivos de llave",
-    "folder that holds the case folders": "carpeta que contiene las carpetas de casos",
     "free some space, then run the same command again": "libere espacio y vuelva a ejecutar el mismo comando",
     "give ONLY %(public)s to the operator; %(secret)s never leaves this laptop":
         "entregue al operador SOLO %(public)s; %(secret)s nunca sale de esta computadora",

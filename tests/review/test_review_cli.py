@@ -299,6 +299,16 @@ def test_import_with_a_folder_as_key_says_so(tmp_path, keydir, public_key, capsy
     assert "this is a folder, not a file" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(("language", "words"), [("en", "the folder that holds the case folders"),
+                                                  ("es", "la carpeta que contiene las carpetas de casos")])
+def test_every_command_names_the_cases_folder_alike(capsys, language, words):
+    for command in ("import", "list", "workspace", "return-bundle", "dataset", "stats"):
+        assert main([command, "--help", "--lang", language]) == 0
+        text = " ".join(capsys.readouterr().out.split())
+        named = "--out OUTDIR" if command == "import" else "OUTDIR"
+        assert f" {named} {words} " in text + " ", command
+
+
 def test_keygen_counts_the_key_name_as_known_to_an_attacker(tmp_path):
     (tmp_path / "pass").write_text("quispeana19901990\n")
     assert main(["keygen", "--out", str(tmp_path / "k"), "--name", "Ana Quispe",
