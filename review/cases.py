@@ -43,13 +43,12 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Sequence
 
 from keys import KeysError, NoMatchingKeyError, SecretKey
 
-from . import followups, fsutil
+from . import followups, fsutil, importpool
 from .bundle import Bundle, ManifestSubmission, Progress
 from .casefolder import case_names, read_case_report
 from .decrypt import Opener
@@ -64,15 +63,20 @@ from .output import explain
 BATCH_COUNT = 500
 BATCH_BYTES = 64 * 1024 * 1024
 WORKERS = 4
-"""Threads that check and decrypt submissions of a batch at once (hashing,
-decryption and file writes release the GIL; at most the number of CPUs)."""
+"""Worker processes (or threads) that check and decrypt submissions of a
+batch at once (at most the number of CPUs; see :mod:`review.importpool`)."""
 
 
 class _Importer:
     def __init__(self, bundle: Bundle, identities: Sequence[SecretKey], root: Path,
-                 language: str, progress: Progress | None, registry: Registry | None = None) -> None:
+                 language: str, progress: Progress | None, registry: Registry | None = None,
+                 index_registry: Registry | None = None) -> None:
+        from .workspace.index import new_case_entry
+
         self.bundle = bundle
         self.registry = registry
+        self.index_registry = index_registry if index_registry is not None else Registry()
+        self._new_case_entry = new_case_entry
         self.root = root
         self.language = language
         self.identities = list(identities)
@@ -132,19 +136,28 @@ class _Importer:
                 fsutil.remove_tree(failed / submission.id)
             self.failed_ids.discard(submission.id)
 
-    def stage(self, submission: ManifestSubmission) -> tuple[SubmissionResult, str | None, dict | None]:
+    def reporting_to(self, progress: Progress | None):
+        """:meth:`stage`, reporting the bytes it reads to ``progress`` (in a
+        worker process: the shared counter of :mod:`review.importpool`)."""
+        self._progress = progress
+        return self.stage
+
+    def stage(self, submission: ManifestSubmission) -> tuple[SubmissionResult, str | None, str | None, tuple | None]:
         """Decrypt one submission into its temporary folder (not yet durable).
 
-        Safe to run for different submissions in several threads at once: it
-        reads the bundle with ``pread`` and writes only its own temporary
-        folder; what is shared (the case names, ``_failed``) is left to
-        :meth:`settle`, in the calling thread. Returns (result, temporary
-        folder name or None, report or None).
+        Safe to run for different submissions in several threads or worker
+        processes at once: it reads the bundle with ``pread`` and writes only
+        its own temporary folder; what is shared (the case names, ``_failed``)
+        is left to :meth:`settle` and :meth:`commit`, in the importing thread.
+        Returns (result, temporary folder name or None, the id of the
+        submission a follow-up follows or None, the case's
+        :func:`review.workspace.index.new_case_entry` or None): small, as a
+        worker process sends it back.
         """
         existing = self.existing(submission)
         if existing is not None:
             self._skip(self._budget(submission))
-            return SubmissionResult(submission.id, submission.received_on, SKIPPED, existing), None, None
+            return SubmissionResult(submission.id, submission.received_on, SKIPPED, existing), None, None, None
         temp = f"{INCOMING}{submission.id}"
         budget = self._budget(submission)
         counted = [0]
@@ -170,12 +183,13 @@ class _Importer:
                                       None, exc, item_id)
             if isinstance(exc, NoMatchingKeyError):
                 result.needs = opener.needed_keys(submission)
-            return result, None, None
+            return result, None, None, None
         except BaseException:
             fsutil.remove_tree(self.root / temp)
             raise
         self._skip(max(0, budget - counted[0]))
-        return SubmissionResult(submission.id, submission.received_on, IMPORTED), temp, report
+        return (SubmissionResult(submission.id, submission.received_on, IMPORTED), temp,
+                followups.original_id(report), self._new_case_entry(report, self.index_registry))
 
     def settle(self, submission: ManifestSubmission, result: SubmissionResult) -> None:
         """The shared consequences of a staged result (in the calling thread):
@@ -229,19 +243,18 @@ class _Importer:
         self.followed_up.add(case)
         self.forget_failure(submission)
 
-    def commit(self, staged: list[tuple[SubmissionResult, str, dict, ManifestSubmission]]) -> list[tuple[str, dict]]:
+    def commit(self, staged: list[tuple[SubmissionResult, str, str | None, tuple, ManifestSubmission]]
+               ) -> list[tuple[str, tuple]]:
         """Make a batch durable, then rename each folder into place; return the
-        (folder, report) pairs of new cases. Reports first, then follow-ups
+        (folder, index entry) pairs of new cases. Reports first, then follow-ups
         (by day, bundle order within a day) into their original case's folder."""
         if not staged:
             return []
         fsutil.sync_filesystem(self.root)
         done = []
-        first = [entry for entry in staged if followups.original_id(entry[2]) is None]
-        later = sorted((entry for entry in staged if followups.original_id(entry[2]) is not None),
-                       key=lambda entry: entry[3].received_on)
-        for result, temp, report, submission in first + later:
-            original = followups.original_id(report)
+        first = [one for one in staged if one[2] is None]
+        later = sorted((one for one in staged if one[2] is not None), key=lambda one: one[4].received_on)
+        for result, temp, original, entry, submission in first + later:
             case = self._original_case(original) if original else None
             if case is not None:
                 self._file_followup(result, temp, case, submission)
@@ -251,7 +264,7 @@ class _Importer:
             self._add_name(target)
             result.case_dir = self.root / target
             self.forget_failure(submission)
-            done.append((target, report))
+            done.append((target, entry))
         os.fsync(self.root_fd)
         return done
 
@@ -341,48 +354,44 @@ def import_bundle(
             raise BundleError("invalid questionnaire", str(exc), member=f"questionnaires/{sha256}.json") from exc
     save_questionnaires(root, documents)
     _sweep_incoming(root)
-    from .workspace.index import folder_registry, record_cases
+    from .workspace.index import folder_registry, record_new_cases
 
     index_registry = folder_registry(root)  # read once, not once per batch
-    importer = _Importer(bundle, identities, root, language, progress, registry)
-    workers = max(1, min(WORKERS, os.cpu_count() or 1))
+    importer = _Importer(bundle, identities, root, language, progress, registry, index_registry)
+    submissions = bundle.manifest.submissions
     unfinished: list[ManifestSubmission] = []  # staged or being staged, not yet renamed into place
 
-    def stage_all(submissions: list[ManifestSubmission]) -> list:
-        return [importer.stage(submission) for submission in submissions]
-
     def finish(batch: list[ManifestSubmission], futures: list) -> None:
-        staged = [staged for future in futures for staged in future.result()]  # manifest order kept
+        staged = [staged for future in futures for staged in pool.result(future)]  # manifest order kept
         durable = []
-        for submission, (result, temp, report) in zip(batch, staged):
+        for submission, (result, temp, original, entry) in zip(batch, staged):
             importer.settle(submission, result)
             if temp is not None:
-                durable.append((result, temp, report, submission))
-        record_cases(root, importer.commit(durable), index_registry, new=True)
+                durable.append((result, temp, original, entry, submission))
+        record_new_cases(root, importer.commit(durable))
         record_followups(root, importer)  # the cases follow-ups were filed in, again with them
         del unfinished[: len(batch)]
-        for result, _, _ in staged:
+        for result, *_ in staged:
             summary.results.append(result)
             if on_result:
                 on_result(result)
 
     try:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="review-import") as pool:
+        with importpool.StagePool(importer.reporting_to, submissions, min(WORKERS, importpool.cpus()), progress,
+                                  processes=importpool.processes_fit(len(submissions))) as pool:
             in_flight: list = []
             try:
-                for batch in _batches(bundle.manifest.submissions):
+                for start, stop in _batches(submissions):
                     # The workers decrypt this batch while the previous one is made
                     # durable, renamed and indexed here (its syncfs overlaps their work).
-                    step = -(-len(batch) // (4 * workers))  # a few jobs per worker, not one per submission
-                    in_flight.append((batch, [pool.submit(stage_all, batch[start:start + step])
-                                              for start in range(0, len(batch), step)]))
-                    unfinished.extend(batch)
+                    step = -(-(stop - start) // (4 * pool.workers))  # a few jobs per worker, not one per submission
+                    in_flight.append((submissions[start:stop], [pool.submit(first, min(first + step, stop))
+                                                                for first in range(start, stop, step)]))
+                    unfinished.extend(submissions[start:stop])
                     if len(in_flight) == 2:
-                        finish(*in_flight[0])
-                        in_flight.pop(0)
+                        finish(*in_flight.pop(0))
                 while in_flight:
-                    finish(*in_flight[0])
-                    in_flight.pop(0)
+                    finish(*in_flight.pop(0))
             except BaseException:
                 for _, futures in in_flight:
                     for future in futures:
@@ -398,18 +407,20 @@ def import_bundle(
 
 
 def _batches(submissions: Sequence[ManifestSubmission]):
-    """Consecutive groups of at most :data:`BATCH_COUNT` submissions and
-    (unless one alone is larger) :data:`BATCH_BYTES` of ciphertext."""
-    batch: list[ManifestSubmission] = []
-    size = 0
-    for submission in submissions:
-        if batch and (len(batch) >= BATCH_COUNT or size + submission.size > BATCH_BYTES):
-            yield batch
-            batch, size = [], 0
-        batch.append(submission)
+    """(start, stop) index ranges of consecutive submissions: at most
+    :data:`BATCH_COUNT` submissions and (unless one alone is larger)
+    :data:`BATCH_BYTES` of ciphertext each; a quarter of the bundle when that
+    is fewer, but not under 64 (the last batch is renamed and indexed after
+    the workers are done: the smaller, the sooner the import ends)."""
+    most = min(BATCH_COUNT, max(64, -(-len(submissions) // 4)))
+    start, size = 0, 0
+    for index, submission in enumerate(submissions):
+        if index > start and (index - start >= most or size + submission.size > BATCH_BYTES):
+            yield start, index
+            start, size = index, 0
         size += submission.size
-    if batch:
-        yield batch
+    if start < len(submissions):
+        yield start, len(submissions)
 
 
 def work_bytes(bundle: Bundle) -> int:

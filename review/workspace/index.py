@@ -150,19 +150,16 @@ def case_followups(case_dir: Path) -> list[dict]:
     return found
 
 
-def _row(folder: str, report: dict, registry: Registry, followups: list[dict] = ()) -> tuple:
+def _details(report: dict, registry: Registry, followups: list[dict] = ()) -> tuple:
+    """The columns of a case's row after its folder and day (see ``_COLUMNS``)."""
     fields = report.get("fields") if isinstance(report.get("fields"), dict) else {}
     # The reporter's own answer to the questionnaire's urgency question (the
     # default asks first whether anyone is in immediate danger now).
     danger = is_urgent(registry.for_report(report), fields)
-    match = CASE_FOLDER.match(folder)
-    received = match.group(1) if match else ""
     attachments = report.get("attachments")
     description = " ".join(" ".join(_strings(fields.get("description"))).split())
     return (
-        folder,
         str(report.get("submission_id", "")),
-        received,
         json.dumps(_strings(fields.get("incident_types")), ensure_ascii=False),
         " ".join(_strings(fields.get("region"))),
         " ".join(_strings(fields.get("affected"))),
@@ -172,6 +169,26 @@ def _row(folder: str, report: dict, registry: Registry, followups: list[dict] = 
         int(danger),
         len(followups),
     )
+
+
+def _received(folder: str) -> str:
+    match = CASE_FOLDER.match(folder)
+    return match.group(1) if match else ""
+
+
+_COLUMNS = ("folder, received_on, submission_id, incident_types, region, affected, attachments, language,"
+            " summary, danger, followups")
+
+
+def new_case_entry(report: dict, registry: Registry) -> tuple:
+    """What the index keeps of a case just imported (no follow-ups yet) apart
+    from its folder's name: (the rest of its row, its searchable text).
+
+    Made where the report was decrypted (an import's worker process) and
+    handed to :func:`record_cases` with the folder the case was renamed to;
+    ``registry`` as for :func:`record_cases`.
+    """
+    return _details(report, registry), _text_of(report)
 
 
 def _delete(connection: sqlite3.Connection, folders: Iterable[str]) -> None:
@@ -191,36 +208,52 @@ def folder_registry(root: Path) -> Registry:
 
 def _insert(connection: sqlite3.Connection, pairs: Iterable[tuple[str, dict]], root: Path,
             registry: Registry | None = None, *, new: bool = False) -> None:
-    """Add or replace the rows of ``pairs`` in one transaction (ids assigned here,
-    so both tables are filled with one ``executemany`` each). The questionnaires
-    of ``registry`` (default: :func:`folder_registry` of ``root``) tell which
-    answer means immediate danger. Each case's follow-ups are read from its
-    folder: counted, and their text searchable (unless ``new``: folders just
-    created, which hold none yet)."""
+    """Add or replace the rows of ``pairs`` (folder name, report) in one
+    transaction. The questionnaires of ``registry`` (default:
+    :func:`folder_registry` of ``root``) tell which answer means immediate
+    danger. Each case's follow-ups are read from its folder: counted, and
+    their text searchable (unless ``new``: folders just created, which hold
+    none yet)."""
     pairs = list(pairs)
     followups = {folder: [] if new else case_followups(root / folder) for folder, _ in pairs}
     if registry is None:
         registry = folder_registry(root)
+    _write(connection, [(folder, _details(report, registry, followups[folder]),
+                         "\n".join([_text_of(report), *(_text_of(f) for f in followups[folder])]))
+                        for folder, report in pairs])
+
+
+def _write(connection: sqlite3.Connection, cases: list[tuple[str, tuple, str]]) -> None:
+    """Add or replace ``cases`` (folder name, :func:`_details`, searchable text)
+    in one transaction (ids assigned here, so both tables are filled with one
+    ``executemany`` each)."""
     connection.execute("BEGIN")
     try:
-        folders = [folder for folder, _ in pairs]
+        folders = [folder for folder, _, _ in cases]
         existing = [row[0] for chunk in range(0, len(folders), 500) for row in connection.execute(
             f"SELECT folder FROM cases WHERE folder IN ({','.join('?' * len(folders[chunk:chunk + 500]))})",
             folders[chunk:chunk + 500])]
         _delete(connection, existing)
         start = connection.execute("SELECT coalesce(max(id), 0) FROM cases").fetchone()[0] + 1
         connection.executemany(
-            "INSERT INTO cases (id, folder, submission_id, received_on, incident_types, region,"
-            " affected, attachments, language, summary, danger, followups)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(start + n, *_row(folder, report, registry, followups[folder])) for n, (folder, report) in enumerate(pairs)])
-        connection.executemany("INSERT INTO cases_text (rowid, body) VALUES (?, ?)", [
-            (start + n, "\n".join([_text_of(report), *(_text_of(f) for f in followups[folder])]))
-            for n, (folder, report) in enumerate(pairs)])
+            f"INSERT INTO cases (id, {_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(start + n, folder, _received(folder), *details) for n, (folder, details, _) in enumerate(cases)])
+        connection.executemany("INSERT INTO cases_text (rowid, body) VALUES (?, ?)",
+                               [(start + n, text) for n, (_, _, text) in enumerate(cases)])
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")
         raise
+
+
+def _record(root: Path, write) -> None:
+    try:
+        with opened(root) as connection:
+            write(connection)
+    except sqlite3.Error:
+        # A cache: a damaged file is deleted, sync() rebuilds it later; the import goes on.
+        with contextlib.suppress(OSError):
+            (Path(root) / WORKSPACE_DIR / INDEX_FILE).unlink()
 
 
 def record_cases(root: Path, pairs: list[tuple[str, dict]], registry: Registry | None = None, *,
@@ -235,14 +268,16 @@ def record_cases(root: Path, pairs: list[tuple[str, dict]], registry: Registry |
     The index is a cache: if it cannot be written (damaged file), it is
     deleted and :func:`sync` rebuilds it later; the import goes on.
     """
-    if not pairs:
-        return
-    try:
-        with opened(root) as connection:
-            _insert(connection, pairs, Path(root), registry, new=new)
-    except sqlite3.Error:
-        with contextlib.suppress(OSError):
-            (Path(root) / WORKSPACE_DIR / INDEX_FILE).unlink()
+    if pairs:
+        _record(root, lambda connection: _insert(connection, pairs, Path(root), registry, new=new))
+
+
+def record_new_cases(root: Path, entries: list[tuple[str, tuple]]) -> None:
+    """Add cases just renamed into place, given as (folder name, its
+    :func:`new_case_entry`), to the index (as :func:`record_cases` with ``new``)."""
+    if entries:
+        _record(root, lambda connection: _write(
+            connection, [(folder, details, text) for folder, (details, text) in entries]))
 
 
 def sync(connection: sqlite3.Connection, root: Path) -> tuple[list[str], int]:

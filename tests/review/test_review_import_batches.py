@@ -2,7 +2,8 @@
 
 The import decrypts one batch while the previous one is made durable,
 renamed and indexed; these tests use batches of 3 so that a small bundle
-crosses several of them.
+crosses several of them, and run each test with worker threads and with
+worker processes (review.importpool).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from keys import XWingSecretKey
-from review import cases, decrypt, fsutil
+from review import cases, decrypt, fsutil, importpool
 from review.bundle import Bundle
 from review.cases import import_bundle
 from review.workspace.query import Filters, list_cases
@@ -30,6 +31,12 @@ def key() -> XWingSecretKey:
 @pytest.fixture(autouse=True)
 def small_batches(monkeypatch):
     monkeypatch.setattr(cases, "BATCH_COUNT", 3)
+
+
+@pytest.fixture(autouse=True, params=["threads", "processes"])
+def staging(request, monkeypatch):
+    monkeypatch.setattr(importpool, "PROCESS_MIN", 1 if request.param == "processes" else 10_000)
+    return request.param
 
 
 def canary(index: int) -> str:

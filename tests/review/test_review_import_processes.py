@@ -1,0 +1,117 @@
+"""review.importpool: an import staged by worker processes gives what threads give.
+
+Worker processes start for bundles of at least ``PROCESS_MIN`` submissions;
+these tests lower it so that small bundles take that path, and compare with
+the thread path (``PROCESS_MIN`` above the bundle's size).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from keys import SecretKey
+from review import cases, decrypt, importpool
+from review.bundle import Bundle
+from review.cases import import_bundle, work_bytes
+
+from review_bundles import make_manifest, make_submission, write_bundle
+from test_review_import import _corrupt_bundle
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="worker processes are Linux-only")
+
+
+@pytest.fixture(scope="module")
+def key() -> SecretKey:
+    return SecretKey.generate("Ana")
+
+
+@pytest.fixture(scope="module")
+def other_key() -> SecretKey:
+    return SecretKey.generate("Beto")
+
+
+def run(path: Path, identities, out: Path, **options):
+    with Bundle(path) as bundle:
+        return import_bundle(bundle, identities, out, **options)
+
+
+def files(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` (the workspace index aside) with its bytes."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and "_workspace" not in p.parts}
+
+
+def outcome(summary) -> list[tuple]:
+    return [(r.submission_id, r.status, r.item_id, r.needs, type(r.error).__name__,
+             r.case_dir.name if r.case_dir else None) for r in summary.results]
+
+
+def test_processes_and_threads_give_the_same_cases_statuses_and_errors(tmp_path, key, other_key, monkeypatch):
+    path, subs = _corrupt_bundle(tmp_path, key, other_key)
+    monkeypatch.setattr(importpool, "PROCESS_MIN", 10_000)
+    threads = run(path, [key], tmp_path / "threads")
+
+    stagers = tmp_path / "stagers"
+    real = decrypt.render_report
+
+    def render(*args, **kwargs):  # records which process rendered each report.txt
+        with open(stagers, "a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(decrypt, "render_report", render)
+    monkeypatch.setattr(importpool, "PROCESS_MIN", 1)
+    processes = run(path, [key], tmp_path / "processes")
+
+    assert outcome(processes) == outcome(threads)
+    assert [r.status for r in processes.results].count("imported") == 2
+    assert len({r.status for r in processes.results}) == len(subs) - 1  # each failure kept its own status
+    assert files(tmp_path / "processes") == files(tmp_path / "threads")
+    pids = set(stagers.read_text().split())
+    assert len(pids) >= 1 and str(os.getpid()) not in pids  # staged in other processes
+    assert multiprocessing.active_children() == []
+
+
+def test_progress_counts_every_byte_once_and_only_in_the_calling_thread(tmp_path, key, monkeypatch):
+    monkeypatch.setattr(importpool, "PROCESS_MIN", 1)
+    monkeypatch.setattr(cases, "BATCH_COUNT", 4)
+    subs = [make_submission([key.public_key], attachments=[("a.bin", os.urandom(100_000 * (i % 3)))])
+            for i in range(10)]
+    path = write_bundle(tmp_path / "b.tar", make_manifest(subs, [key.public_key]), subs)
+    seen: list[tuple[int, int]] = []
+    with Bundle(path) as bundle:
+        total = work_bytes(bundle)
+        summary = import_bundle(bundle, [key], tmp_path / "out",
+                                progress=lambda n: seen.append((n, threading.get_ident())))
+    assert summary.count("imported") == 10
+    assert sum(n for n, _ in seen) == total
+    assert {ident for _, ident in seen} == {threading.get_ident()}
+
+
+def test_ctrl_c_between_batches_stops_the_workers_and_leaves_no_temporary_plaintext(tmp_path, key, monkeypatch):
+    monkeypatch.setattr(importpool, "PROCESS_MIN", 1)
+    monkeypatch.setattr(cases, "BATCH_COUNT", 3)
+    subs = [make_submission([key.public_key], fields={"description": f"CANARY-{i:02d}-END"}) for i in range(10)]
+    path = write_bundle(tmp_path / "b.tar", make_manifest(subs, [key.public_key]), subs)
+    out = tmp_path / "out"
+    done = []
+
+    def interrupt(result):
+        done.append(result.submission_id)
+        if len(done) == 3:  # the first batch is in place; the workers are on the second
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(path, [key], out, on_result=interrupt)
+    assert multiprocessing.active_children() == []
+    assert [name for name in os.listdir(out) if name.startswith(".incoming-")] == []
+    found = b"\n".join(files(out).values())
+    assert [f"CANARY-{i:02d}-END".encode() in found for i in range(10)] == [True] * 3 + [False] * 7
+    summary = run(path, [key], out)
+    assert [r.status for r in summary.results] == ["already imported"] * 3 + ["imported"] * 7
