@@ -31,6 +31,14 @@ Everything happens in a temporary folder in the current folder, or in
 ``--dir DIR`` (e.g. ``/dev/shm`` to leave the disk's file-creation and
 flush costs out and see the tool's own). Nothing here touches a network.
 
+Deleting: the cases folders of every run are kept until the end and deleted
+with the temporary folder. On ext4 without a journal (some virtual machines'
+disks; a laptop's ext4 has one), creating a file or folder steps over every
+inode of its group freed in the last 60 to 360 seconds (``recently_deleted``
+in the kernel's ``fs/ext4/ialloc.c``), so deleting one run's 3,000+ files
+right before the next run would charge it ~0.5 ms per new file. The script
+says when the folder is on such a file system.
+
     .venv/bin/python bench/import_speed.py [--dir DIR] [--key xwing|x25519]
         [--workers N] [--repeat R] [--profile FILE] [--no-command] [N ...]   (default: 1000 10000)
 """
@@ -42,6 +50,7 @@ import concurrent.futures
 import contextlib
 import io
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -56,6 +65,7 @@ sys.path.insert(0, str(ROOT / "tests" / "review"))
 
 import keys  # noqa: E402
 import review.cases as cases_module  # noqa: E402
+from review import importpool  # noqa: E402
 from review.bundle import Bundle  # noqa: E402
 from review.cases import import_bundle  # noqa: E402
 
@@ -94,11 +104,30 @@ def envelope_versions(bundle: Path) -> set[int]:
                 for info in tar.getmembers() if info.name.startswith("items/")}
 
 
+def ext4_without_journal(path: str) -> bool:
+    """True if ``path`` is on a Linux ext4 file system mounted without a journal
+    (``/sys/fs/ext4/<device>/journal_task`` reads ``<none>``)."""
+    device = os.stat(path).st_dev
+    name = os.path.basename(os.path.realpath(f"/sys/dev/block/{os.major(device)}:{os.minor(device)}"))
+    try:
+        with open(f"/sys/fs/ext4/{name}/journal_task") as handle:
+            return handle.read().strip() == "<none>"
+    except OSError:
+        return False
+
+
+def _cpu() -> float:
+    """CPU seconds used so far by this process (all threads) and its ended, waited-for
+    children (the import's worker processes)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def timed(function) -> tuple[float, float]:
-    """(wall-clock seconds, CPU seconds of this process, all threads) of ``function()``."""
-    start, cpu = time.perf_counter(), time.process_time()
+    """(wall-clock seconds, CPU seconds of this process and of its worker processes) of ``function()``."""
+    start, cpu = time.perf_counter(), _cpu()
     function()
-    return time.perf_counter() - start, time.process_time() - cpu
+    return time.perf_counter() - start, _cpu() - cpu
 
 
 def raw_open(bundle: Path, key) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -134,6 +163,9 @@ class _InThread:
         return self
 
     def __exit__(self, *exc_info) -> None:
+        pass
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
         pass
 
     def submit(self, function, *args):
@@ -182,11 +214,19 @@ def main(arguments: argparse.Namespace) -> int:
     key = kind.generate("bench")
     if arguments.workers:
         cases_module.WORKERS = arguments.workers
+    if arguments.profile or arguments.threads:
+        importpool.PROCESS_MIN = sys.maxsize
     if arguments.profile:
-        cases_module.ThreadPoolExecutor = _InThread
-    workers = 0 if arguments.profile else max(1, min(cases_module.WORKERS, os.cpu_count() or 1))
-    threads = f"{workers} worker thread{'s' if workers > 1 else ''}" if workers else "no worker thread (profiled)"
+        importpool.ThreadPoolExecutor = _InThread
+    workers = 0 if arguments.profile else max(1, min(cases_module.WORKERS, importpool.cpus()))
+    kind = "thread" if arguments.threads or not importpool.processes_fit(min(arguments.counts)) else "process"
+    threads = f"{workers} worker {kind}{'es' if kind == 'process' and workers > 1 else 's' if workers > 1 else ''}" \
+        if workers else "no worker thread (profiled)"
     print(f"temporary folder in: {os.path.abspath(arguments.dir)}")
+    if ext4_without_journal(arguments.dir):
+        print("  (ext4 without a journal: each new file steps over the inodes freed in the last minutes, "
+              "by anything on this disk; see the script's text)")
+    print(f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     with tempfile.TemporaryDirectory(dir=arguments.dir, prefix=".bench-import-") as temp:
         base = Path(temp)
         keyfile = base / "bench.secret-key"
@@ -195,8 +235,8 @@ def main(arguments: argparse.Namespace) -> int:
         argon = timed(lambda: keys.write_secret_key_file(keyfile, key, PASSPHRASE))[0]
         unlock = timed(lambda: keys.read_secret_key_file(keyfile, PASSPHRASE))[0]
         print(f"argon2id unlock of one key file: {unlock:.2f} s (paid once per key and run; writing it: {argon:.2f} s)")
-        print("wall: elapsed seconds; cpu: CPU seconds of all threads of this process (the work done; "
-              "less sensitive to other load on the machine)")
+        print("wall: elapsed seconds; cpu: CPU seconds of all threads of this process and of the import's "
+              "worker processes (the work done; less sensitive to other load on the machine)")
         last_cases = None
         for count in arguments.counts:
             bundle = make_bundle(base, count, key)
@@ -206,9 +246,7 @@ def main(arguments: argparse.Namespace) -> int:
                 raws.append(raw_open(bundle, key))
                 cases = base / f"cases-{count}-{attempt}"
                 imports.append(import_once(bundle, key, cases, count, arguments.profile))
-                if attempt < arguments.repeat - 1:
-                    shutil.rmtree(cases)
-                last_cases = cases
+                last_cases = cases  # kept until the end (see "Deleting" above)
             print(f"N={count} (envelope {versions}, {arguments.key} key; import with {threads}, raw with 1; "
                   f"best of {arguments.repeat}):")
             for what, index in (("wall", 0), ("cpu", 1)):
@@ -223,10 +261,10 @@ def main(arguments: argparse.Namespace) -> int:
                 seconds = command_import(bundle, keyfile, passphrase_file, base / f"cases-{count}-command")
                 print(f"  the review import command (new process, one Argon2id unlock included): "
                       f"wall {seconds:6.2f} s   ratio {seconds / raw:5.2f}x ({seconds / raw_tar:5.2f}x)")
-                shutil.rmtree(base / f"cases-{count}-command")
             bundle.unlink()
         if last_cases is not None:
             list_figures(last_cases)
+    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     return 0
 
 
@@ -278,6 +316,8 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
                         help="reviewer key type: xwing seals envelope v2 (default), x25519 envelope v1")
     parser.add_argument("--workers", type=int, default=0,
                         help="import worker threads (default: the import's own, at most the CPUs)")
+    parser.add_argument("--threads", action="store_true",
+                        help="stage submissions in worker threads, not processes (as before)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each side; the best is printed")
     parser.add_argument("--profile", metavar="FILE",
                         help="profile the import (cProfile, all work in the calling thread); "
