@@ -33,6 +33,8 @@ from .report import HASHES, MAX_REPORT_BYTES, match_attachments, parse_report
 SMALL_ITEM = 1 << 20
 """Items up to this many bytes are read into memory once (check, then open)."""
 ATTACHMENTS = "attachments"
+_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""What ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))`` uses, made once, not per report."""
 
 
 class Opener:
@@ -109,7 +111,7 @@ class Opener:
             raise ManifestMismatchError("the archive ends inside this item", report_item.id) from exc
         report = parse_report(bytes(data), submission)
         pairs = match_attachments(report, submission)
-        pretty = json.dumps(report, ensure_ascii=False, separators=(",", ":")) + "\n"
+        pretty = _COMPACT_JSON.encode(report) + "\n"
         fsutil.write_at(dir_fd, "report.json", pretty.encode("utf-8"))
         names = assign_names([entry.get("filename") for entry, _ in pairs])
         if pairs:

@@ -33,6 +33,8 @@ WORKSPACE_DIR = "_workspace"
 INDEX_FILE = "index.sqlite3"
 SCHEMA_VERSION = "6"
 SUMMARY_CHARS = 200
+_JSON = json.JSONEncoder(ensure_ascii=False)
+"""``json.dumps(..., ensure_ascii=False)``'s encoder, made once, not per case."""
 CASE_FOLDER = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})_([0-9a-f]{8}|[0-9a-f]{32})\Z")
 
 _SCHEMA = """
@@ -160,7 +162,7 @@ def _details(report: dict, registry: Registry, followups: list[dict] = ()) -> tu
     description = " ".join(" ".join(_strings(fields.get("description"))).split())
     return (
         str(report.get("submission_id", "")),
-        json.dumps(_strings(fields.get("incident_types")), ensure_ascii=False),
+        _JSON.encode(_strings(fields.get("incident_types"))),
         " ".join(_strings(fields.get("region"))),
         " ".join(_strings(fields.get("affected"))),
         len(attachments) if isinstance(attachments, list) else 0,
