@@ -51,7 +51,6 @@ import contextlib
 import io
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import tarfile

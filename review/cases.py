@@ -12,8 +12,10 @@ submission of a batch:
    (:mod:`review.decrypt`).
 
 The submissions of a batch are checked and decrypted by up to
-:data:`WORKERS` threads (the bundle is read with ``pread``, each submission
-writes only its own temporary folder); results keep the manifest's order.
+:data:`WORKERS` worker processes, or threads for small bundles
+(:mod:`review.importpool`; the bundle is read with ``pread``, each
+submission writes only its own temporary folder); results keep the
+manifest's order.
 Then the whole batch is made durable at once (one ``syncfs``, instead of an
 ``fsync`` per file and folder), each temporary folder is renamed to
 ``OUTDIR/<received_on>_<first 8 hex of the id>/`` and the output folder is
