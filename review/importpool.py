@@ -5,17 +5,20 @@ the manifest) and collects their staged results in manifest order; what a
 job does is the importer's ``stage`` (decrypt one submission into its own
 temporary folder, nothing shared written).
 
-On Linux, a bundle of at least :data:`PROCESS_MIN` submissions is staged by
-worker **processes** (one per CPU), so that the Python work of each report
-(parsing, checking, rendering ``report.txt``) runs on every core, not one
-thread at a time. They are started with ``fork`` at the start of the import:
-they inherit the unlocked keys, the open bundle and the importer as they are
-in memory (nothing is serialized, sent or written anywhere); jobs go to them
-as submission indexes and come back as the staged results (status, report,
-temporary folder name). They ignore Ctrl-C: the importing process stops
-handing out jobs, waits for the running ones and deletes their temporary
-folders, as with threads. Elsewhere, and for smaller bundles (where starting
-processes costs more than it saves), threads do the same jobs.
+On Linux with two CPUs or more, a bundle of at least :data:`PROCESS_MIN`
+submissions is staged by worker **processes** (one per CPU, at most
+``review.cases.WORKERS``), so that the Python work of each report (parsing,
+checking, rendering ``report.txt``, its index entry) runs on every core, not
+one thread at a time. They are started with ``fork`` at the start of the
+import: they inherit the unlocked keys, the open bundle and the importer as
+they are in memory (nothing is serialized, sent or written anywhere); jobs
+go to them as submission indexes and come back as the staged results
+(status, temporary folder name, index entry; never the report's text beyond
+that entry). They ignore Ctrl-C: the importing process stops handing out
+jobs, waits for the running ones and deletes their temporary folders, as
+with threads. A worker that dies (killed, out of memory) stops the import
+the same way. Elsewhere, and for smaller bundles (where starting processes
+costs more than it saves), threads do the same jobs.
 
 Progress: a process adds the ciphertext bytes it has read to a counter in
 shared memory, which the importing process reads while it waits and passes
@@ -53,8 +56,9 @@ def cpus() -> int:
 
 
 def processes_fit(count: int) -> bool:
-    """True if ``count`` submissions are worth worker processes here (Linux, ``fork``, enough work)."""
-    return (count >= PROCESS_MIN and sys.platform.startswith("linux")
+    """True if ``count`` submissions are worth worker processes here (Linux,
+    ``fork``, at least two CPUs, enough work)."""
+    return (count >= PROCESS_MIN and cpus() > 1 and sys.platform.startswith("linux")
             and "fork" in multiprocessing.get_all_start_methods())
 
 

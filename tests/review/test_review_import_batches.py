@@ -36,6 +36,7 @@ def small_batches(monkeypatch):
 @pytest.fixture(autouse=True, params=["threads", "processes"])
 def staging(request, monkeypatch):
     monkeypatch.setattr(importpool, "PROCESS_MIN", 1 if request.param == "processes" else 10_000)
+    monkeypatch.setattr(importpool, "cpus", lambda: 2)
     return request.param
 
 

@@ -26,6 +26,12 @@ from test_review_import import _corrupt_bundle
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="worker processes are Linux-only")
 
 
+@pytest.fixture(autouse=True)
+def two_cpus(monkeypatch):
+    """Worker processes need two CPUs; a one-CPU machine runs these tests with two all the same."""
+    monkeypatch.setattr(importpool, "cpus", lambda: 2)
+
+
 @pytest.fixture(scope="module")
 def key() -> SecretKey:
     return SecretKey.generate("Ana")
