@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import errno
 import unicodedata
+from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass
 
 from rich.console import Console
@@ -58,7 +59,7 @@ EXIT_CODES: tuple[tuple[int, str], ...] = (
     (EXIT_PASSPHRASE_REJECTED, "keygen: the new passphrase was refused"),
     (EXIT_REPLY, "reply: the reply was not written (no reply key, empty, too long, no editor)"),
     (EXIT_INTERNAL, "an unexpected internal error (a bug)"),
-    (EXIT_INTERRUPTED, "stopped with Ctrl-C"),
+    (EXIT_INTERRUPTED, "stopped with Ctrl-C, or a helper process of the import stopped"),
 )
 """Every exit code with its meaning, for ``review --help`` and docs/REVIEWING.md."""
 
@@ -196,6 +197,10 @@ _TABLE: tuple[tuple[type[BaseException], Explanation], ...] = (
     (KeyboardInterrupt, Explanation(
         "interrupted", EXIT_INTERRUPTED, "stopped",
         "nothing half-done was kept; run the same command again to continue")),
+    (BrokenExecutor, Explanation(
+        "interrupted", EXIT_INTERRUPTED,
+        "a helper process of the import stopped (the laptop may be short of memory)",
+        "nothing half-done was kept; close other programs, then run the same command again to continue")),
     (EOFError, Explanation(
         "interrupted", EXIT_INTERRUPTED, "no passphrase was typed (the input ended)",
         "run the same command again and type the passphrase at the prompt")),

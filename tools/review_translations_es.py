@@ -324,7 +324,12 @@ ES.update({
     "some submissions could not be imported; the others were": "algunos envíos no se pudieron importar; los demás sí",
     "status": "estado",
     "stopped": "detenido",
-    "stopped with Ctrl-C": "detenido con Ctrl-C",
+    "stopped with Ctrl-C, or a helper process of the import stopped":
+        "detenido con Ctrl-C, o se detuvo un proceso auxiliar de la importación",
+    "a helper process of the import stopped (the laptop may be short of memory)":
+        "se detuvo un proceso auxiliar de la importación (puede que a la computadora le falte memoria)",
+    "nothing half-done was kept; close other programs, then run the same command again to continue":
+        "no quedó nada a medias; cierre otros programas y vuelva a ejecutar el mismo comando para continuar",
     "the attachment is missing": "falta el adjunto",
     "the bundle is damaged or unsafe; nothing was decrypted": "el paquete está dañado o no es seguro; no se descifró nada",
     "the bundle was damaged on the way or altered; ask the operator for a fresh export of this submission":

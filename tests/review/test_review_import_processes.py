@@ -121,3 +121,31 @@ def test_ctrl_c_between_batches_stops_the_workers_and_leaves_no_temporary_plaint
     assert [f"CANARY-{i:02d}-END".encode() in found for i in range(10)] == [True] * 3 + [False] * 7
     summary = run(path, [key], out)
     assert [r.status for r in summary.results] == ["already imported"] * 3 + ["imported"] * 7
+
+
+def test_a_worker_that_dies_stops_the_import_with_exit_130_and_no_temporary_plaintext(tmp_path, key, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    from review.output import EXIT_INTERRUPTED, explain
+
+    monkeypatch.setattr(importpool, "PROCESS_MIN", 1)
+    monkeypatch.setattr(cases, "BATCH_COUNT", 3)
+    subs = [make_submission([key.public_key], fields={"description": f"CANARY-{i:02d}-END"}) for i in range(10)]
+    path = write_bundle(tmp_path / "b.tar", make_manifest(subs, [key.public_key]), subs)
+    real = decrypt.render_report
+
+    def render(report, *args, **kwargs):  # the worker rendering the 8th report is killed (as by the OOM killer)
+        if "CANARY-07" in report["fields"]["description"]:
+            os._exit(137)
+        return real(report, *args, **kwargs)
+
+    monkeypatch.setattr(decrypt, "render_report", render)
+    out = tmp_path / "out"
+    with pytest.raises(BrokenProcessPool) as raised:
+        run(path, [key], out)
+    assert explain(raised.value).exit_code == EXIT_INTERRUPTED
+    assert multiprocessing.active_children() == []
+    assert [name for name in os.listdir(out) if name.startswith(".incoming-")] == []
+    found = b"\n".join(files(out).values())
+    assert b"CANARY-07" not in found
+    assert all(f"CANARY-{i:02d}-END".encode() in found for i in range(3))  # the first batch was done before the third began
