@@ -17,8 +17,9 @@ x25519`` for the v1 envelopes of an older installation), writes one bundle
   check of the raw loop, report checks, report.json/report.txt, the batch's
   ``syncfs``, renames, the case index with its full-text search), the key
   already unlocked (Argon2id is paid once per key per run and is printed
-  apart), with the import's worker threads (printed; ``--workers 1`` for
-  one thread, as the raw loop);
+  apart), with the import's worker processes (printed; ``--threads`` for
+  worker threads instead, ``--workers 1`` for one, as the raw loop); its
+  CPU figure adds the worker processes' CPU time;
 - the ratio import / raw (target <= 2x), against both raw figures;
 - the ``review import`` command itself, in a new process, from the key file
   and a passphrase file (interpreter start and one Argon2id unlock included);
@@ -40,7 +41,8 @@ right before the next run would charge it ~0.5 ms per new file. The script
 says when the folder is on such a file system.
 
     .venv/bin/python bench/import_speed.py [--dir DIR] [--key xwing|x25519]
-        [--workers N] [--repeat R] [--profile FILE] [--no-command] [N ...]   (default: 1000 10000)
+        [--workers N] [--threads] [--repeat R] [--profile FILE] [--no-command] [N ...]
+        (default: 1000 10000)
 """
 
 from __future__ import annotations
@@ -314,7 +316,7 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--key", choices=("xwing", "x25519"), default="xwing",
                         help="reviewer key type: xwing seals envelope v2 (default), x25519 envelope v1")
     parser.add_argument("--workers", type=int, default=0,
-                        help="import worker threads (default: the import's own, at most the CPUs)")
+                        help="import workers (default: the import's own, at most the CPUs)")
     parser.add_argument("--threads", action="store_true",
                         help="stage submissions in worker threads, not processes (as before)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each side; the best is printed")
