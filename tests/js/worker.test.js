@@ -228,3 +228,71 @@ test('fingerprints answers the display fingerprints of the given keys, in order'
   worker.send({ type: 'fingerprints', id: 'g', keys: [new Uint8Array(31)] });
   assert.equal((await worker.until((m) => m.type === 'error' && m.id === 'g')).name, 'RangeError');
 });
+
+// ---- sealing ahead: 'prepare' (the headers the form asks for while the reporter writes) ----
+
+/** Seal `content` to `recipients` in `worker` as job `id`; {start, envelope, done}. */
+async function sealOnce(worker, id, recipients, content, extra = {}) {
+  const acker = setInterval(() => worker.send({ type: 'ack', id, count: 100 }), 1);
+  worker.send({ type: 'seal', id, recipients, blob: new Blob([content]), ...extra });
+  const done = await worker.until((m) => (m.type === 'done' || m.type === 'error') && m.id === id);
+  clearInterval(acker);
+  assert.equal(done.type, 'done', done.message);
+  const start = worker.messages.find((m) => m.type === 'start' && m.id === id);
+  const pieces = worker.messages.filter((m) => m.type === 'piece' && m.id === id);
+  return { start, done, envelope: Uint8Array.from(Buffer.concat(pieces.map((p) => Buffer.from(p.bytes)))) };
+}
+
+test('prepare: seals use the headers made ahead, each once, then make their own', async () => {
+  const worker = startWorker();
+  const bob = sodium.crypto_kem_xwing_keypair();
+  const keys = [alice.publicKey, bob.publicKey];
+  const secrets = [alice, bob].map((k) => ({ publicKey: k.publicKey, secretKey: k.privateKey }));
+  worker.send({ type: 'prepare', recipients: keys, count: 2 });
+  await worker.until((m) => m.type === 'prepared' && m.ready === 2);
+  const content = bytes(1000);
+  const sealed = [];
+  for (const id of ['p1', 'p2', 'p3']) sealed.push(await sealOnce(worker, id, keys, content));
+  assert.deepEqual(sealed.map((s) => s.start.ahead), [true, true, false]); // two asked for, two used
+  for (const { envelope } of sealed) {
+    assert.equal(envelope.length, E2.envelopeSize(1000, ['xwing', 'xwing']));
+    for (const who of secrets) assert.deepEqual(E.open(envelope, [who]), content);
+  }
+  // Fresh file key and encapsulations each time: no two headers share a stanza or a commitment.
+  const header = E2.headerSize(['xwing', 'xwing']);
+  const stanzas = sealed.map((s) => Buffer.from(s.envelope.subarray(12, header - 88)).toString('hex'));
+  const commitments = sealed.map((s) => Buffer.from(s.envelope.subarray(header - 88, header - 56)).toString('hex'));
+  assert.equal(new Set(stanzas).size, 3);
+  assert.equal(new Set(commitments).size, 3);
+});
+
+test('prepare: a header made for other keys is not used; a smaller count wipes the surplus', async () => {
+  const worker = startWorker();
+  const bob = sodium.crypto_kem_xwing_keypair();
+  worker.send({ type: 'prepare', recipients: [alice.publicKey], count: 3 });
+  await worker.until((m) => m.type === 'prepared' && m.ready === 3);
+  const other = await sealOnce(worker, 'o', [bob.publicKey], bytes(10));
+  assert.equal(other.start.ahead, false);
+  assert.deepEqual(E.open(other.envelope, [{ publicKey: bob.publicKey, secretKey: bob.privateKey }]), bytes(10));
+  worker.send({ type: 'prepare', recipients: [alice.publicKey], count: 1 });
+  const first = await sealOnce(worker, 'a1', [alice.publicKey], bytes(10));
+  const second = await sealOnce(worker, 'a2', [alice.publicKey], bytes(10));
+  assert.deepEqual([first.start.ahead, second.start.ahead], [true, false]);
+  // Other keys replace the pool.
+  worker.send({ type: 'prepare', recipients: [bob.publicKey], count: 1 });
+  await worker.until((m) => m.type === 'prepared' && m.ready === 1 && worker.messages.indexOf(m) > worker.messages.indexOf(second.done));
+  assert.equal((await sealOnce(worker, 'b1', [bob.publicKey], bytes(10))).start.ahead, true);
+  worker.send({ type: 'prepare', id: 'bad', recipients: 'nope', count: 1 });
+  assert.equal((await worker.until((m) => m.type === 'error' && m.id === 'bad')).name, 'TypeError');
+});
+
+test('a seal arriving while a header is being made uses it; hash: false skips the plaintext hash', async () => {
+  const worker = startWorker();
+  const keys = Array.from({ length: 6 }, () => sodium.crypto_kem_xwing_keypair());
+  worker.send({ type: 'prepare', recipients: keys.map((k) => k.publicKey), count: 1 });
+  await new Promise((resolve) => { setImmediate(resolve); }); // one stanza made (of six), then a pause
+  const sealed = await sealOnce(worker, 'm', keys.map((k) => k.publicKey), bytes(5), { hash: false });
+  assert.equal(sealed.start.ahead, true);
+  assert.equal(sealed.done.blake2b256, null);
+  for (const k of keys) assert.deepEqual(E.open(sealed.envelope, [{ publicKey: k.publicKey, secretKey: k.privateKey }]), bytes(5));
+});

@@ -59,6 +59,55 @@ for (const [label, members] of Object.entries(sets)) {
   }
 }
 
+test('v2 from a header made ahead (prepareHeader): Python opens it; each header seals one envelope only', { skip }, () => {
+  const recipients = [people[0], people[1], people[3]];
+  const keys = recipients.map((p) => p.publicKey);
+  for (const size of [0, 1000, 16381]) {
+    const prepared = E2.prepareHeader(keys);
+    assert.equal(prepared.isFor(keys), true);
+    assert.equal(prepared.isFor([keys[0], keys[1], keys[0], keys[2]]), true); // duplicates count once, as in the writer
+    assert.equal(prepared.isFor(keys.slice(0, 2)), false);
+    assert.equal(prepared.isFor([keys[1], keys[0], keys[2]]), false); // stanza order matters
+    const plain = new Uint8Array(crypto.randomBytes(size));
+    const writer = new E2.EnvelopeWriter(prepared);
+    assert.equal(prepared.usable, false);
+    assert.throws(() => new E2.EnvelopeWriter(prepared), /used once only/);
+    const sealed = Uint8Array.from(Buffer.concat([...writer.push(plain), ...writer.finish()].map((b) => Buffer.from(b))));
+    assert.equal(sealed.length, E2.envelopeSize(size, ['xwing', 'xwing', 'x25519']));
+    assert.equal(sealed[9], size <= 16380 ? 14 : 16);
+    for (const who of recipients) assert.deepEqual(new Uint8Array(python(['open', who.py], sealed)), plain);
+  }
+  // Two headers for the same keys share nothing: fresh file key (commitment), ciphertexts, signing key, stream header.
+  const [a, b] = [E2.prepareHeader(keys), E2.prepareHeader(keys)];
+  const head = (prepared) => [...new E2.EnvelopeWriter(prepared).finish()][0];
+  const [ha, hb] = [head(a), head(b)];
+  const tail = ha.length - 88;
+  for (const [from, to] of [[15 + 32, 15 + 32 + 1120], [tail, tail + 32], [tail + 32, tail + 64], [tail + 64, tail + 88]]) {
+    assert.notDeepEqual(ha.subarray(from, to), hb.subarray(from, to));
+  }
+  // An unused header can be wiped; it is unusable afterwards.
+  const unused = E2.prepareHeader(keys);
+  unused.discard();
+  assert.equal(unused.usable, false);
+  assert.throws(() => new E2.EnvelopeWriter(unused), /used once only/);
+});
+
+test('prepareSteps yields once per stanza; abandoning it wipes, an unknown key kind fails when advanced', { skip }, () => {
+  const keys = [people[0].publicKey, people[1].publicKey, people[3].publicKey];
+  const steps = E2.prepareSteps(keys);
+  let yields = 0;
+  let step;
+  while (!(step = steps.next()).done) yields += 1;
+  assert.equal(yields, 3);
+  assert.equal(step.value.usable, true);
+  step.value.discard();
+  const abandoned = E2.prepareSteps(keys);
+  abandoned.next();
+  assert.deepEqual(abandoned.return(), { value: undefined, done: true });
+  const bad = E2.prepareSteps([new Uint8Array(33)]);
+  assert.throws(() => bad.next(), RangeError);
+});
+
 test('v2: Python refuses what JS refuses, with the same error class', { skip }, () => {
   const [ana, ben, , alice] = people;
   const good = E2.seal([ana.publicKey], new Uint8Array(crypto.randomBytes(70000)));

@@ -33,7 +33,8 @@
 
   const {
     ChunkWriter, MAGIC, MAX_RECIPIENTS, FIXED_SIZE, FINGERPRINT_SIZE,
-    STREAM_HEADER_SIZE, SEALED_CHUNK_SIZE, SMALL_CHUNK_LOG2, SMALL_DATA, lib, requireBytes, concat, equalBytes,
+    STREAM_HEADER_SIZE, SEALED_CHUNK_SIZE, SMALL_CHUNK_LOG2, CHUNK_LOG2, SMALL_DATA, lib, requireBytes, concat, equalBytes,
+    releaseState,
   } = E.internal;
 
   const VERSION = 2;
@@ -125,9 +126,9 @@
     return lib().crypto_generichash(32, concat([HEADER_LABEL, rawHeader]), null);
   }
 
-  function stanza(key, kind, fileKey) {
+  /** One stanza for `key` (of `kind`, fingerprint `fp`), wrapping `fileKey`: type || body_len || fp || body. */
+  function stanza(key, kind, fp, fileKey) {
     const sodium = lib();
-    const fp = fingerprint(key);
     let body;
     if (kind === 'x25519') {
       body = sodium.crypto_box_seal(fileKey, key);
@@ -144,6 +145,178 @@
     return concat([head, fp, body]);
   }
 
+  /**
+   * The distinct recipients of `recipients`, in first-seen order (as keys/).
+   * @throws {TypeError} if it is not an array of Uint8Array
+   * @throws {RangeError} on a key of another length, no recipient or more than 64
+   */
+  function distinct(recipients) {
+    if (!Array.isArray(recipients)) throw new TypeError('recipients must be an array of Uint8Array');
+    const unique = [];
+    for (const key of recipients) {
+      kindOf(key);
+      if (!unique.some((seen) => equalBytes(seen, key))) unique.push(key);
+    }
+    if (unique.length === 0) throw new RangeError('an envelope needs at least one recipient');
+    if (unique.length > MAX_RECIPIENTS) throw new RangeError(`at most ${MAX_RECIPIENTS} recipients`);
+    return unique;
+  }
+
+  // ---- the content-independent part, made ahead ----
+
+  /**
+   * Everything of one v2 envelope that does not depend on its content: the
+   * header (a fresh file key encapsulated to every recipient, its commitment,
+   * a fresh signing key's verify key, a fresh secretstream header), the
+   * secretstream state and the signing key, and the header's AD for both chunk
+   * sizes. Made by prepareHeader()/prepareSteps(), possibly long before the
+   * content exists (seal-worker.js makes a few while the reporter writes);
+   * consumed by exactly one EnvelopeWriter. The file key itself is wiped as
+   * soon as the stanzas, the commitment and the payload key are made.
+   *
+   * Secret until used: the stream state (payload key and nonce, in
+   * libsodium's heap) and the signing key. A prepared header is used ONCE:
+   * take() refuses a second use (two envelopes under one file key and stream
+   * header would share a keystream); discard() wipes an unused one.
+   */
+  class PreparedHeader {
+    constructor(parts) {
+      this._parts = parts;
+      /** The recipients' public keys (distinct, stanza order). */
+      this.keys = parts.keys;
+      /** The stanzas' key kinds, in order. */
+      this.kinds = parts.kinds;
+      /** Fingerprints (32 bytes each) of the recipients, in stanza order. */
+      this.recipients = parts.fingerprints;
+    }
+
+    /** True while neither take() nor discard() was called. @returns {boolean} */
+    get usable() {
+      return this._parts !== null;
+    }
+
+    /**
+     * True if this header was made for exactly `recipients` (after removing
+     * duplicates, in the same order): what EnvelopeWriter(recipients) would seal to.
+     * @param {Uint8Array[]} recipients
+     * @returns {boolean}
+     */
+    isFor(recipients) {
+      let unique;
+      try {
+        unique = distinct(recipients);
+      } catch (_) {
+        return false;
+      }
+      return unique.length === this.keys.length && unique.every((key, index) => equalBytes(key, this.keys[index]));
+    }
+
+    /**
+     * Hand the secrets over to one writer; the header is unusable afterwards.
+     * @returns {{header: Uint8Array, ads: object, state: number, signKey: Uint8Array}}
+     * @throws {Error} if it was taken or discarded before
+     */
+    take() {
+      if (this._parts === null) throw new Error('a prepared envelope header is used once only');
+      const parts = this._parts;
+      this._parts = null;
+      return parts;
+    }
+
+    /** Wipe the secrets of a header that will not be used (no-op once taken). */
+    discard() {
+      if (this._parts === null) return;
+      const { state, signKey } = this.take();
+      releaseState(state);
+      lib().memzero(signKey);
+    }
+  }
+
+  /**
+   * Make a PreparedHeader for `recipients` in steps: a generator that yields
+   * after each stanza (each X-Wing encapsulation; 0.1 s or more each in pure
+   * JavaScript without a JIT) and returns the PreparedHeader, with the
+   * header's AD for both chunk sizes computed too (nothing per recipient is
+   * left for the writer), so a worker can answer messages in between.
+   * Abandoning it early (return()) wipes what it made.
+   * @param {Uint8Array[]} recipients 1..64 public keys, 32 (X25519) or 1216 (X-Wing) bytes
+   * @returns {Generator<undefined, PreparedHeader>}
+   * @throws {TypeError|RangeError} as EnvelopeWriter, when first advanced
+   * @throws {Error} if libsodium refuses an X-Wing key (a low-order X25519 part)
+   */
+  function prepareSteps(recipients) {
+    return steps(recipients, true);
+  }
+
+  /**
+   * prepareSteps; `withAds` false leaves the AD to the writer (one hash, not two).
+   * Randomness is drawn in the order the writer always drew it: the file key,
+   * the secretstream header, the signing key, then each stanza.
+   */
+  function* steps(recipients, withAds) {
+    const sodium = lib();
+    const keys = distinct(recipients);
+    const kinds = keys.map(kindOf);
+    const fingerprints = keys.map(fingerprint); // once per key and envelope
+    const fileKey = sodium.randombytes_buf(32);
+    let state = null;
+    let signKey = null;
+    let made = false;
+    try {
+      const payloadKey = kdf(fileKey, PAYLOAD_LABEL);
+      const pushed = sodium.crypto_secretstream_xchacha20poly1305_init_push(payloadKey);
+      sodium.memzero(payloadKey);
+      state = pushed.state;
+      const signer = sodium.crypto_sign_keypair();
+      signKey = signer.privateKey;
+      const fixed = new Uint8Array(FIXED_SIZE);
+      fixed.set(MAGIC, 0);
+      fixed[8] = VERSION;
+      new DataView(fixed.buffer).setUint16(10, keys.length, false);
+      const parts = [fixed];
+      for (const [index, key] of keys.entries()) {
+        parts.push(stanza(key, kinds[index], fingerprints[index], fileKey));
+        yield;
+      }
+      parts.push(kdf(fileKey, COMMIT_LABEL), signer.publicKey, pushed.header);
+      sodium.memzero(fileKey);
+      const header = concat(parts); // byte 9 (chunk_log2) is set by the writer
+      const ads = {};
+      if (withAds) {
+        for (const chunkLog2 of [SMALL_CHUNK_LOG2, CHUNK_LOG2]) {
+          header[9] = chunkLog2;
+          ads[chunkLog2] = headerHash(header);
+        }
+        header[9] = 0;
+      }
+      made = true;
+      return new PreparedHeader({ header, ads, state, signKey, keys, kinds, fingerprints });
+    } finally {
+      sodium.memzero(fileKey);
+      if (!made) {
+        if (state !== null) releaseState(state);
+        if (signKey !== null) sodium.memzero(signKey);
+      }
+    }
+  }
+
+  /**
+   * A PreparedHeader for `recipients`, made at once (prepareSteps run to its end).
+   * @param {Uint8Array[]} recipients
+   * @returns {PreparedHeader}
+   */
+  function prepareHeader(recipients) {
+    return drain(prepareSteps(recipients));
+  }
+
+  /** Run a steps() generator to its end; its PreparedHeader. */
+  function drain(generator) {
+    for (;;) {
+      const step = generator.next();
+      if (step.done) return step.value;
+    }
+  }
+
   // ---- writer ----
 
   /**
@@ -152,55 +325,38 @@
    * then one 65553-byte piece per sealed chunk, then the 64-byte signature.
    * Recipients may mix X25519 (32-byte) and X-Wing (1216-byte) public keys;
    * duplicates are sealed to once, in first-seen order (as keys/).
+   *
+   * Given a PreparedHeader instead of keys, the writer consumes it (it must
+   * not have been used: see PreparedHeader) and does no per-recipient work:
+   * the encapsulations were done ahead. The bytes are the same either way.
    */
   class EnvelopeWriter extends ChunkWriter {
     /**
-     * @param {Uint8Array[]} recipients 1..64 distinct public keys
+     * @param {Uint8Array[]|PreparedHeader} recipients 1..64 distinct public keys, or a header made ahead for them
      * @throws {TypeError} if a recipient is not a Uint8Array
      * @throws {RangeError} on a key of another length, no recipient or more than 64
-     * @throws {Error} if libsodium refuses an X-Wing key (a low-order X25519 part)
+     * @throws {Error} if libsodium refuses an X-Wing key (a low-order X25519 part),
+     *         or the PreparedHeader was used before
      */
     constructor(recipients) {
-      const sodium = lib();
-      if (!Array.isArray(recipients)) throw new TypeError('recipients must be an array of Uint8Array');
-      const unique = [];
-      for (const key of recipients) {
-        kindOf(key);
-        if (!unique.some((seen) => equalBytes(seen, key))) unique.push(key);
-      }
-      if (unique.length === 0) throw new RangeError('an envelope needs at least one recipient');
-      if (unique.length > MAX_RECIPIENTS) throw new RangeError(`at most ${MAX_RECIPIENTS} recipients`);
-      const kinds = unique.map(kindOf);
-
-      const fileKey = sodium.randombytes_buf(32);
-      const payloadKey = kdf(fileKey, PAYLOAD_LABEL);
-      const { state, header: streamHeader } = sodium.crypto_secretstream_xchacha20poly1305_init_push(payloadKey);
-      sodium.memzero(payloadKey);
-      const signer = sodium.crypto_sign_keypair();
-      const fixed = new Uint8Array(FIXED_SIZE);
-      fixed.set(MAGIC, 0);
-      fixed[8] = VERSION;
-      new DataView(fixed.buffer).setUint16(10, unique.length, false);
-      const parts = [fixed, ...unique.map((key, index) => stanza(key, kinds[index], fileKey))];
-      parts.push(kdf(fileKey, COMMIT_LABEL), signer.publicKey, streamHeader);
-      sodium.memzero(fileKey);
-
+      const prepared = recipients instanceof PreparedHeader ? recipients : drain(steps(recipients, false));
+      const { keys, kinds, recipients: fingerprints } = prepared;
+      const { header, ads, state, signKey } = prepared.take();
       // The chunk size (byte 9) is known only once the content is (ChunkWriter's `start`).
-      const header = concat(parts);
       super(header, null, state, (chunkLog2) => {
         header[9] = chunkLog2;
-        return { header, ad: headerHash(header) };
+        return { header, ad: ads[chunkLog2] || headerHash(header) };
       });
-      this._signKey = signer.privateKey;
-      this._chunkHash = sodium.crypto_generichash_init(null, 32);
+      this._signKey = signKey;
+      this._chunkHash = lib().crypto_generichash_init(null, 32);
       /** The stanzas' key kinds, in order. */
       this.kinds = kinds;
       /** True if every recipient is X-Wing (the report is post-quantum protected). */
       this.postQuantum = kinds.every((kind) => kind === 'xwing');
       /** Number of distinct recipients the envelope is sealed to. */
-      this.recipientCount = unique.length;
+      this.recipientCount = keys.length;
       /** Fingerprints (32 bytes each) of the recipients, in stanza order. */
-      this.recipients = unique.map(fingerprint);
+      this.recipients = fingerprints;
     }
 
     _sealed(chunk) {
@@ -243,7 +399,7 @@
     VERSION, SIGNATURE_SIZE, X25519_KEY_SIZE, XWING_KEY_SIZE,
     UnknownStanzaError, StanzaLengthError, CommitmentError, SignatureError,
     SMALL_DATA, kindOf, fingerprint, stanzaSize, headerSize, payloadSize, envelopeSize, headerHash,
-    EnvelopeWriter, seal,
+    EnvelopeWriter, PreparedHeader, prepareSteps, prepareHeader, seal,
     /** For envelope-reader.js only: shared constants and helpers, not an API. */
     internal: Object.freeze({
       TYPES, KINDS, BODY_SIZE, STANZA_HEAD_SIZE, TAIL_SIZE, XWING_CIPHERTEXT_SIZE, ZERO_NONCE,

@@ -14,7 +14,10 @@
  *    started. The reviewers' public keys come from the page
  *    (li[data-public-key], base64 of 32 bytes, next to each displayed
  *    fingerprint); the worker recomputes every fingerprint and the script
- *    refuses keys whose fingerprint differs from the one shown.
+ *    refuses keys whose fingerprint differs from the one shown. The worker
+ *    then seals ahead while the reporter writes (prepareHeaders: a header,
+ *    i.e. a fresh file key encapsulated to every key, for the report and
+ *    each attached file), so "send" has no per-reviewer work left.
  * 3. Then the line "encrypted in your browser" (#browser-path) replaces the
  *    server-sealing line, and the form carries data-sealing="browser" and
  *    data-build="wasm" | "js" (which libsodium build runs).
@@ -51,7 +54,7 @@
 
   const form = document.getElementById('report-form');
   if (!form || !window.ResguardoSubmit || !window.ResguardoUpload || !window.ResguardoEnvelope2) return;
-  const { sealBlob, fingerprints, newReceipt, SealCancelled } = window.ResguardoSubmit;
+  const { sealBlob, sealAhead, fingerprints, newReceipt, SealCancelled } = window.ResguardoSubmit;
   const { Api, PieceSender, ServerRefused, ConnectionLost, withRetries, inlineBody } = window.ResguardoUpload;
   const { envelopeSize: envelopeSizeV2, kindOf } = window.ResguardoEnvelope2;
   /** Envelope v2 bytes for `size` content bytes sealed to `keys` (public keys, or only a count before they are read). */
@@ -158,11 +161,24 @@
     });
     worker = started.instance;
     recipients = keys;
+    prepareHeaders();
     form.dataset.build = started.wasm ? 'wasm' : 'js';
     form.dataset.sealing = 'browser';
     ui.serverPath.hidden = true;
     ui.browserPath.hidden = false;
   }
+
+  /**
+   * Let the worker seal ahead while the reporter writes (seal-worker.js
+   * 'prepare'): one envelope header (a fresh file key encapsulated to every
+   * reviewer key, the slow part without a JIT) for the report and one per
+   * attached file, so "send" has no per-reviewer work left. Asked again when
+   * files change and after a send that did not complete.
+   */
+  function prepareHeaders() {
+    if (worker) sealAhead(worker, recipients, 1 + chosenFiles().length);
+  }
+  if (form.elements.attachments) form.elements.attachments.addEventListener('change', prepareHeaders);
 
   const ready = prepare().catch((error) => {
     readyFailure = error.text || strings.unavailable;
@@ -325,12 +341,16 @@
     return { uploadId: sender.upload.upload_id, itemId: sender.upload.item_id, blake2b256: hash };
   }
 
-  /** Seal `blob` in the worker into memory (a small item, sent inside the final submit). */
-  async function sealToMemory(blob, signal) {
+  /**
+   * Seal `blob` in the worker into memory (a small item, sent inside the final submit);
+   * `withHash` false: its BLAKE2b-256 is not needed (the report's).
+   */
+  async function sealToMemory(blob, signal, withHash = true) {
     const pieces = [];
     let hash = '';
     await sealBlob(worker, recipients, blob, {
       signal,
+      hash: withHash,
       onPiece: (bytes) => { pieces.push(bytes); },
       onDone: (info) => { hash = info.blake2b256; },
     });
@@ -529,7 +549,7 @@
     const json = new Blob([JSON.stringify(reportDocument(submissionId, attachments, receipt), null, 1)], { type: 'application/json' });
     let reportId = slots[0].upload_id;
     if (envelopeSize(json.size, recipients) <= INLINE_BUDGET - inlineBytes) {
-      inline.push({ uploadId: reportId, bytes: (await sealToMemory(json, signal)).bytes });
+      inline.push({ uploadId: reportId, bytes: (await sealToMemory(json, signal, false)).bytes });
     } else {
       reportId = (await sealAndSend(api, json, signal, tracker())).uploadId;
     }
@@ -585,6 +605,7 @@
       }
       ui.send.disabled = false;
       busy = false;
+      prepareHeaders(); // for the next attempt
     }
   }
 

@@ -15,10 +15,12 @@
  *
  *   page -> worker
  *     {type: 'seal', id, recipients: Uint8Array[] (public keys: 32 bytes X25519, 1216 bytes X-Wing),
- *      blob: Blob | File, window?: number}
+ *      blob: Blob | File, window?: number, hash?: boolean}
  *         Start sealing. `id` is the caller's job id (echoed back). `window`
  *         (default 16) is how many pieces may be posted before the page
  *         acknowledges them: memory in flight is at most window x 64 KiB.
+ *         `hash: false` skips the plaintext's BLAKE2b-256 ('done' then carries
+ *         blake2b256: null): the report needs none, only attachments do.
  *     {type: 'ack', id, count?: number}
  *         The page has consumed `count` (default 1) pieces; more may be sent.
  *     {type: 'cancel', id}
@@ -32,11 +34,21 @@
  *         Compute the display fingerprints of public keys of either kind (the
  *         page checks them against the fingerprints it shows); may run
  *         alongside a job.
+ *     {type: 'prepare', recipients: Uint8Array[], count: number}
+ *         Seal ahead: keep `count` (at most POOL_MAX) envelope headers for these
+ *         recipients ready (envelope2.js PreparedHeader: a fresh file key
+ *         encapsulated to every recipient, so a 'seal' has no per-recipient
+ *         work left). Made in the background while no job runs, one stanza per
+ *         task; each is used by ONE 'seal' to the same recipients and then
+ *         forgotten; a 'seal' consumes one of `count`. A 'prepare' with other
+ *         recipients wipes the pool first; a smaller count wipes the surplus.
+ *         Answered, each time a header is ready, by 'prepared'.
  *
  *   worker -> page
  *     {type: 'ready', wasm: boolean, version: string}   once, when libsodium is initialised
- *     {type: 'start', id, contentSize, envelopeSize, headerSize, recipients: string[]}
- *         recipients are display fingerprints, in stanza order
+ *     {type: 'start', id, contentSize, envelopeSize, headerSize, recipients: string[], postQuantum, ahead}
+ *         recipients are display fingerprints, in stanza order; ahead: true if
+ *         the header was made ahead ('prepare'), false if it was made now
  *     {type: 'piece', id, index, offset, bytes: Uint8Array}
  *         envelope bytes [offset, offset + bytes.length); index 0 is the header,
  *         every later piece one 65553-byte chunk. bytes.buffer is transferred.
@@ -46,6 +58,7 @@
  *         32 bytes: libsodium crypto_generichash, streaming), the attachment
  *         hash of docs/FORMAT.md "Report"
  *     {type: 'fingerprints', id, fingerprints: string[]}   the answer to 'fingerprints'
+ *     {type: 'prepared', ready: number}   headers now ready for the recipients of the last 'prepare'
  *     {type: 'receipt', id, text, lookupKey, publicKey}   text: the receipt (8 words);
  *         lookupKey: 64 lower-case hex; publicKey: base64 of the 1216-byte reply key
  *     {type: 'cancelled', id}
@@ -74,6 +87,8 @@ importScripts('../vendor/sodium.js' + versionOf('s'), 'envelope.js' + versionOf(
 /** Plaintext bytes read from the Blob at a time: 16 chunks' worth (about 1 MiB). */
 const READ_SIZE = 16 * 65532;
 const DEFAULT_WINDOW = 16;
+/** Envelope headers kept ready at most ('prepare'): the report and a few attachments. */
+const POOL_MAX = 8;
 
 let job = null; // {id, window, inFlight, cancelled, wake}
 
@@ -145,8 +160,9 @@ async function seal(message) {
   try {
     if (!(blob instanceof Blob)) throw new TypeError('blob must be a Blob or File');
     await ready;
-    writer = new ResguardoEnvelope2.EnvelopeWriter(recipients);
-    hash = sodium.crypto_generichash_init(null, 32);
+    const prepared = takePrepared(recipients);
+    writer = new ResguardoEnvelope2.EnvelopeWriter(prepared || recipients);
+    if (message.hash !== false) hash = sodium.crypto_generichash_init(null, 32);
     const total = blob.size;
     self.postMessage({
       type: 'start',
@@ -156,20 +172,21 @@ async function seal(message) {
       headerSize: writer.headerSize,
       recipients: writer.recipients.map(ResguardoEnvelope.displayFingerprint),
       postQuantum: writer.postQuantum,
+      ahead: prepared !== null,
     });
     let offset = 0;
     for (let done = 0; done < total;) {
       const end = Math.min(total, done + READ_SIZE);
       const data = new Uint8Array(await blob.slice(done, end).arrayBuffer());
       if (current.cancelled) throw new Cancelled();
-      sodium.crypto_generichash_update(hash, data);
+      if (hash !== null) sodium.crypto_generichash_update(hash, data);
       offset = await send(current, writer.push(data), offset);
       done = end;
       self.postMessage({ type: 'progress', id, done, total });
     }
     if (total === 0) self.postMessage({ type: 'progress', id, done: 0, total: 0 });
     offset = await send(current, writer.finish(), offset);
-    const blake2b256 = sodium.to_hex(sodium.crypto_generichash_final(hash, 32));
+    const blake2b256 = hash === null ? null : sodium.to_hex(sodium.crypto_generichash_final(hash, 32));
     hash = null;
     self.postMessage({ type: 'done', id, size: offset, blake2b256 });
   } catch (error) {
@@ -182,6 +199,104 @@ async function seal(message) {
     if (writer) writer.abort(); // wipes the pending chunk and the stream state (no-op when finished)
     if (hash !== null) sodium.crypto_generichash_final(hash, 32); // releases the hash state
     job = null;
+    fill(); // resume sealing ahead, if headers are still wanted
+  }
+}
+
+// ---- sealing ahead ('prepare') ----
+
+/**
+ * Headers made ahead for one recipient list (the page's reviewer keys). Each
+ * holds, until it is used or wiped, a secretstream state (its payload key)
+ * and a signing key, only here in the worker: never posted, never stored.
+ */
+const pool = {
+  keys: null, // the recipients of the last 'prepare'
+  ready: [], // PreparedHeader[], unused
+  wanted: 0, // how many the page expects to seal soon (ready + in the making)
+  steps: null, // the generator making the next one (envelope2.js prepareSteps)
+  filling: false, // the fill loop runs
+};
+
+/** A task boundary: lets queued messages ('seal', 'ack', 'cancel') run first. */
+const pause = () => new Promise((resolve) => { setTimeout(resolve, 0); });
+
+/** Stop making the next header and wipe the unused ones beyond `keep`. */
+function shrinkPool(keep) {
+  while (pool.ready.length > keep) pool.ready.pop().discard();
+  if (pool.ready.length >= keep && pool.steps) {
+    pool.steps.return(); // wipes what the unfinished header held
+    pool.steps = null;
+  }
+}
+
+/** The 'prepare' message: keep `count` headers for `recipients` ready (see the protocol above). */
+function prepare(message) {
+  const { recipients } = message;
+  if (!Array.isArray(recipients) || !recipients.every((key) => key instanceof Uint8Array)) {
+    self.postMessage({ type: 'error', id: message.id, name: 'TypeError', message: 'recipients must be an array of Uint8Array' });
+    return;
+  }
+  if (pool.keys === null || !sameKeys(recipients, pool.keys)) {
+    shrinkPool(0);
+    pool.keys = recipients;
+  }
+  pool.wanted = Number.isInteger(message.count) ? Math.max(0, Math.min(POOL_MAX, message.count)) : 1;
+  shrinkPool(pool.wanted);
+  fill();
+}
+
+/** Make headers in the background until `wanted` are ready; pauses while a job runs. */
+async function fill() {
+  if (pool.filling) return;
+  pool.filling = true;
+  try {
+    await ready;
+    while (!job && pool.keys !== null && pool.ready.length < pool.wanted) {
+      if (!pool.steps) pool.steps = ResguardoEnvelope2.prepareSteps(pool.keys);
+      const step = pool.steps.next(); // one stanza (one encapsulation), or the last step
+      if (step.done) {
+        pool.steps = null;
+        pool.ready.push(step.value);
+        self.postMessage({ type: 'prepared', ready: pool.ready.length });
+      }
+      await pause();
+    }
+  } catch (_) {
+    // Bad keys: stop sealing ahead; a 'seal' with them reports the error itself.
+    pool.steps = null;
+    pool.wanted = 0;
+  } finally {
+    pool.filling = false;
+  }
+}
+
+/** The same keys in the same order (what the page passes to 'prepare' and then to 'seal'). */
+function sameKeys(a, b) {
+  return Array.isArray(a) && Array.isArray(b) && a.length === b.length
+    && a.every((key, index) => key instanceof Uint8Array && ResguardoEnvelope.internal.equalBytes(key, b[index]));
+}
+
+/**
+ * For a 'seal' to the pool's recipients: one of the headers the page asked
+ * for is used up, and returned if it is ready (the one still in the making is
+ * finished now); null otherwise (other recipients, or none was made yet): the
+ * writer then encapsulates itself.
+ */
+function takePrepared(recipients) {
+  if (pool.keys === null || !sameKeys(recipients, pool.keys)) return null;
+  pool.wanted = Math.max(0, pool.wanted - 1);
+  if (pool.ready.length) return pool.ready.shift();
+  if (!pool.steps) return null;
+  const steps = pool.steps;
+  pool.steps = null;
+  try {
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return step.value;
+    }
+  } catch (_) {
+    return null; // the writer meets the same error and reports it
   }
 }
 
@@ -231,6 +346,8 @@ self.onmessage = (event) => {
     receipt(message);
   } else if (message.type === 'fingerprints') {
     fingerprints(message);
+  } else if (message.type === 'prepare') {
+    prepare(message);
   } else if (message.type === 'seal') {
     if (job) {
       self.postMessage({ type: 'error', id: message.id, name: 'InvalidStateError', message: 'a job is already running' });

@@ -65,6 +65,7 @@
    *        BLAKE2b-256 (64 lower-case hex digits)
    * @param {AbortSignal} [options.signal] aborting cancels the job
    * @param {number} [options.window] pieces in flight (default 16)
+   * @param {boolean} [options.hash] false: no plaintext hash (onDone's blake2b256 is null)
    * @returns {Promise<number>} the envelope size in bytes, once every piece was handled
    * @throws {SealCancelled} if the signal aborted; {SealFailed} if the worker failed;
    *         whatever onPiece threw (the job is then cancelled)
@@ -130,8 +131,22 @@
       }
       worker.addEventListener('message', onMessage);
       if (signal) signal.addEventListener('abort', onAbort);
-      worker.postMessage({ type: 'seal', id, recipients, blob, window: options.window });
+      worker.postMessage({ type: 'seal', id, recipients, blob, window: options.window, hash: options.hash });
     });
+  }
+
+  /**
+   * Ask `worker` to seal ahead: keep `count` envelope headers for `recipients`
+   * ready (seal-worker.js 'prepare'; each is one fresh file key encapsulated
+   * to every recipient, made in the background and used by one sealBlob only),
+   * so sealing on "send" does no per-recipient work. Call it again whenever
+   * the number of items to send changes (files attached); no answer is awaited.
+   * @param {Worker} worker a seal-worker.js Worker
+   * @param {Uint8Array[]} recipients the public keys later passed to sealBlob
+   * @param {number} count items expected (the report and the files); the worker keeps at most 8
+   */
+  function sealAhead(worker, recipients, count) {
+    worker.postMessage({ type: 'prepare', id: `pr-${nextId++}`, recipients, count });
   }
 
   /**
@@ -179,5 +194,5 @@
     });
   }
 
-  return Object.freeze({ sealBlob, fingerprints, newReceipt, SealCancelled, SealFailed });
+  return Object.freeze({ sealBlob, sealAhead, fingerprints, newReceipt, SealCancelled, SealFailed });
 });
