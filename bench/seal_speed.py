@@ -4,11 +4,31 @@
     .venv/bin/python bench/seal_speed.py --per-item [--reps 15] [--skip-browser]
 
 ``--per-item`` measures instead what a recipient costs: header bytes and the
-time to seal one small item (1000 bytes: one 64 KiB chunk) for 1, 3 and 10
+time to seal one small item (1000 bytes: one 16 KiB chunk) for 1, 3 and 10
 recipients, envelope v1 (X25519 stanzas) against v2 (X-Wing stanzas), median
 of ``--reps`` runs, in Python (PyNaCl + cryptography), node (WebAssembly and
-pure JS) and Chromium (the page, WebAssembly and ``--jitless``). Targets
-(issue 9): at most 2 ms per recipient in Python, 50 ms in jitless Chromium.
+pure JS) and Chromium (WebAssembly and ``--jitless``). Targets (issue 9): at
+most 2 ms per recipient in Python, 50 ms in jitless Chromium. Two figures per
+JavaScript writer, both reported, neither hiding the other:
+
+- ``v2``, the primitive's cost: the whole seal, the X-Wing encapsulations
+  included (``envelope2.js seal``; in Chromium on the page's main thread, and
+  again through the real seal worker, "worker" rows, timed from posting
+  'seal' to receiving 'done').
+- ``v2-ahead``, the cost at send: the header (a fresh file key encapsulated to
+  every recipient) was made ahead, untimed, as the form's seal worker does
+  while the reporter writes (seal-worker.js 'prepare'); what is timed is what
+  is left on "send": one chunk, its hash, the signature, the copies. The
+  envelope bytes are the same (the worker rows are opened with keys/).
+
+What meets the 50 ms target in jitless Chromium: ``v2-ahead``, the at-send
+cost, at every recipient count measured. What does not: ``v2``, the
+primitive: one X-Wing encapsulation alone takes about 100 ms in jitless
+Chromium (mostly its X25519 scalar multiplication, as libsodium.js's asm.js
+build runs in V8's interpreter), so sealing with no header made ahead (a send
+before the worker had time, a second attempt, more than 8 items) costs about
+twice the target per recipient. The last lines of the output say which figure
+met the target in this run.
 
 Writers, all sealing the same bytes to one recipient and all checked by
 opening the result with keys/ (the Python reader):
@@ -113,6 +133,7 @@ def run_node(content: bytes, secret: keys.SecretKey, wasm: bool) -> dict:
 
 class _Server(http.server.ThreadingHTTPServer):
     content: bytes = b""
+    keys_json: bytes = b"{}"
     csp: str = CSP_WASM
     uploaded: bytes | None = None
 
@@ -138,6 +159,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         path = self.path.split("?")[0].split("#")[0]
         if path == "/bench/data":
             return self._send(200, self.server.content, "application/octet-stream")
+        if path == "/bench/keys":
+            return self._send(200, self.server.keys_json, "application/json")
         for prefix, base in (("/static/", STATIC), ("/bench/", BROWSER)):
             if path.startswith(prefix):
                 file = (base / path[len(prefix):]).resolve()
@@ -232,10 +255,10 @@ def per_item_node(reps: int, wasm: bool) -> dict:
     return json.loads(result.stdout.splitlines()[-1])
 
 
-def per_item_browser(reps: int, mode: str) -> dict:
+def _browser_result(page_path: str, mode: str, server: _Server) -> dict:
+    """Open ``page_path`` in Chromium (``mode``: wasm or jitless) and wait for window.benchResult."""
     from playwright.sync_api import sync_playwright
 
-    server = _Server(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -244,9 +267,9 @@ def per_item_browser(reps: int, mode: str) -> dict:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + flags)
             try:
                 page = browser.new_page()
-                # "commit": the measurement runs on the page's main thread and holds back "load"
-                page.goto(f"http://127.0.0.1:{server.server_address[1]}/bench/items.html#reps={reps}", wait_until="commit")
-                deadline = time.monotonic() + 900
+                # "commit": a measurement on the page's main thread holds back "load"
+                page.goto(f"http://127.0.0.1:{server.server_address[1]}{page_path}", wait_until="commit")
+                deadline = time.monotonic() + 1800
                 while (result := page.evaluate("() => window.benchResult")) is None:
                     if time.monotonic() > deadline:
                         raise BenchError(f"browser ({mode}) timed out")
@@ -261,6 +284,53 @@ def per_item_browser(reps: int, mode: str) -> dict:
     return result
 
 
+def per_item_browser(reps: int, mode: str) -> dict:
+    """envelope2.js on the page's main thread: v1, v2 and v2-ahead rows (items-bench.js)."""
+    return _browser_result(f"/bench/items.html#reps={reps}", mode, _Server(("127.0.0.1", 0), _Handler))
+
+
+def per_item_worker(reps: int, mode: str) -> dict:
+    """The real seal worker, 'seal' to 'done': v2 (encapsulating now) and v2-ahead ('prepare' first)."""
+    secrets = {n: [keys.XWingSecretKey.generate() for _ in range(n)] for n in (1, 3, 10)}
+    server = _Server(("127.0.0.1", 0), _Handler)
+    server.keys_json = json.dumps({str(n): [base64.b64encode(s.public_key.raw).decode() for s in group]
+                                   for n, group in secrets.items()}).encode()
+    result = _browser_result(f"/bench/ahead.html#reps={reps}", mode, server)
+    envelopes = json.loads(server.uploaded or b"{}")
+    for n, group in secrets.items():
+        for way in ("now", "ahead"):
+            envelope = base64.b64decode(envelopes[f"{way}-{n}"])
+            for secret in (group[0], group[-1]):
+                check(envelope, secret, b"a" * 1000)
+    for row in result["rows"]:
+        row["headerBytes"] = keys.header_size_v2(["xwing"] * row["recipients"])
+    return result
+
+
+TARGET_MS = 50.0  # per recipient, jitless Chromium (issue 9)
+
+
+def _verdicts(jitless: list[tuple[str, dict]]) -> list[str]:
+    """One line per jitless figure: ms/recipient at 1, 3 and 10 recipients, each met or not, and
+    the marginal cost of one more recipient ((ms at 10 - ms at 1) / 9)."""
+    lines = []
+    for name, row_version, label in (
+        ("Chromium page, --jitless", "v2", "primitive (whole seal)"),
+        ("Chromium worker, --jitless", "v2", "primitive, seal worker, no header ahead"),
+        ("Chromium page, --jitless", "v2-ahead", "at send, header made ahead"),
+        ("Chromium worker, --jitless", "v2-ahead", "at send, seal worker, header made ahead"),
+    ):
+        rows = {row["recipients"]: row["ms"] for writer, report in jitless if writer == name
+                for row in report["rows"] if row["version"] == row_version}
+        if not rows:
+            continue
+        parts = [f"n={n}: {ms / n:.1f} {'met' if ms / n <= TARGET_MS else 'NOT met'}" for n, ms in sorted(rows.items())]
+        marginal = (rows[10] - rows[1]) / 9
+        lines.append(f"jitless Chromium, {label}: ms/recipient vs {TARGET_MS:.0f} ms target: {'; '.join(parts)}; "
+                     f"marginal {marginal:.1f} ms per added recipient")
+    return lines
+
+
 def main_per_item(reps: int, skip_browser: bool) -> int:
     print(f"per-item sealing: one 1000-byte item, median of {reps} runs; "
           f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
@@ -269,18 +339,31 @@ def main_per_item(reps: int, skip_browser: bool) -> int:
             ("node, pure JS", lambda: per_item_node(reps, False))]
     if not skip_browser:
         runs += [("Chromium page, WebAssembly", lambda: per_item_browser(reps, "wasm")),
-                 ("Chromium page, --jitless", lambda: per_item_browser(reps, "jitless"))]
-    print(f"{'writer':32} {'build':12} {'ver':3} {'n':>3} {'header B':>9} {'ms/item':>9} {'ms/recipient':>13}")
+                 ("Chromium worker, WebAssembly", lambda: per_item_worker(reps, "wasm")),
+                 ("Chromium page, --jitless", lambda: per_item_browser(reps, "jitless")),
+                 ("Chromium worker, --jitless", lambda: per_item_worker(reps, "jitless"))]
+    print(f"{'writer':30} {'build':12} {'ver':8} {'n':>3} {'header B':>9} {'ms/item':>9} {'ms/recipient':>13}")
+    jitless = []
+    python_line = ""
     for name, run in runs:
         try:
             report = run()
         except BenchError as error:
-            print(f"{name:32} FAILED: {error}", flush=True)
+            print(f"{name:30} FAILED: {error}", flush=True)
             return 1
+        if "jitless" in name:
+            jitless.append((name, report))
         build = {None: "native", True: "WebAssembly", False: "pure JS"}[report["wasm"]]
         for row in report["rows"]:
-            print(f"{name:32} {build:12} {row['version']:3} {row['recipients']:3d} {row['headerBytes']:9d} "
+            print(f"{name:30} {build:12} {row['version']:8} {row['recipients']:3d} {row['headerBytes']:9d} "
                   f"{row['ms']:9.2f} {row['ms'] / row['recipients']:13.2f}", flush=True)
+        if name.startswith("Python"):
+            worst = max(row["ms"] / row["recipients"] for row in report["rows"] if row["version"] == "v2")
+            python_line = (f"Python (keys/, the no-JavaScript path), v2: worst {worst:.2f} ms/recipient -> target "
+                           f"2 ms {'MET' if worst <= 2 else 'NOT MET'}")
+    print(python_line)
+    for line in _verdicts(jitless):
+        print(line)
     return 0
 
 

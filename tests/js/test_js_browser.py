@@ -43,3 +43,14 @@ def test_worker_seals_in_chromium(bench, mode, build):
     secret = keys.SecretKey.generate()
     report = bench.run_browser(content, secret, mode)  # opens the upload with keys/ or exits
     assert report["build"] == build
+
+
+@pytest.mark.parametrize(("mode", "wasm"), [("wasm", True), ("jitless", False)])
+def test_worker_seals_with_headers_made_ahead_in_chromium(bench, mode, wasm):
+    """'prepare' then 'seal' in the real worker (1, 3, 10 X-Wing keys): every seal after a
+    'prepare' used a header made ahead, every one without did not (the page checks start.ahead),
+    and both kinds of envelope open with keys/ for the first and the last recipient."""
+    report = bench.per_item_worker(1, mode)  # raises unless every envelope opens with keys/
+    assert report["wasm"] is wasm
+    assert sorted((row["version"], row["recipients"]) for row in report["rows"]) == [
+        ("v2", 1), ("v2", 3), ("v2", 10), ("v2-ahead", 1), ("v2-ahead", 3), ("v2-ahead", 10)]

@@ -13,7 +13,8 @@
  * 2. The seal worker (seal-worker.js) starts; the reviewers' public keys come
  *    from the page (#follow-up-keys li[data-public-key]) and their
  *    fingerprints, recomputed by the worker, must equal the page's. Then the
- *    form carries data-sealing="browser" and says so (#follow-up-browser-path).
+ *    form carries data-sealing="browser" and says so (#follow-up-browser-path),
+ *    and the worker makes the envelope headers ahead (form.js prepareHeaders).
  * 3. On "send": the files and then the follow-up's report document
  *    (docs/FORMAT.md "Report": fields {description}, "sealed_by": "browser",
  *    "reply_to" the reporter's key, "follow_up_to" the case's first report)
@@ -39,7 +40,7 @@
   const form = document.getElementById('follow-up-form');
   if (!section || !form || !form.dataset.worker || !window.Worker) return;
   if (!window.ResguardoSubmit || !window.ResguardoUpload || !window.ResguardoEnvelope2) return;
-  const { sealBlob, fingerprints } = window.ResguardoSubmit;
+  const { sealBlob, sealAhead, fingerprints } = window.ResguardoSubmit;
   const { Api, PieceSender, ServerRefused, ConnectionLost, withRetries } = window.ResguardoUpload;
   const $ = (id) => document.getElementById(id);
   const strings = $('follow-up-strings').dataset;
@@ -105,10 +106,17 @@
     });
     worker = started;
     recipients = keys;
+    prepareHeaders();
     form.dataset.sealing = 'browser';
     ui.serverPath.hidden = true;
     ui.browserPath.hidden = false;
   }
+
+  /** Seal ahead while the reporter writes (seal-worker.js 'prepare'): a header for the message and each file. */
+  function prepareHeaders() {
+    if (worker) sealAhead(worker, recipients, 1 + (form.elements.attachments ? form.elements.attachments.files.length : 0));
+  }
+  if (form.elements.attachments) form.elements.attachments.addEventListener('change', prepareHeaders);
 
   const ready = prepare().catch((error) => {
     form.dataset.sealing = 'unavailable';
@@ -269,6 +277,7 @@
     } catch (error) {
       const { text, fallback: offer } = describe(error);
       showError(text, offer);
+      prepareHeaders(); // for the next attempt
     }
     busy = false;
     ui.send.disabled = false;
