@@ -333,7 +333,7 @@ def _verdicts(jitless: list[tuple[str, dict]]) -> list[str]:
 
 def main_per_item(reps: int, skip_browser: bool) -> int:
     print(f"per-item sealing: one 1000-byte item, median of {reps} runs; "
-          f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, Python {sys.version.split()[0]}")
     runs = [("Python (PyNaCl, cryptography)", lambda: {"rows": per_item_python(reps), "wasm": None}),
             ("node, WebAssembly", lambda: per_item_node(reps, True)),
             ("node, pure JS", lambda: per_item_node(reps, False))]
@@ -361,6 +361,7 @@ def main_per_item(reps: int, skip_browser: bool) -> int:
             worst = max(row["ms"] / row["recipients"] for row in report["rows"] if row["version"] == "v2")
             python_line = (f"Python (keys/, the no-JavaScript path), v2: worst {worst:.2f} ms/recipient -> target "
                            f"2 ms {'MET' if worst <= 2 else 'NOT MET'}")
+    print(f"load average at the end {os.getloadavg()[0]:.1f} (figures grow with it: other work shares the CPUs)")
     print(python_line)
     for line in _verdicts(jitless):
         print(line)
