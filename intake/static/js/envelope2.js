@@ -16,6 +16,11 @@
  *                 most 16380 bytes is ONE chunk of 16384 framed bytes (chunk_log2 14)
  *   signature   = crypto_sign_detached("resguardo/v2/signature\0" || ad || BLAKE2b-256(chunks), sign_key)
  *
+ * Everything but chunk_log2 can be made before the content exists:
+ * prepareHeader()/prepareSteps() make a PreparedHeader (the stanzas, i.e. the
+ * slow encapsulations, the commitment, the keys), which ONE EnvelopeWriter
+ * then consumes (seal-worker.js makes a few while the reporter writes).
+ *
  * A recipient key's kind is its length: 32 bytes X25519, 1216 bytes X-Wing
  * (libsodium >= 1.0.21 crypto_kem_xwing, draft-connolly-cfrg-xwing-kem).
  * Needs the `sodium` global and envelope.js (ResguardoEnvelope); in a worker

@@ -286,18 +286,23 @@ function sameKeys(a, b) {
 function takePrepared(recipients) {
   if (pool.keys === null || !sameKeys(recipients, pool.keys)) return null;
   pool.wanted = Math.max(0, pool.wanted - 1);
-  if (pool.ready.length) return pool.ready.shift();
-  if (!pool.steps) return null;
-  const steps = pool.steps;
-  pool.steps = null;
-  try {
-    for (;;) {
-      const step = steps.next();
-      if (step.done) return step.value;
+  let prepared = pool.ready.shift() || null;
+  if (!prepared && pool.steps) {
+    const steps = pool.steps;
+    pool.steps = null;
+    try {
+      let step;
+      do step = steps.next(); while (!step.done);
+      prepared = step.value;
+    } catch (_) {
+      return null; // the writer meets the same error and reports it
     }
-  } catch (_) {
-    return null; // the writer meets the same error and reports it
   }
+  if (prepared && !prepared.isFor(recipients)) { // cannot happen (one pool, one key list); never seal to others
+    prepared.discard();
+    return null;
+  }
+  return prepared;
 }
 
 async function fingerprints(message) {
