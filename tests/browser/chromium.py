@@ -69,11 +69,13 @@ def new_page(browser, mode: str, sent: Sent):
 
 
 def fill_and_send(
-    page, base: str, fields: dict, files: list[Path], *, javascript: bool, timeout_ms: int = 240_000
+    page, base: str, fields: dict, files: list[Path], *, javascript: bool, timeout_ms: int = 240_000,
+    before_send=None,
 ) -> tuple[str | None, str | None]:
     """Open the form, fill it like a person would, attach ``files``, press send, await /received.
 
     With ``javascript``, waits until the script has decided how to seal.
+    ``before_send(page)``, if given, runs once the form is filled, just before "send".
     :returns: the form's (data-build, data-sealing) just before sending.
     """
     page.goto(base + "/")
@@ -98,6 +100,8 @@ def fill_and_send(
         page.check(f"input[name=consent_aggregate_statistics][value={fields['consent_aggregate_statistics']}]")
     if files:
         page.set_input_files("#attachments", [str(path) for path in files])
+    if before_send is not None:
+        before_send(page)
     if facts[1] == "browser":
         # Sealed in the browser: no navigation, the page shows the receipt itself.
         page.click("#send-report")

@@ -1,7 +1,9 @@
 /**
  * Web Worker: seals one File/Blob at a time into an envelope v2 (envelope2.js:
  * X-Wing and X25519 stanzas, key commitment, signed payload), off the page's
- * main thread, and posts the envelope back piece by piece.
+ * main thread, and posts the envelope back piece by piece. While idle it makes
+ * the headers of the envelopes to come ('prepare': the slow X-Wing
+ * encapsulations, done while the reporter writes, not on "send").
  *
  * Start it with `new Worker('/static/js/seal-worker.js')` (a classic worker,
  * same origin). It loads the vendored libsodium (../vendor/sodium.js),
