@@ -27,6 +27,7 @@ import pytest
 import requests
 from stem.descriptor.networkstatus import NetworkStatusDocumentV3
 
+import balancer
 import descriptors
 from deploy.torctl import connect
 from onion_site import FIGURES, ROOT
@@ -168,12 +169,8 @@ def balanced(tor_network, tmp_path_factory):
             yield {"network": tor_network, "frontend": frontend, "front": front, "backends": backends,
                    "nodes": nodes, "key": key_dir / "hs_ed25519_secret_key", "log": log, "process": process}
         finally:
-            process.terminate()  # 0.2.2 logs "Signal 15 received, exiting" and stays
-            try:
-                process.wait(3)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+            # SIGTERM, and a second one where 0.2.2's handler deadlocks (balancer.py says why)
+            FIGURES["onionbalance_stopped_by"] = balancer.stop(process)
     finally:
         for node in started:
             node.stop()
