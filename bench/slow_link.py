@@ -40,6 +40,7 @@ import tempfile
 import time
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -79,8 +80,17 @@ def send_one(browser, url: str, sample, mode: str, conditions: dict, tag: str, c
     sent_at = []  # when the final POST (the one that stores the report) left
     page.on("request", lambda request: sent_at.append(time.perf_counter())
             if request.method == "POST" and request.url.endswith("/submit") else None)
+    begun: dict = {}  # request -> when it was made (perf_counter)
+    ended: dict = {}  # request -> when its answer was complete, or it failed
+    page.on("request", lambda request: begun.setdefault(request, time.perf_counter()))
+    page.on("requestfinished", lambda request: ended.setdefault(request, time.perf_counter()))
+    page.on("requestfailed", lambda request: ended.setdefault(request, time.perf_counter()))
     fields = dict(sample.fields)
     fields["description"] = f"{fields['description']}\n[{tag}]"
+    marks = []  # (seconds, what): the form ready to seal, and the press of "send"
+    wait_for_selector, click = page.wait_for_selector, page.click
+    page.wait_for_selector = lambda *a, **k: (wait_for_selector(*a, **k), marks.append((time.perf_counter(), f"waited for {a[0]}")))[0]
+    page.click = lambda *a, **k: (marks.append((time.perf_counter(), f"click {a[0]}")), click(*a, **k))[1]
     started = time.perf_counter()
     fill_and_send(page, url, fields, list(sample.attachments), javascript=(mode == "js"))
     seconds = time.perf_counter() - started
@@ -94,10 +104,16 @@ def send_one(browser, url: str, sample, mode: str, conditions: dict, tag: str, c
         down += sizes["responseHeadersSize"] + sizes["responseBodySize"]
     requests = len(finished) + len(failed)
     send = started + seconds - sent_at[0] if sent_at else float("nan")
+    timeline = [
+        (begun[request] - started, ended.get(request, float("nan")) - started, request.method,
+         urlsplit(request.url).path.rsplit("/", 1)[-1] or "/", request.resource_type)
+        for request in sorted(begun, key=begun.get)
+    ] + [(at - started, at - started, "", what, "mark") for at, what in marks]
+    timeline.sort()
     page.close()
     if own:
         context.close()
-    return {"seconds": seconds, "send": send, "up": up, "down": down, "requests": requests}
+    return {"seconds": seconds, "send": send, "up": up, "down": down, "requests": requests, "timeline": timeline}
 
 
 def main() -> int:
@@ -106,6 +122,8 @@ def main() -> int:
     parser.add_argument("--down-kbps", type=float, default=-1, help="download, KB/s; -1: not throttled")
     parser.add_argument("--latency-ms", type=float, default=500)
     parser.add_argument("--rounds", type=int, default=1, help="repeat both modes this many times")
+    parser.add_argument("--timeline", action="store_true",
+                        help="print every request of each report: seconds from opening the form to its start and end")
     parser.add_argument("--warm", action="store_true",
                         help="one browser context per mode and round (cache and cookies kept across the samples)")
     args = parser.parse_args()
@@ -145,6 +163,9 @@ def main() -> int:
                                   f"(final POST to confirmation {row['send']:5.2f} s)  "
                                   f"up {row['up']:8d} B  down {row['down']:8d} B  requests {row['requests']}",
                                   flush=True)
+                            if args.timeline:
+                                for start, end, method, name, kind in row["timeline"]:
+                                    print(f"      {start:6.2f} -> {end:6.2f} s  {method:4} {name[:40]:40} {kind}")
                         if shared is not None:
                             shared.close()
                         totals[mode].append({key: sum(r[key] for r in rows) for key in ("seconds", "send", "up", "down", "requests")})
