@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
-from . import capacity, config, db, errors, i18n, limits, reviewers, sealing, security
+from . import bundles, capacity, config, db, errors, i18n, limits, reviewers, sealing, security
 from .questionnaire import store as questionnaire_store
 from .checkback import views as checkback_views
 from .report.views import bp as report_bp
@@ -54,6 +54,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, require_reviewer
     i18n.init_app(app)
     errors.init_app(app)
     security.init_app(app)
+    bundles.init_app(app)
     app.register_blueprint(report_bp)
     app.register_blueprint(upload_bp)
     checkback_views.init_app(app)

@@ -113,7 +113,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("report.submit", "POST"): Rule(
         {"multipart/form-data": form_body_cap, "application/x-www-form-urlencoded": _text_cap}, "body", upload=True
     ),
-    ("upload.begin", "POST"): Rule({}, "header"),
+    # No body, or {"ticket": <the form page's>} (intake/upload/sessions.py adopt).
+    ("upload.begin", "POST"): Rule({"application/json": _fixed(JSON_CAP)}, "header"),
     ("upload.create", "POST"): Rule({"application/json": _fixed(JSON_CAP)}, "header"),
     ("upload.append", "PUT"): Rule({"application/octet-stream": _fixed(MAX_PIECE_BYTES)}, "header", upload=True),
     ("upload.finish", "POST"): Rule({}, "header"),

@@ -48,12 +48,21 @@ COMMON_HEADERS = {
 }
 PAGE_CACHE = "no-store"
 STATIC_MAX_AGE = 365 * 24 * 3600
+#: What WhiteNoise sends for static files (their URLs carry a content hash).
+STATIC_CACHE = f"max-age={STATIC_MAX_AGE}, public"
+
+
+def cache_long(response: Response) -> None:
+    """Mark a Flask response of versioned static content (its URL carries a content
+    hash, as ``static_url`` makes) to be cached for a year like WhiteNoise's files;
+    every other Flask response is ``no-store``."""
+    response.cache_long = True
 
 
 def _set_headers(response: Response) -> Response:
     for name, value in COMMON_HEADERS.items():
         response.headers[name] = value
-    response.headers["Cache-Control"] = PAGE_CACHE
+    response.headers["Cache-Control"] = STATIC_CACHE if getattr(response, "cache_long", False) else PAGE_CACHE
     response.headers.pop("Server", None)
     location = response.headers.get("Location")
     if location is not None:
@@ -117,6 +126,24 @@ def worker_url() -> str:
     )
 
 
+def seal_preloads() -> list[str]:
+    """URLs the report form preloads: the seal worker and libsodium, exactly as the worker names them.
+
+    Without them the worker is fetched only once form.js runs, and libsodium
+    only once the worker runs: two round trips in a row after the page's own
+    scripts (over Tor, a second or more each). Each URL is what the worker
+    asks for (``worker_url``, and the ``?v=`` it passes to its import), so its
+    request finds the preloaded copy in the HTTP cache (static files are
+    cacheable for a year, their URLs carrying their content hash). The
+    worker's other imports, envelope.js and envelope2.js, are the page's own
+    scripts; the receipt scripts it imports later are fetched by form.js once
+    it runs. With the stylesheet, those two and the form's bundle
+    (:mod:`intake.bundles`) that makes six requests: all in the first round
+    trip after the page, over a browser's six connections to a site.
+    """
+    return [worker_url(), static_url("vendor/sodium.js")]
+
+
 class StaticFiles(WhiteNoise):
     """WhiteNoise for GET and HEAD of whole files; anything else goes to Flask.
 
@@ -154,6 +181,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_set_headers)
     app.jinja_env.globals["static_url"] = static_url
     app.jinja_env.globals["worker_url"] = worker_url
+    app.jinja_env.globals["seal_preloads"] = seal_preloads
     app.wsgi_app = StaticFiles(
         app.wsgi_app,
         root=app.static_folder,

@@ -16,6 +16,7 @@ from ..sealing import SealedUpload, blob_store, request_recipients, track
 from ..checkback import forms as once
 from ..checkback.cases import open_case
 from ..checkback.receipts import issue
+from ..upload import inline
 from .forms import answers, report_form
 
 bp = Blueprint("report", __name__)
@@ -36,6 +37,7 @@ def _page(form, status: int = 200):
             demo=has_demo_key(),
             post_quantum=post_quantum(recipients),
             form_id=once.new_form_id(),
+            upload_ticket=inline.page_ticket(),
         ),
         status,
     )

@@ -10,8 +10,11 @@ each one first (large files still use the resumable calls). The body is then
     manifest = UTF-8 JSON: the submit's JSON object ({"report", "attachments", ...})
                plus "inline": [[<upload id>, <envelope bytes>], ...], in body order
 
-Each inline upload id must be one of the **slots** ``POST /upload/begin``
-handed to this session (:func:`slot_upload_ids`: derived from the session's
+Each inline upload id must be one of the **slots** of this session: those
+``POST /upload/begin`` handed out, or those the form page carried with its
+ticket (:func:`page_ticket`; the manifest then names the ``"ticket"``, and
+the submit opens that session itself, :func:`intake.upload.sessions.adopt`,
+so a small report is one request with no begin before it) (:func:`slot_upload_ids`: derived from the session's
 key under the app secret, so the server need not store them and no other
 session can name them). Each inline envelope then goes through exactly what
 a resumable upload goes through (:func:`receive`): the declared-size rules
@@ -73,6 +76,20 @@ def slots(session_key: str) -> list[dict[str, str]]:
         {"upload_id": upload_id, "item_id": item_id_for(upload_id, secret)}
         for upload_id in slot_upload_ids(session_key, current_app.config["MAX_ATTACHMENTS"] + 1, secret)
     ]
+
+
+def page_ticket() -> dict:
+    """What the report form page carries so a small report needs no ``POST /upload/begin``:
+    ``{"ticket", "submission_id", "slots"}`` of a new ticket
+    (:func:`intake.upload.sessions.adopt`), the slots as :func:`slots` gives them.
+    Nothing is stored."""
+    ticket = sessions.new_ticket()
+    key = sessions.session_key(ticket, current_app.config["SECRET_KEY"])
+    return {
+        "ticket": ticket,
+        "submission_id": sessions.ticket_submission_id(key, current_app.config["SECRET_KEY"]),
+        "slots": slots(key),
+    }
 
 
 def parse(body: bytes) -> tuple[dict, list[tuple[str, bytes]]]:

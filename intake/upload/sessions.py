@@ -8,6 +8,14 @@ submission id the browser seals into its report; each declared upload is a
 pending blob owned by that row. Nothing in the cookie identifies a report or
 an upload, and a copy of the database cannot be replayed as a cookie.
 
+A session begins either with ``POST /upload/begin`` (:func:`begin`: a new
+random token) or with a **ticket** (:func:`adopt`): a random token the report
+form page carried (:func:`new_ticket`, nothing stored when the page is made),
+whose session is opened by the first request that names it, usually the
+one-request submit itself. A ticket's submission id is derived from its row
+key (:func:`ticket_submission_id`), so the page could carry it; a begun
+session's is random.
+
 Declaring an upload (:func:`declare`) is one atomic INSERT ... SELECT that
 also checks the caps (the per-session and global numbers of pending bytes
 and uploads, :mod:`intake.config`), so concurrent requests can never push
@@ -20,18 +28,23 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 
 from flask import current_app, session
 from sqlalchemy import and_, delete, func, insert, literal, select, text, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
-from ..models import Blob, BlobChunk, UploadSession
+from ..models import Blob, BlobChunk, Submission, UploadSession
 from ..storage import current_tick, is_id, new_id
 
 COOKIE_KEY = "upload"
 KEY_LABEL = b"resguardo/v1/upload-session\x00"
+TICKET_SUBMISSION_LABEL = b"resguardo/v1/ticket-submission\x00"
 TOKEN_BYTES = 32
+#: A token as ``secrets.token_urlsafe(TOKEN_BYTES)`` writes it (43 characters).
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
 ADVISORY_LOCK = 0x7265_7367  # "resg": serialises cap checks on PostgreSQL
 
 
@@ -42,6 +55,10 @@ class Full(Exception):
     def __init__(self, scope: str) -> None:
         super().__init__(scope)
         self.scope = scope
+
+
+class Used(Exception):
+    """The ticket's submission is stored already: a ticket opens one submission only."""
 
 
 def session_key(token: str, secret: str | bytes) -> str:
@@ -95,6 +112,63 @@ def begin() -> str:
             raise Full("global")
     session[COOKIE_KEY] = token
     return submission_id
+
+
+def new_ticket() -> str:
+    """A fresh ticket for a form page: a random token (256 bits, OS CSPRNG); nothing is stored."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def ticket_submission_id(key: str, secret: str | bytes) -> str:
+    """The submission id of the ticket whose row key is ``key``: the first 32 hex
+    digits of ``HMAC-SHA-256(app secret, TICKET_SUBMISSION_LABEL || key)``."""
+    secret = secret.encode("utf-8") if isinstance(secret, str) else secret
+    return hmac.new(secret, TICKET_SUBMISSION_LABEL + key.encode("ascii"), hashlib.sha256).hexdigest()[:32]
+
+
+def adopt(ticket: object) -> None:
+    """Make the session of form-page ticket ``ticket`` this browser's, opening it if need be.
+
+    Opens it (a row with :func:`ticket_submission_id`) unless it is open
+    already (a repeat of a request that opened it); forgets the browser's
+    other session, as :func:`begin` does, and puts the ticket in the cookie.
+
+    :raises ValueError: if ``ticket`` is not a token's shape (43 URL-safe base64 characters).
+    :raises Used: if the ticket's submission is stored already.
+    :raises Full: ``"global"`` if ``PENDING_SESSIONS`` sessions are open.
+    """
+    if not isinstance(ticket, str) or not TOKEN_PATTERN.fullmatch(ticket):
+        raise ValueError("not a ticket")
+    secret = current_app.config["SECRET_KEY"]
+    key = session_key(ticket, secret)
+    submission_id = ticket_submission_id(key, secret)
+    old = cookie_key()
+    try:
+        with _engine().begin() as connection:
+            if old is not None and old != key:
+                forget(connection, old)
+            _lock(connection)
+            if connection.execute(select(UploadSession.key).where(UploadSession.key == key)).first() is None:
+                if connection.execute(select(Submission.id).where(Submission.id == submission_id)).first() is not None:
+                    raise Used()
+                open_sessions = select(func.count()).select_from(UploadSession).scalar_subquery()
+                added = connection.execute(
+                    insert(UploadSession).from_select(
+                        ["key", "submission_id", "tick"],
+                        select(literal(key), literal(submission_id), literal(current_tick())).where(
+                            open_sessions < current_app.config["PENDING_SESSIONS"]
+                        ),
+                    ).returning(UploadSession.key)
+                ).first()
+                if added is None:
+                    raise Full("global")
+    except IntegrityError:
+        # A concurrent request with the same ticket (a retry racing the
+        # original) opened it between our look and our insert: it is open.
+        with _engine().connect() as connection:
+            if connection.execute(select(UploadSession.key).where(UploadSession.key == key)).first() is None:
+                raise
+    session[COOKIE_KEY] = ticket
 
 
 def current():

@@ -15,7 +15,9 @@ method   path                         answer (JSON)
 POST     /upload/begin                200 ``{"submission_id", "slots": [{"upload_id",
                                       "item_id"}, ...]}`` (``MAX_ATTACHMENTS`` + 1 slots for
                                       inline envelopes, :mod:`intake.upload.inline`);
-                                      forgets (deletes) this session's earlier unfinished uploads
+                                      forgets (deletes) this session's earlier unfinished uploads.
+                                      Body ``{"ticket": <the form page's>}``: the
+                                      ticket's session and ids instead of new ones
 POST     /upload/                     201 ``{"upload_id", "item_id", "received": 0}`` for
                                       body ``{"size": <envelope bytes>}``
 GET      /upload/<id>                 200 ``{"received", "size"}`` (to resume)
@@ -36,7 +38,9 @@ POST     /upload/submit               201 ``{"location"}`` for body ``{"report":
                                       object as a manifest, followed by the
                                       envelopes it lists as ``"inline"`` (the
                                       report and small files in one request:
-                                      :mod:`intake.upload.inline`)
+                                      :mod:`intake.upload.inline`), and
+                                      ``"ticket"``: the form page's, whose
+                                      session it opens (no begin before it)
 =======  ===========================  ===============================================
 
 Errors are ``{"error": <localized message>, "title": <localized title>,
@@ -125,12 +129,41 @@ def _part(upload_id: object) -> tuple[Part, int]:
 
 @bp.post("/begin")
 def begin():
-    """Start a browser-sealed submission; its id goes into the report the browser seals."""
+    """Start a browser-sealed submission; its id goes into the report the browser seals.
+
+    With body ``{"ticket": <the form page's ticket>}`` the session is that
+    ticket's (:func:`intake.upload.sessions.adopt`: the ids the page carried),
+    for a report that must upload a large file before its submit.
+    """
+    body = request.get_json(silent=True)
+    if isinstance(body, dict) and "ticket" in body:
+        refused = _adopt(body["ticket"])
+        if refused is not None:
+            return refused
+        submission_id = sessions.current().submission_id
+    else:
+        try:
+            submission_id = sessions.begin()
+        except sessions.Full:
+            return _full()
+    return jsonify({"submission_id": submission_id, "slots": inline.slots(sessions.cookie_key())})
+
+
+def _adopt(ticket: object):
+    """Open the session of form-page ticket ``ticket`` (:func:`intake.upload.sessions.adopt`).
+
+    :returns: None, or the refusal to answer: 400 for a malformed ticket,
+        404 ``"unknown"`` if its submission is stored already, 503 ``"full"``.
+    """
     try:
-        submission_id = sessions.begin()
+        sessions.adopt(ticket)
+    except ValueError:
+        return errors_400()
+    except sessions.Used:
+        return _refused("unknown")
     except sessions.Full:
         return _full()
-    return jsonify({"submission_id": submission_id, "slots": inline.slots(sessions.cookie_key())})
+    return None
 
 
 @bp.post("/")
@@ -248,6 +281,11 @@ def submit():
     if isinstance(body, dict) and _already_stored(body.get("report"), body.get("attachments", [])):
         sessions.end()
         return jsonify({"location": url_for("report.received")}), 201
+    if carried and isinstance(body, dict) and "ticket" in body:
+        # A small report from the form page: the submit opens the ticket's session itself.
+        refused = _adopt(body["ticket"])
+        if refused is not None:
+            return refused
     state = sessions.current()
     if not state or not isinstance(body, dict):
         return errors_400() if state else _refused("unknown")

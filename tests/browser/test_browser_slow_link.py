@@ -1,8 +1,9 @@
 """A small report over a slow link, in real Chromium (JavaScript on, WebAssembly).
 
-- The report and its small files go in ONE request after ``/upload/begin``
-  (made ahead, while the form is filled): no PUT, no per-item create/finish
-  (intake/upload/inline.py); every envelope is a small one (16 KiB chunk).
+- The report and its small files go in ONE request, with nothing before it:
+  no ``/upload/begin`` (the page carried the ids: its ticket), no PUT, no
+  per-item create/finish (intake/upload/inline.py); every envelope is a small
+  one (16 KiB chunk).
 - Under Chrome DevTools' network emulation (20 KB/s up), the progress bar
   moves while the request is still going out: progress from the first byte.
 - When the link drops (emulated offline), the live region says
@@ -63,7 +64,7 @@ def test_a_small_report_is_one_request_with_progress_from_the_first_byte(tmp_pat
         finally:
             browser.close()
     uploads = [(method, address.split("/upload/")[1]) for method, address, _ in sent.bodies if "/upload/" in address]
-    assert uploads == [("POST", "begin"), ("POST", "submit")]
+    assert uploads == [("POST", "submit")]
     (body,) = [data for method, address, data in sent.bodies if address.endswith("/upload/submit")]
     assert b"CANARY" not in body
     inline = json.loads(body[4 : 4 + int.from_bytes(body[:4], "big")])["inline"]
@@ -87,7 +88,7 @@ def test_a_dropped_link_says_reconnecting_within_seconds_and_the_report_arrives_
             page.fill("#description", "CANARY-TEXT-dropped")
             cdp = context.new_cdp_session(page)
             cdp.send("Network.enable")
-            page.wait_for_timeout(1500)  # the session begun ahead (on the first input) has its answer
+            page.wait_for_timeout(1500)  # the receipt made ahead (on the first input) is ready
             cdp.send("Network.emulateNetworkConditions",
                      {"offline": True, "latency": 0, "uploadThroughput": -1, "downloadThroughput": -1})
             started = time.monotonic()

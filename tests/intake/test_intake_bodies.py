@@ -22,7 +22,7 @@ UPLOAD_ID = "0" * 32
 #: Every POST/PUT route, with a body of the kind it takes.
 ROUTES = [
     ("POST", "/submit", "multipart/form-data; boundary=x"),
-    ("POST", "/upload/begin", None),
+    ("POST", "/upload/begin", "application/json"),
     ("POST", "/upload/", "application/json"),
     ("PUT", f"/upload/{UPLOAD_ID}?offset=0", "application/octet-stream"),
     ("POST", f"/upload/{UPLOAD_ID}/finish", None),

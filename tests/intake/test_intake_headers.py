@@ -161,3 +161,46 @@ def test_the_worker_url_carries_the_versions_of_what_it_imports(client):
             f"&r={static_version('js/receipt.js')}&w={static_version('js/receipt-words.js')}"
         )
     assert url == expected
+
+
+def test_the_forms_scripts_come_in_one_bundle_cached_and_isolated(app, client):
+    """submit.js, upload.js and form.js as one request (intake/bundles.py), cached like static files."""
+    import re
+    from pathlib import Path
+
+    page = client.get("/").get_data(as_text=True)
+    scripts = re.findall(r'<script src="([^"]+)" defer></script>', page)
+    assert [src.split("?")[0] for src in scripts] == ["/static/js/envelope.js", "/static/js/envelope2.js", "/bundle/form.js"]
+    response = client.get(scripts[2].replace("&amp;", "&"))
+    assert response.status_code == 200
+    _assert_isolated(response, "bundle")
+    assert response.headers["Cache-Control"] == "max-age=31536000, public"
+    assert response.mimetype == "text/javascript"
+    static = Path(app.static_folder, "js")
+    expected = b"".join((static / name).read_bytes().rstrip(b"\n") + b"\n;\n" for name in ("submit.js", "upload.js", "form.js"))
+    assert response.get_data() == expected
+    version = __import__("hashlib").sha256(expected).hexdigest()[:16]
+    assert scripts[2] == f"/bundle/form.js?v={version}"
+    assert response.headers["ETag"] == f'"{version}"'
+    assert client.get(scripts[2], headers={"If-None-Match": f'"{version}"'}).status_code == 304
+    missing = client.get("/bundle/seal-worker.js")
+    assert missing.status_code == 404 and missing.headers["Cache-Control"] == "no-store"
+
+
+def test_the_form_preloads_the_seal_worker_and_libsodium_as_the_worker_names_them(client):
+    """Fetched alongside the page's scripts: the same URLs the worker asks for, so it finds them cached."""
+    import re
+
+    from intake.security import static_version, worker_url
+
+    page = client.get("/").get_data(as_text=True)
+    preloads = [url.replace("&amp;", "&") for url in re.findall(r'<link rel="preload" href="([^"]+)" as="script">', page)]
+    with client.application.test_request_context():
+        sodium = static_version("vendor/sodium.js")
+        assert preloads == [worker_url(), f"/static/vendor/sodium.js?v={sodium}"]
+    assert preloads[0] == re.search(r'data-worker="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert f"&s={sodium}&" in preloads[0]  # the worker imports that very sodium.js
+    for url in preloads:
+        response = client.get(url)
+        assert response.headers["Cache-Control"] == "max-age=31536000, public"
+        response.close()

@@ -21,9 +21,13 @@
  * 3. Then the line "encrypted in your browser" (#browser-path) replaces the
  *    server-sealing line, and the form carries data-sealing="browser" and
  *    data-build="wasm" | "js" (which libsodium build runs).
- * 4. POST /upload/begin (the submission id and the inline slots' ids) is
- *    made ahead, as soon as the reporter starts on the form (one round trip
- *    less when it matters; a session that expired meanwhile is begun again).
+ * 4. The page carries a ticket with the submission id and the inline slots'
+ *    ids (data-ticket, data-submission-id, data-slots: intake/upload/inline.py
+ *    page_ticket), so nothing is asked of the server before "send" and a
+ *    small report's submit opens its session itself; POST /upload/begin (with
+ *    the ticket: the same ids) comes first only when a large file must be
+ *    uploaded resumably. On a refused ticket, everything is sealed again once
+ *    under a new session (begin without a ticket).
  *    On submit, each file and finally the report JSON (docs/FORMAT.md
  *    "Report", "sealed_by": "browser", attachments with "blake2b_256") are
  *    sealed in the worker. Small envelopes (the report, and files while they
@@ -102,7 +106,19 @@
   let controller = null;
   let readyFailure = null; // the text to show if browser sealing cannot be used
   let pending = null; // {reportId, uploadIds, inline, receipt}: a final submit whose answer never arrived
-  let session = null; // promise of POST /upload/begin's answer, made ahead (see beginAhead)
+  let session = null; // promise of POST /upload/begin's answer (see beginSession)
+  /** The ids the page carried (see 4. above); `usable` turns false after the server refused them. */
+  const ticket = form.dataset.ticket ? {
+    usable: true,
+    value: form.dataset.ticket,
+    ids: {
+      submission_id: form.dataset.submissionId,
+      slots: form.dataset.slots.split(' ').map((pair) => {
+        const [uploadId, itemId] = pair.split(':');
+        return { upload_id: uploadId, item_id: itemId };
+      }),
+    },
+  } : { usable: false };
 
   // ---- readiness ----
 
@@ -137,13 +153,12 @@
   }
 
   async function prepare() {
-    // The worker fetches libsodium (about 1 MB) only once its own script came:
-    // fetch it now, alongside, so the worker finds it in the HTTP cache (one
-    // round trip less before the page can seal; a second or more over Tor).
-    // The receipt scripts the worker imports on "send" (seal-worker.js 'receipt') too:
-    // from the cache then, not two more round trips when the link is slowest.
+    // The worker and libsodium were preloaded by the page (<link rel="preload">,
+    // alongside this script: intake/security.py seal_preloads). The receipt
+    // scripts the worker imports when the reporter starts writing
+    // (seal-worker.js 'receipt') are fetched now, so they come from the HTTP
+    // cache then, not two more round trips.
     const prefetch = (url) => fetch(url, { credentials: 'same-origin' }).then((r) => r.arrayBuffer()).catch(() => {});
-    if (form.dataset.workerLibrary) prefetch(form.dataset.workerLibrary);
     const workerUrl = new URL(form.dataset.worker, window.location.href);
     for (const [param, name] of [['w', 'receipt-words.js'], ['r', 'receipt.js']]) {
       const version = workerUrl.searchParams.get(param);
@@ -316,6 +331,7 @@
    * {itemId, blake2b256} once the server holds it all and its structure passed.
    */
   async function sealAndSend(api, blob, signal, progress) {
+    await abortable(beginSession(), signal); // the uploads go into a session open on the server
     let created = null;
     const onRetry = reconnecting();
     let sender = null;
@@ -386,7 +402,7 @@
     });
   }
 
-  /** A receipt made ahead (see beginAhead), or a new one; each is used for one attempt only. */
+  /** A receipt made ahead (when the reporter starts writing), or a new one; each is used for one attempt only. */
   function takeReceipt() {
     const made = receiptAhead || newReceipt(worker);
     receiptAhead = null;
@@ -394,12 +410,16 @@
   }
   let receiptAhead = null;
 
-  /** POST /upload/begin now, unless it was made already; resolves with its answer. */
-  function beginAhead() {
+  /**
+   * POST /upload/begin (with the page's ticket while it is usable: the same
+   * ids), unless it was made already; resolves with its answer.
+   */
+  function beginSession() {
     if (!session) {
       const api = new Api(form.elements.csrf_token.value, undefined, form.dataset.upload);
-      session = withRetries(() => api.begin(), undefined);
-      session.catch(() => { session = null; }); // made again on "send"
+      const value = ticket.usable ? ticket.value : undefined;
+      session = withRetries(() => api.begin(value), undefined);
+      session.catch(() => { session = null; }); // made again on the next try
     }
     return session;
   }
@@ -475,6 +495,7 @@
       // One request: the ids and the small envelopes (intake/upload/inline.py).
       const fields = { report: pending.reportId, attachments: pending.uploadIds };
       if (lookupKey) fields.lookup_key = lookupKey;
+      if (pending.ticket) fields.ticket = pending.ticket; // the submit opens the ticket's session
       const body = inlineBody(fields, pending.inline);
       const total = pending.before + body.length;
       showStatus(pending.status, pending.before / total);
@@ -512,7 +533,9 @@
    */
   async function sealAll(api, files) {
     const signal = controller.signal;
-    const [{ submission_id: submissionId, slots }, receipt] = await abortable(Promise.all([beginAhead(), takeReceipt()]), signal);
+    const usedTicket = ticket.usable ? ticket.value : null;
+    const ids = usedTicket ? ticket.ids : beginSession();
+    const [{ submission_id: submissionId, slots }, receipt] = await abortable(Promise.all([ids, takeReceipt()]), signal);
     const reportReserve = envelopeSize(16380, recipients); // room kept for a report of up to 16 KB
     let inlineBytes = 0;
     const keep = (size) => size <= INLINE_BUDGET - inlineBytes - reportReserve;
@@ -553,7 +576,7 @@
     } else {
       reportId = (await sealAndSend(api, json, signal, tracker())).uploadId;
     }
-    pending = { reportId, uploadIds, inline, receipt, before: doneBytes, status: strings.report };
+    pending = { reportId, uploadIds, inline, receipt, ticket: usedTicket, before: doneBytes, status: strings.report };
   }
 
   async function send() {
@@ -585,8 +608,9 @@
           await store(api);
           break;
         } catch (error) {
-          // The session begun ahead expired while the reporter wrote: begin again, once.
+          // The ticket or the session was refused (used, or expired during a long upload): begin anew, once.
           if (attempt > 1 || !(error instanceof ServerRefused && error.code === 'unknown')) throw error;
+          ticket.usable = false;
           session = null;
           pending = null;
           ui.cancel.hidden = false;
@@ -638,11 +662,11 @@
     await send();
   });
 
-  // Begin the upload session as soon as the reporter starts on the form (see beginAhead).
+  // The receipt is made as soon as the reporter starts on the form, once the
+  // worker is up (it draws the words): nothing waits for it on "send". Nothing
+  // is asked of the server before "send" (the ids came with the page).
   const ahead = () => {
     if (readyFailure || pending) return;
-    beginAhead().catch(() => {});
-    // The receipt too, once the worker is up (it draws the words): nothing waits for it on "send".
     ready.then(() => {
       if (!receiptAhead) {
         receiptAhead = newReceipt(worker);

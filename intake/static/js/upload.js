@@ -241,8 +241,11 @@
       });
     }
 
-    /** @returns {Promise<{submission_id: string, slots: {upload_id: string, item_id: string}[]}>} */
-    begin() { return this.call('POST', 'begin'); }
+    /**
+     * @param {string} [ticket] the form page's ticket: its session and ids (intake/upload/inline.py page_ticket)
+     * @returns {Promise<{submission_id: string, slots: {upload_id: string, item_id: string}[]}>}
+     */
+    begin(ticket) { return this.call('POST', 'begin', ticket ? { json: { ticket } } : {}); }
 
     /** @param {number} size envelope bytes @returns {Promise<{upload_id: string, item_id: string}>} */
     create(size) { return this.call('POST', '', { json: { size } }); }

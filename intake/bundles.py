@@ -1,0 +1,81 @@
+"""Script bundles: several of a page's static scripts served as one file, in one request.
+
+A browser opens at most six connections to one site over HTTP/1.1 (Chromium
+and Firefox alike, Tor Browser included), and over Tor each request that
+waits for a free connection costs another round trip of a second or more. The
+report form needs the stylesheet, its scripts, the seal worker and libsodium
+before it can seal; as separate files they are more than six, so the page's
+own scripts arrived a round trip late. ``/bundle/form.js`` is the page-only
+scripts of the form (submit.js, upload.js, form.js) joined, in that order,
+each followed by a line ``;``: the same code, executed in the same order as
+separate classic scripts would be (each file is a self-contained IIFE with
+``'use strict'`` inside its function, so joining changes no scope).
+envelope.js and envelope2.js stay separate files because the seal worker
+imports them too and finds them in the HTTP cache.
+
+A bundle's URL carries ``?v=`` and the first 16 hex digits of the SHA-256 of
+its bytes, and its answer is cacheable for a year like WhiteNoise's static
+files (:mod:`intake.security`), with the same security headers and an ETag
+from the content (no date).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, abort, current_app, request, url_for
+
+from . import security
+
+#: Bundle name -> the static files it joins, in order (paths under intake/static/).
+BUNDLES: dict[str, tuple[str, ...]] = {
+    "form.js": ("js/submit.js", "js/upload.js", "js/form.js"),
+}
+
+bp = Blueprint("bundles", __name__, url_prefix="/bundle")
+
+
+@lru_cache(maxsize=16)
+def _build(static_folder: str, name: str) -> tuple[bytes, str]:
+    """(bytes, version) of bundle ``name``: each file, a newline, ``;``, a newline; the version
+    is 16 hex digits of the SHA-256 of those bytes."""
+    body = b"".join(
+        Path(static_folder, part).read_bytes().rstrip(b"\n") + b"\n;\n" for part in BUNDLES[name]
+    )
+    return body, hashlib.sha256(body).hexdigest()[:16]
+
+
+def bundle(name: str) -> bytes:
+    """The bytes of bundle ``name`` (a key of :data:`BUNDLES`).
+
+    :raises KeyError: for a name that is not a bundle.
+    """
+    return _build(current_app.static_folder, name)[0]
+
+
+def bundle_url(name: str) -> str:
+    """URL of bundle ``name`` with ``?v=<content hash>`` (cached for a year).
+
+    :raises KeyError: for a name that is not a bundle.
+    """
+    return url_for("bundles.serve", name=name, v=_build(current_app.static_folder, name)[1])
+
+
+@bp.get("/<name>")
+def serve(name: str):
+    """Bundle ``name`` as ``text/javascript``; 404 for any other name."""
+    if name not in BUNDLES:
+        abort(404)
+    body, version = _build(current_app.static_folder, name)
+    response = Response(body, mimetype="text/javascript")
+    response.set_etag(version)
+    security.cache_long(response)
+    return response.make_conditional(request)
+
+
+def init_app(app: Flask) -> None:
+    """Serve ``/bundle/<name>`` and give templates ``bundle_url``."""
+    app.register_blueprint(bp)
+    app.jinja_env.globals["bundle_url"] = bundle_url

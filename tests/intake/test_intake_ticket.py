@@ -1,0 +1,164 @@
+"""The form page's ticket: a small browser-sealed report with no /upload/begin before its submit.
+
+The report form carries a random ticket, the submission id and the inline
+slots derived from it (intake/upload/inline.py page_ticket); nothing is
+stored when the page is made. The one-request submit names the ticket and
+opens its session itself (intake/upload/sessions.py adopt), then every check
+of the inline path applies as after a begin. A ticket opens one submission.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import secrets
+
+from sqlalchemy import select
+
+import keys
+from intake import db
+from intake.models import UploadSession
+from intake.upload import inline, sessions
+from tests.intake.test_intake_capacity import Browser, _app
+from tests.intake.test_intake_inline import body, post
+from tests.intake.test_intake_upload import _report, api  # noqa: F401  (the fixture)
+from tests.support.stored import blobs, open_submission, stored_submissions
+
+
+def page_ticket(client) -> dict:
+    """The ticket, submission id and slots of a fresh form page, as its attributes carry them."""
+    page = client.get("/").get_data(as_text=True)
+    attribute = lambda name: html.unescape(re.search(rf'\bdata-{name}="([^"]*)"', page).group(1))  # noqa: E731
+    slots = [dict(zip(("upload_id", "item_id"), pair.split(":"))) for pair in attribute("slots").split(" ")]
+    return {"ticket": attribute("ticket"), "submission_id": attribute("submission-id"), "slots": slots}
+
+
+def sealed(ids: dict, reviewer, files=(b"%PDF-1.4 CANARY-PDF",)) -> tuple[dict, list]:
+    """The report and ``files`` sealed into the slots of ``ids``: (manifest fields, inline items)."""
+    slots = ids["slots"]
+    items, meta = [], []
+    for index, content in enumerate(files, start=1):
+        items.append((slots[index]["upload_id"], keys.seal_v2(content, [reviewer.secret.public_key])))
+        meta.append({"item_id": slots[index]["item_id"], "filename": f"f{index}.pdf", "content_type": "application/pdf",
+                     "size": len(content), "blake2b_256": hashlib.blake2b(content, digest_size=32).hexdigest()})
+    items.insert(0, (slots[0]["upload_id"], keys.seal_v2(_report(ids["submission_id"], meta), [reviewer.secret.public_key])))
+    return {"report": slots[0]["upload_id"], "attachments": [upload_id for upload_id, _ in items[1:]]}, items
+
+
+def open_sessions(app) -> list[str]:
+    with app.app_context():
+        return list(db.session().scalars(select(UploadSession.key)))
+
+
+def test_the_page_carries_a_ticket_and_stores_nothing(app, client):
+    ids = page_ticket(client)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", ids["ticket"])
+    with app.test_request_context():
+        key = sessions.session_key(ids["ticket"], app.config["SECRET_KEY"])
+        assert ids["slots"] == inline.slots(key)
+        assert ids["submission_id"] == sessions.ticket_submission_id(key, app.config["SECRET_KEY"])
+    assert len(ids["slots"]) == app.config["MAX_ATTACHMENTS"] + 1
+    assert re.fullmatch(r"[0-9a-f]{32}", ids["submission_id"])
+    assert page_ticket(client)["ticket"] != ids["ticket"]  # a new one with every page
+    assert open_sessions(app) == []
+
+
+def test_a_small_report_is_stored_by_its_submit_alone(app, client, token, reviewer):
+    ids = page_ticket(client)
+    files = (b"%PDF-1.4 CANARY-PDF", secrets.token_bytes(20000))
+    fields, items = sealed(ids, reviewer, files)
+    answer = post(client, token, body({**fields, "ticket": ids["ticket"]}, items))
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json() == {"location": "/received"}
+    (row,) = stored_submissions(app)
+    assert row.id == ids["submission_id"]
+    assert [item.id for item in row.items] == [slot["item_id"] for slot in ids["slots"][:3]]
+    report, opened = open_submission(app, row, reviewer.secret)
+    assert report["fields"]["description"] == "CANARY-TEXT-upload"
+    assert sorted(opened.values()) == sorted(files)
+    assert open_sessions(app) == []  # closed with the submission
+    assert b"CANARY" not in b"".join(path.read_bytes() for path in blobs(app))
+
+
+def test_without_the_ticket_the_pages_slots_are_not_this_sessions(app, client, token, reviewer):
+    fields, items = sealed(page_ticket(client), reviewer)
+    answer = post(client, token, body(fields, items))
+    assert answer.status_code == 404 and answer.get_json()["code"] == "unknown"
+    assert stored_submissions(app) == [] and blobs(app) == []
+
+
+def test_the_csrf_header_comes_before_the_ticket(app, client, token, reviewer):
+    ids = page_ticket(client)
+    fields, items = sealed(ids, reviewer)
+    answer = post(client, token, body({**fields, "ticket": ids["ticket"]}, items), csrf=False)
+    assert answer.status_code == 400 and answer.get_json()["code"] == "csrf"
+    assert open_sessions(app) == [] and stored_submissions(app) == [] and blobs(app) == []
+
+
+def test_a_malformed_ticket_is_a_400(app, client, token, reviewer):
+    ids = page_ticket(client)
+    fields, items = sealed(ids, reviewer)
+    for ticket in ("short", ids["ticket"][:-1] + "=", 12345, None):
+        answer = post(client, token, body({**fields, "ticket": ticket}, items))
+        assert (answer.status_code, answer.get_json()["code"]) == (400, "bad_request"), ticket
+    assert open_sessions(app) == [] and stored_submissions(app) == []
+
+
+def test_a_ticket_opens_one_submission_and_a_repeat_gets_the_same_answer(app, client, token, reviewer):
+    ids = page_ticket(client)
+    fields, items = sealed(ids, reviewer)
+    sent = body({**fields, "ticket": ids["ticket"]}, items)
+    assert post(client, token, sent).status_code == 201
+    again = post(client, token, sent)  # the answer was lost: the same body again
+    assert again.status_code == 201 and again.get_json() == {"location": "/received"}
+    other_fields, other_items = sealed(ids, reviewer, files=())  # another submission under the same ticket
+    refused = post(client, token, body({**other_fields, "ticket": ids["ticket"]}, other_items))
+    assert refused.status_code == 404 and refused.get_json()["code"] == "unknown"
+    assert len(stored_submissions(app)) == 1 and open_sessions(app) == []
+
+
+def test_a_refused_attempt_can_be_sent_again_under_the_same_ticket(app, client, token, reviewer):
+    ids = page_ticket(client)
+    fields, items = sealed(ids, reviewer)
+    spoiled = items[1][1][:-1] + bytes([items[1][1][-1] ^ 1])  # the signature no longer verifies
+    refused = post(client, token, body({**fields, "ticket": ids["ticket"]}, [items[0], (items[1][0], spoiled)]))
+    assert refused.status_code == 422 and refused.get_json()["code"] == "structure"
+    assert blobs(app) == []
+    assert post(client, token, body({**fields, "ticket": ids["ticket"]}, items)).status_code == 201
+    (row,) = stored_submissions(app)
+    assert row.id == ids["submission_id"]
+
+
+def test_a_ticket_counts_against_the_open_sessions_cap(app, monkeypatch, reviewer):
+    capped = _app(app, monkeypatch, PENDING_SESSIONS=1)
+    assert Browser(capped).post("/upload/begin").status_code == 200  # the site's one open session
+    reporter = Browser(capped)
+    ids = page_ticket(reporter.client)
+    fields, items = sealed(ids, reviewer)
+    answer = reporter.client.post("/upload/submit", data=body({**fields, "ticket": ids["ticket"]}, items),
+                                  headers={**reporter.headers, "Content-Type": "application/octet-stream"})
+    assert (answer.status_code, answer.get_json()["code"]) == (503, "full")
+    assert stored_submissions(capped) == [] and blobs(capped) == []
+
+
+def test_begin_with_the_ticket_opens_its_session_for_a_large_file(app, api, client, token, reviewer):  # noqa: F811
+    """A large file is uploaded resumably first: begin names the ticket and gets the page's ids."""
+    ids = page_ticket(client)
+    begun = api.post("/upload/begin", {"ticket": ids["ticket"]})
+    assert begun.status_code == 200
+    assert begun.get_json() == {"submission_id": ids["submission_id"], "slots": ids["slots"]}
+    large = secrets.token_bytes(3 * 65532)
+    large_id, large_item = api.upload(keys.seal_v2(large, [reviewer.secret.public_key]))
+    meta = [{"item_id": large_item, "filename": "big", "content_type": "application/octet-stream", "size": len(large),
+             "blake2b_256": hashlib.blake2b(large, digest_size=32).hexdigest()}]
+    report = keys.seal_v2(_report(ids["submission_id"], meta), [reviewer.secret.public_key])
+    report_id = ids["slots"][0]["upload_id"]
+    manifest = {"report": report_id, "attachments": [large_id], "ticket": ids["ticket"]}
+    answer = post(client, token, body(manifest, [(report_id, report)]))
+    assert answer.status_code == 201, answer.get_json()
+    (row,) = stored_submissions(app)
+    assert row.id == ids["submission_id"]
+    _, opened = open_submission(app, row, reviewer.secret)
+    assert opened == {large_item: large}
+    assert api.post("/upload/begin", {"ticket": ids["ticket"]}).get_json()["code"] == "unknown"  # used
