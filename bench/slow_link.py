@@ -1,6 +1,6 @@
 """Benchmark: the shared sample reports over a slow, high-latency link, JavaScript off and on.
 
-    .venv/bin/python bench/slow_link.py [--up-kbps 100] [--latency-ms 500] [--down-kbps -1] [--rounds 1]
+    .venv/bin/python bench/slow_link.py [--up-kbps 100] [--latency-ms 500] [--down-kbps -1] [--rounds 1] [--timeline]
 
 Goal (issue 9, item 6): with JavaScript on, sending the sample reports takes
 at most 1.25 times as long as with JavaScript off, on a link of 100 KB/s up
@@ -25,7 +25,10 @@ What it does, in a throwaway temp directory:
    request headers + body (or its Content-Length) up, response headers +
    body down, for every
    request of the context, the seal worker's included), then the totals and
-   the ratio JS on / JS off.
+   the ratio JS on / JS off. With ``--timeline``, every request of each
+   report (seconds from opening the form to its start and to its end, as
+   Playwright's request events saw them), and the moments the form was ready
+   to seal (JS on), "send" was pressed and the confirmation was seen.
 
 Exit status 0 when every report was confirmed (the ratio is printed, not
 asserted: speed goals are figures, not tests).
