@@ -23,17 +23,18 @@ JavaScript writer, both reported, neither hiding the other:
 
 What meets the 50 ms target in jitless Chromium, and what does not:
 
-- ``v2`` (the primitive) does NOT: one X-Wing encapsulation alone takes about
-  100 ms there (mostly its X25519 scalar multiplications; ML-KEM-768 about
-  17 ms, the SHA3 combiner under 1 ms), as libsodium.js's asm.js build runs in
-  V8's interpreter. That is what a seal costs when no header was made ahead
-  (a send before the worker had time, a second attempt, past 8 items).
+- ``v2`` (the primitive) does NOT: one X-Wing encapsulation alone takes
+  100 to 130 ms there (bench/seal_breakdown.py: about 100 ms of it the two
+  X25519 scalar multiplications, about 20 ms ML-KEM-768, under 1 ms the SHA3
+  combiner), as libsodium.js's asm.js build runs in V8's interpreter. That is
+  what a seal costs when no header was made ahead (a send before the worker
+  had time, a second attempt, past 8 items).
 - ``v2-ahead`` (at send) has almost no per-recipient part left (the marginal
-  cost of one more recipient is printed), but a fixed part per item that no
-  header made ahead removes: one 16 KiB chunk through secretstream, its
-  BLAKE2b-256, and the Ed25519 signature, about 60 ms together. Per
-  recipient that meets 50 ms from 2 recipients up (3 and 10 measured) and
-  does NOT with a single recipient.
+  cost of one more recipient is printed: about 0), but a fixed part per item
+  that no header made ahead removes: one 16 KiB chunk through secretstream,
+  its BLAKE2b-256 and the Ed25519 signature, 75 to 90 ms together
+  (bench/seal_breakdown.py). Per recipient that meets 50 ms at 3 and 10
+  recipients and does NOT with a single recipient (2 is about at the target).
 
 The last lines of the output say, from this run's figures, which met the
 target; they depend on the load of the machine (printed).
