@@ -229,6 +229,32 @@ test('fingerprints answers the display fingerprints of the given keys, in order'
   assert.equal((await worker.until((m) => m.type === 'error' && m.id === 'g')).name, 'RangeError');
 });
 
+test('decodeKeys takes 32- and 1216-byte keys in order and refuses none or another length', () => {
+  const bob = sodium.crypto_box_keypair();
+  const b64 = (key) => Buffer.from(key).toString('base64');
+  const keys = S.decodeKeys([b64(alice.publicKey), b64(bob.publicKey)]);
+  assert.deepEqual(keys.map((key) => Buffer.from(key).toString('hex')),
+    [alice.publicKey, bob.publicKey].map((key) => Buffer.from(key).toString('hex')));
+  assert.deepEqual(keys.map((key) => key.length), [1216, 32]);
+  for (const bad of [[], [b64(new Uint8Array(31))], [b64(alice.publicKey), b64(new Uint8Array(1215))]]) {
+    assert.throws(() => S.decodeKeys(bad), (error) => error instanceof S.KeysRefused && error.message === 'keys');
+  }
+});
+
+test('checkFingerprints ignores spaces and case, and refuses a differing or missing fingerprint', async () => {
+  const worker = startWorker();
+  const bob = sodium.crypto_box_keypair();
+  const keys = [alice.publicKey, bob.publicKey];
+  const shown = keys.map((key) => E.displayFingerprint(E2.fingerprint(key)));
+  assert.match(shown[0], /^[0-9A-F]{4}( [0-9A-F]{4}){9}$/);
+  await S.checkFingerprints(worker.asWorker(), keys, [shown[0].toLowerCase(), `  ${shown[1].replace(/ /g, '\n')} `]);
+  const flipped = shown[1].slice(0, -1) + (shown[1].endsWith('0') ? '1' : '0');
+  for (const wrong of [[shown[0], flipped], [shown[1], shown[0]], [shown[0]]]) {
+    await assert.rejects(S.checkFingerprints(worker.asWorker(), keys, wrong),
+      (error) => error instanceof S.KeysRefused && error.message === 'fingerprint mismatch');
+  }
+});
+
 // ---- sealing ahead: 'prepare' (the headers the form asks for while the reporter writes) ----
 
 /** Seal `content` to `recipients` in `worker` as job `id`; {start, envelope, done}. */

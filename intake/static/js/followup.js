@@ -40,7 +40,7 @@
   const form = document.getElementById('follow-up-form');
   if (!section || !form || !form.dataset.worker || !window.Worker) return;
   if (!window.ResguardoSubmit || !window.ResguardoUpload || !window.ResguardoEnvelope2) return;
-  const { sealBlob, sealAhead, fingerprints } = window.ResguardoSubmit;
+  const { sealBlob, sealAhead, startWorker, decodeKeys, checkFingerprints } = window.ResguardoSubmit;
   const { Api, PieceSender, ServerRefused, ConnectionLost, withRetries } = window.ResguardoUpload;
   const $ = (id) => document.getElementById(id);
   const strings = $('follow-up-strings').dataset;
@@ -49,7 +49,6 @@
     status: $('follow-up-status'), error: $('follow-up-error'), errorText: $('follow-up-error-text'),
     fallback: $('follow-up-fallback'), done: $('follow-up-done'), send: $('follow-up-send'),
   };
-  const READY_TIMEOUT_MS = 180000; // pure-JS libsodium can take long to start on slow devices
   /** Largest follow-up message in characters (the form's maxlength). */
   const MESSAGE_MAX = 100000;
 
@@ -65,45 +64,11 @@
 
   // ---- readiness ----
 
-  function base64ToBytes(text) {
-    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-  }
-
-  const normalize = (fp) => fp.replace(/\s+/g, '').toUpperCase();
-
-  function startWorker() {
-    return new Promise((resolve, reject) => {
-      let instance;
-      try {
-        instance = new Worker(form.dataset.worker);
-      } catch (error) {
-        reject(error);
-        return;
-      }
-      const timer = setTimeout(() => reject(new Error('the seal worker did not start')), READY_TIMEOUT_MS);
-      instance.addEventListener('error', (event) => {
-        clearTimeout(timer);
-        reject(new Error(`seal worker error: ${event.message}`));
-      });
-      instance.addEventListener('message', function onReady(event) {
-        if (event.data && event.data.type === 'ready') {
-          clearTimeout(timer);
-          instance.removeEventListener('message', onReady);
-          resolve(instance);
-        }
-      });
-    });
-  }
-
   async function prepare() {
     const items = Array.from(document.querySelectorAll('#follow-up-keys li[data-public-key]'));
-    const keys = items.map((item) => base64ToBytes(item.dataset.publicKey));
-    if (keys.length === 0 || keys.some((key) => key.length !== 32 && key.length !== 1216)) throw new Error('keys');
-    const started = await startWorker();
-    const computed = await fingerprints(started, keys);
-    items.forEach((item, index) => {
-      if (normalize(item.dataset.fingerprint) !== normalize(computed[index])) throw new Error('fingerprint mismatch');
-    });
+    const keys = decodeKeys(items.map((item) => item.dataset.publicKey));
+    const started = (await startWorker(form.dataset.worker)).instance;
+    await checkFingerprints(started, keys, items.map((item) => item.dataset.fingerprint));
     worker = started;
     recipients = keys;
     prepareHeaders();

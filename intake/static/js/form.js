@@ -58,7 +58,9 @@
 
   const form = document.getElementById('report-form');
   if (!form || !window.ResguardoSubmit || !window.ResguardoUpload || !window.ResguardoEnvelope2) return;
-  const { sealBlob, sealAhead, fingerprints, newReceipt, SealCancelled } = window.ResguardoSubmit;
+  const {
+    sealBlob, sealAhead, newReceipt, startWorker, decodeKeys, checkFingerprints, SealCancelled, KeysRefused,
+  } = window.ResguardoSubmit;
   const { Api, PieceSender, ServerRefused, ConnectionLost, withRetries, inlineBody } = window.ResguardoUpload;
   const { envelopeSize: envelopeSizeV2, kindOf } = window.ResguardoEnvelope2;
   /** Envelope v2 bytes for `size` content bytes sealed to `keys` (public keys, or only a count before they are read). */
@@ -87,7 +89,6 @@
   for (const question of QUESTIONS) {
     if (question.required && $(`${question.id}-check`)) CHECKED[question.id] = $(`${question.id}-check`);
   }
-  const READY_TIMEOUT_MS = 180000; // pure-JS libsodium can take long to start on slow devices
   /**
    * Envelope bytes sent inside the final submit at most (the server takes up to
    * about 4.3 MB, intake/upload/inline.py): about 1.5 MiB, some 15 s at 100 KB/s,
@@ -122,36 +123,6 @@
 
   // ---- readiness ----
 
-  function base64ToBytes(text) {
-    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-  }
-
-  const normalize = (fp) => fp.replace(/\s+/g, '').toUpperCase();
-
-  function startWorker() {
-    return new Promise((resolve, reject) => {
-      let instance;
-      try {
-        instance = new Worker(form.dataset.worker);
-      } catch (error) {
-        reject(error);
-        return;
-      }
-      const timer = setTimeout(() => reject(new Error('the seal worker did not start')), READY_TIMEOUT_MS);
-      instance.addEventListener('error', (event) => {
-        clearTimeout(timer);
-        reject(new Error(`seal worker error: ${event.message}`));
-      });
-      instance.addEventListener('message', function onReady(event) {
-        if (event.data && event.data.type === 'ready') {
-          clearTimeout(timer);
-          instance.removeEventListener('message', onReady);
-          resolve({ instance, wasm: event.data.wasm });
-        }
-      });
-    });
-  }
-
   async function prepare() {
     // The worker and libsodium were preloaded by the page (<link rel="preload">,
     // alongside this script: intake/security.py seal_preloads). The receipt
@@ -165,15 +136,17 @@
       if (version && /^[0-9a-f]{1,64}$/.test(version)) prefetch(new URL(`${name}?v=${version}`, workerUrl).href);
     }
     const items = Array.from(document.querySelectorAll('#reviewer-keys li[data-public-key]'));
-    const keys = items.map((item) => base64ToBytes(item.dataset.publicKey));
-    if (keys.length === 0 || keys.some((key) => key.length !== 32 && key.length !== 1216)) throw Object.assign(new Error('keys'), { text: strings.keys }); // X25519 or X-Wing
-    const started = await startWorker();
-    const computed = await fingerprints(started.instance, keys);
-    items.forEach((item, index) => {
-      if (normalize(item.querySelector('code').textContent) !== normalize(computed[index])) {
-        throw Object.assign(new Error('fingerprint mismatch'), { text: strings.keys });
-      }
-    });
+    const keysRefused = (error) => {
+      throw error instanceof KeysRefused ? Object.assign(error, { text: strings.keys }) : error;
+    };
+    let keys;
+    try {
+      keys = decodeKeys(items.map((item) => item.dataset.publicKey)); // X25519 or X-Wing
+    } catch (error) {
+      keysRefused(error);
+    }
+    const started = await startWorker(form.dataset.worker);
+    await checkFingerprints(started.instance, keys, items.map((item) => item.querySelector('code').textContent)).catch(keysRefused);
     worker = started.instance;
     recipients = keys;
     prepareHeaders();

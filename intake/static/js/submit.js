@@ -194,5 +194,80 @@
     });
   }
 
-  return Object.freeze({ sealBlob, sealAhead, fingerprints, newReceipt, SealCancelled, SealFailed });
+  /** Longest wait for a seal worker's 'ready', in milliseconds: libsodium without WebAssembly can take long to start on slow devices. */
+  const READY_TIMEOUT_MS = 180000;
+
+  /**
+   * Start a seal worker and wait for its 'ready' message (seal-worker.js).
+   * @param {string} url the worker script's URL (a form's data-worker)
+   * @param {number} [timeoutMs] how long to wait for 'ready', in milliseconds (default 180 000)
+   * @returns {Promise<{instance: Worker, wasm: boolean}>} the ready worker, and whether its libsodium runs as WebAssembly
+   * @throws {Error} if the Worker cannot be made, reports an error before 'ready', or is not ready in time
+   */
+  function startWorker(url, timeoutMs = READY_TIMEOUT_MS) {
+    return new Promise((resolve, reject) => {
+      let instance;
+      try {
+        instance = new Worker(url);
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      const timer = setTimeout(() => reject(new Error('the seal worker did not start')), timeoutMs);
+      instance.addEventListener('error', (event) => {
+        clearTimeout(timer);
+        reject(new Error(`seal worker error: ${event.message}`));
+      });
+      instance.addEventListener('message', function onReady(event) {
+        if (event.data && event.data.type === 'ready') {
+          clearTimeout(timer);
+          instance.removeEventListener('message', onReady);
+          resolve({ instance, wasm: event.data.wasm });
+        }
+      });
+    });
+  }
+
+  /** A page's reviewer keys did not check out (none listed, a wrong length, or a fingerprint that differs). */
+  class KeysRefused extends Error {
+    constructor(message) {
+      super(message);
+      this.name = 'KeysRefused';
+    }
+  }
+
+  /**
+   * Decode the reviewer public keys a page lists (base64 in data-public-key).
+   * @param {string[]} encoded base64 of each key: 32 bytes (X25519) or 1216 bytes (X-Wing)
+   * @returns {Uint8Array[]} the keys, in order
+   * @throws {KeysRefused} if none is listed or one has another length
+   */
+  function decodeKeys(encoded) {
+    const keys = encoded.map((text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0)));
+    if (keys.length === 0 || keys.some((key) => key.length !== 32 && key.length !== 1216)) throw new KeysRefused('keys');
+    return keys;
+  }
+
+  /**
+   * Check that the fingerprints a page shows beside its keys are the keys' own
+   * (docs/FORMAT.md "Fingerprints"; whitespace and case are ignored, as a
+   * reader comparing them aloud would).
+   * @param {Worker} worker a ready seal-worker.js Worker
+   * @param {Uint8Array[]} keys the keys, as decodeKeys gives them
+   * @param {string[]} shown the fingerprint shown for each key, in order
+   * @returns {Promise<void>}
+   * @throws {KeysRefused} if one differs; {SealFailed} if the worker could not compute them
+   */
+  async function checkFingerprints(worker, keys, shown) {
+    const normalize = (fp) => fp.replace(/\s+/g, '').toUpperCase();
+    const computed = await fingerprints(worker, keys);
+    if (shown.length !== keys.length || shown.some((fp, index) => normalize(fp) !== normalize(computed[index]))) {
+      throw new KeysRefused('fingerprint mismatch');
+    }
+  }
+
+  return Object.freeze({
+    sealBlob, sealAhead, fingerprints, newReceipt, startWorker, decodeKeys, checkFingerprints,
+    SealCancelled, SealFailed, KeysRefused,
+  });
 });
