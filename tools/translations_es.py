@@ -121,6 +121,8 @@ ES = {
         "Este envío no pertenece a su sesión del navegador. No se guardó nada. Vuelva a cargar la página e inténtelo de nuevo.",
     "Part of a file was sent twice; your browser continues where it stopped.":
         "Una parte de un archivo se envió dos veces; su navegador continúa donde se detuvo.",
+    "Your browser sent this report twice at the same moment. It tries again by itself; nothing was lost.":
+        "Su navegador envió esta denuncia dos veces en el mismo momento. Lo intenta de nuevo por sí solo; no se perdió nada.",
     "Your report will be encrypted by this site the moment it arrives, before anything is stored, as when JavaScript is off. The button at the end of the form sends it that way.":
         "Su denuncia será cifrada por este sitio en el momento en que llegue, antes de guardar nada, como cuando JavaScript está desactivado. El botón al final del formulario la envía de esa manera.",
     "Please check these fields": "Revise estos campos",

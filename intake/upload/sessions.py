@@ -36,7 +36,7 @@ from sqlalchemy import and_, delete, func, insert, literal, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from ..models import Blob, BlobChunk, Submission, UploadSession
+from ..models import Blob, BlobChunk, CaseSubmission, Submission, UploadSession
 from ..storage import current_tick, is_id, new_id
 
 COOKIE_KEY = "upload"
@@ -45,6 +45,14 @@ TICKET_SUBMISSION_LABEL = b"resguardo/v1/ticket-submission\x00"
 TOKEN_BYTES = 32
 #: A token as ``secrets.token_urlsafe(TOKEN_BYTES)`` writes it (43 characters).
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")
+#: A form page's ticket: a token, ".", and the hour it was made (:func:`intake.storage.current_tick`).
+TICKET_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}\.([0-9]{1,12})")
+#: Whole hours after the hour of its page that a ticket still opens a session.
+#: Short, so that a ticket cannot outlive its stored submission: once a
+#: submission is purged (acknowledged, or past retention) nothing remembers
+#: that its ticket was used. A reporter writing longer is not refused: the form
+#: begins a plain session instead (form.js, on 404 "unknown").
+TICKET_HOURS = 2
 ADVISORY_LOCK = 0x7265_7367  # "resg": serialises cap checks on PostgreSQL
 
 
@@ -58,7 +66,8 @@ class Full(Exception):
 
 
 class Used(Exception):
-    """The ticket's submission is stored already: a ticket opens one submission only."""
+    """The ticket cannot open a session: its submission is stored already or
+    named by a case (a ticket opens one submission only), or it is too old."""
 
 
 def session_key(token: str, secret: str | bytes) -> str:
@@ -114,9 +123,12 @@ def begin() -> str:
     return submission_id
 
 
-def new_ticket() -> str:
-    """A fresh ticket for a form page: a random token (256 bits, OS CSPRNG); nothing is stored."""
-    return secrets.token_urlsafe(TOKEN_BYTES)
+def new_ticket(now: float | None = None) -> str:
+    """A fresh ticket for a form page: a random token (256 bits, OS CSPRNG), ".", and
+    the current hour tick (unix seconds ``now`` // 3600; the hour, not the time, and
+    only in the page and the browser's cookie); nothing is stored. The whole string
+    is the session's token, so its ids change if the hour is altered."""
+    return f"{secrets.token_urlsafe(TOKEN_BYTES)}.{current_tick(now)}"
 
 
 def ticket_submission_id(key: str, secret: str | bytes) -> str:
@@ -133,12 +145,18 @@ def adopt(ticket: object) -> None:
     already (a repeat of a request that opened it); forgets the browser's
     other session, as :func:`begin` does, and puts the ticket in the cookie.
 
-    :raises ValueError: if ``ticket`` is not a token's shape (43 URL-safe base64 characters).
-    :raises Used: if the ticket's submission is stored already.
+    :raises ValueError: if ``ticket`` is not a ticket's shape (:data:`TICKET_PATTERN`).
+    :raises Used: if the ticket's submission is stored already, or a reporter's
+        case names it (a purged submission's case keeps its id), or the ticket
+        is older than :data:`TICKET_HOURS` whole hours (or from a later hour).
     :raises Full: ``"global"`` if ``PENDING_SESSIONS`` sessions are open.
     """
-    if not isinstance(ticket, str) or not TOKEN_PATTERN.fullmatch(ticket):
+    match = TICKET_PATTERN.fullmatch(ticket) if isinstance(ticket, str) else None
+    if match is None:
         raise ValueError("not a ticket")
+    now = current_tick()
+    if not now - TICKET_HOURS <= int(match.group(1)) <= now + 1:  # + 1: app servers' clocks differ a little
+        raise Used()
     secret = current_app.config["SECRET_KEY"]
     key = session_key(ticket, secret)
     submission_id = ticket_submission_id(key, secret)
@@ -149,7 +167,12 @@ def adopt(ticket: object) -> None:
                 forget(connection, old)
             _lock(connection)
             if connection.execute(select(UploadSession.key).where(UploadSession.key == key)).first() is None:
-                if connection.execute(select(Submission.id).where(Submission.id == submission_id)).first() is not None:
+                if (
+                    connection.execute(select(Submission.id).where(Submission.id == submission_id)).first() is not None
+                    or connection.execute(
+                        select(CaseSubmission.submission_id).where(CaseSubmission.submission_id == submission_id)
+                    ).first() is not None
+                ):
                     raise Used()
                 open_sessions = select(func.count()).select_from(UploadSession).scalar_subquery()
                 added = connection.execute(

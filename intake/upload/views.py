@@ -47,7 +47,9 @@ Errors are ``{"error": <localized message>, "title": <localized title>,
 "code": <short name>}`` with 400 (malformed, CSRF), 404 (no such upload in
 this session), 409 (offset), 413 (too large), 422 (refused envelope), 503
 (``"full"``: the site holds as many unfinished uploads as it may, or its disk
-is nearly full; try again later).
+is nearly full; try again later; ``"concurrent"``: another request of the
+same session, a retry racing the original, is storing the same uploads; the
+browser retries at once).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 import keys
@@ -85,6 +88,7 @@ MESSAGES = {
     "unknown": (404, _l("This upload is not part of your browser session. Nothing was stored. Please reload the page and try again.")),
     "too_many": (413, _l("Please send at most %(count)d files at once.")),
     "offset": (409, _l("Part of a file was sent twice; your browser continues where it stopped.")),
+    "concurrent": (503, _l("Your browser sent this report twice at the same moment. It tries again by itself; nothing was lost.")),
 }
 
 
@@ -307,6 +311,11 @@ def submit():
             return errors_413() if refusal.code == "too_large" else _refused(refusal.code)
         except sessions.Full as full:
             return _refused("too_many") if full.scope == "files" else errors_413() if full.scope == "bytes" else _full()
+        except IntegrityError:
+            # Another request of this session (a retry racing the original)
+            # declared the same slot first: let the browser try again (5xx),
+            # when it is answered as the repeat it is or goes on alone.
+            return _refused("concurrent")
     parts = []
     for index, upload_id in enumerate(names):
         part, declared = _part(upload_id)

@@ -13,12 +13,16 @@ import hashlib
 import html
 import re
 import secrets
+import time
 
 from sqlalchemy import select
 
 import keys
 from intake import db
-from intake.models import UploadSession
+from intake.returns.apply import purge_submission
+from intake.storage import current_tick
+from sqlalchemy.exc import IntegrityError
+from intake.models import CaseSubmission, UploadSession
 from intake.upload import inline, sessions
 from tests.intake.test_intake_capacity import Browser, _app
 from tests.intake.test_intake_inline import body, post
@@ -53,7 +57,9 @@ def open_sessions(app) -> list[str]:
 
 def test_the_page_carries_a_ticket_and_stores_nothing(app, client):
     ids = page_ticket(client)
-    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", ids["ticket"])
+    token_part, hour = ids["ticket"].split(".")
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token_part)
+    assert int(hour) == current_tick()  # the hour of the page, nothing finer
     with app.test_request_context():
         key = sessions.session_key(ids["ticket"], app.config["SECRET_KEY"])
         assert ids["slots"] == inline.slots(key)
@@ -99,7 +105,9 @@ def test_the_csrf_header_comes_before_the_ticket(app, client, token, reviewer):
 def test_a_malformed_ticket_is_a_400(app, client, token, reviewer):
     ids = page_ticket(client)
     fields, items = sealed(ids, reviewer)
-    for ticket in ("short", ids["ticket"][:-1] + "=", 12345, None):
+    bare = ids["ticket"].split(".")[0]
+    for ticket in ("short", ids["ticket"][:-1] + "=", 12345, None, bare, bare + ".", bare + ".-1", bare + ".1e3",
+                   bare + ".\u0661\u0662", ids["ticket"] + "\n", "é" * 43 + ".1"):
         answer = post(client, token, body({**fields, "ticket": ticket}, items))
         assert (answer.status_code, answer.get_json()["code"]) == (400, "bad_request"), ticket
     assert open_sessions(app) == [] and stored_submissions(app) == []
@@ -162,3 +170,73 @@ def test_begin_with_the_ticket_opens_its_session_for_a_large_file(app, api, clie
     _, opened = open_submission(app, row, reviewer.secret)
     assert opened == {large_item: large}
     assert api.post("/upload/begin", {"ticket": ids["ticket"]}).get_json()["code"] == "unknown"  # used
+
+
+def ticket_ids(app, ticket: str) -> dict:
+    """The ids a page with ``ticket`` would carry (as :func:`page_ticket` reads them from the page)."""
+    with app.test_request_context():
+        key = sessions.session_key(ticket, app.config["SECRET_KEY"])
+        return {"ticket": ticket, "submission_id": sessions.ticket_submission_id(key, app.config["SECRET_KEY"]),
+                "slots": inline.slots(key)}
+
+
+def test_a_ticket_opens_a_session_only_in_its_hour_and_the_next_two(app, client, token, reviewer):
+    hour = 3600
+    with app.app_context():
+        fresh = [sessions.new_ticket(now=time.time() - hours * hour) for hours in (3, -2, 2)]
+    for ticket in fresh[:2]:  # three hours old; two hours ahead (another server's clock is not that far off)
+        fields, items = sealed(ticket_ids(app, ticket), reviewer)
+        answer = post(client, token, body({**fields, "ticket": ticket}, items))
+        assert (answer.status_code, answer.get_json()["code"]) == (404, "unknown"), ticket
+    assert stored_submissions(app) == [] and blobs(app) == [] and open_sessions(app) == []
+    ids = ticket_ids(app, fresh[2])  # two hours old: still good
+    fields, items = sealed(ids, reviewer)
+    assert post(client, token, body({**fields, "ticket": ids["ticket"]}, items)).status_code == 201
+    assert [row.id for row in stored_submissions(app)] == [ids["submission_id"]]
+
+
+def test_an_altered_hour_is_another_ticket(app, client, token, reviewer):
+    ids = page_ticket(client)
+    bare, hour = ids["ticket"].split(".")
+    fields, items = sealed(ids, reviewer)  # the page's slots, under the ticket with another hour
+    answer = post(client, token, body({**fields, "ticket": f"{bare}.{int(hour) - 1}"}, items))
+    assert (answer.status_code, answer.get_json()["code"]) == (404, "unknown")
+    assert stored_submissions(app) == [] and blobs(app) == []
+
+
+def test_a_purged_submissions_ticket_stays_used_while_its_case_names_it(app, client, token, reviewer):
+    """Acknowledged (purged) submissions keep their case row; the ticket must not store a second report under that id."""
+    ids = page_ticket(client)
+    fields, items = sealed(ids, reviewer)
+    lookup = secrets.token_hex(32)
+    assert post(client, token, body({**fields, "ticket": ids["ticket"], "lookup_key": lookup}, items)).status_code == 201
+    with app.app_context():
+        db_session = db.session()
+        purge_submission(db_session, ids["submission_id"])
+        db_session.commit()
+        assert db_session.scalar(select(CaseSubmission.submission_id)) == ids["submission_id"]
+    assert stored_submissions(app) == []
+    fields, items = sealed(ids, reviewer, files=(b"%PDF-1.4 SECOND",))
+    for extra in ({"lookup_key": secrets.token_hex(32)}, {}):
+        answer = post(client, token, body({**fields, "ticket": ids["ticket"], **extra}, items))
+        assert (answer.status_code, answer.get_json()["code"]) == (404, "unknown")
+    assert stored_submissions(app) == [] and blobs(app) == [] and open_sessions(app) == []
+
+
+def test_a_submit_racing_another_of_its_session_is_told_to_retry(app, client, token, reviewer, monkeypatch):
+    """The other request declared the same slot first (IntegrityError): 503, nothing stored, and the retry is stored."""
+    ids = page_ticket(client)
+    fields, items = sealed(ids, reviewer)
+    sent = body({**fields, "ticket": ids["ticket"]}, items)
+    declare = sessions.declare
+
+    def raced(*args, **kwargs):
+        raise IntegrityError("INSERT INTO blobs", {}, Exception("UNIQUE constraint failed: blobs.id"))
+
+    monkeypatch.setattr(sessions, "declare", raced)
+    answer = post(client, token, sent)
+    assert (answer.status_code, answer.get_json()["code"]) == (503, "concurrent")
+    assert stored_submissions(app) == [] and blobs(app) == []
+    monkeypatch.setattr(sessions, "declare", declare)
+    assert post(client, token, sent).status_code == 201
+    assert [row.id for row in stored_submissions(app)] == [ids["submission_id"]]
