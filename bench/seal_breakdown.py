@@ -8,7 +8,10 @@ encapsulation and its parts (ML-KEM-768, the two X25519 scalar multiplications,
 the SHA3-256 combiner), the fingerprint, the stanza wrap, the Ed25519
 per-envelope key and signature, the commitment, one 16 KiB secretstream chunk
 and its BLAKE2b-256, the padding; then a whole seal for 1 and 3 keys, a header
-made ahead, and what is left at send once it was (bench/browser/breakdown.js).
+made ahead, and what is left at send once it was (bench/browser/breakdown.js);
+then the same seal with intake/static/js/webcrypto.js (Web Crypto X25519 and
+Ed25519 in native code, what the seal worker uses where the browser has them:
+the "Web Crypto:" rows).
 Each line: milliseconds min / median / max of ``--reps`` runs, in
 ``node --jitless`` and in headless Chromium ``--js-flags=--jitless`` (in a Web
 Worker, the production CSP; ``--wasm`` adds Chromium with WebAssembly). The load
@@ -33,9 +36,12 @@ import seal_speed  # noqa: E402  (its static server and Chromium launcher)
 
 NODE = """
 const { loadEnvelope } = require(process.argv[1] + '/tests/js/sodium.js');
-const { breakdown } = require(process.argv[1] + '/bench/browser/breakdown.js');
-loadEnvelope().then(({ sodium, envelope, v2 }) => {
-  process.stdout.write(JSON.stringify(breakdown(sodium, envelope, v2, Number(process.argv[2]))) + '\\n');
+const { breakdown, webCryptoRows } = require(process.argv[1] + '/bench/browser/breakdown.js');
+const W = require(process.argv[1] + '/intake/static/js/webcrypto.js');
+loadEnvelope().then(async ({ sodium, envelope, v2 }) => {
+  const result = breakdown(sodium, envelope, v2, Number(process.argv[2]));
+  result.rows.push(...await webCryptoRows(sodium, v2, W, globalThis.crypto.subtle, Number(process.argv[2])));
+  process.stdout.write(JSON.stringify(result) + '\\n');
 }).catch((error) => { process.stderr.write(String(error && error.stack)); process.exit(1); });
 """
 
@@ -78,8 +84,11 @@ def main(argv: list[str]) -> int:
         reports.append((name, report))
     header = "".join(f" {name + (' (pure JS)' if not report['wasm'] else ''):>26}" for name, report in reports)
     print(f"{'step':64}{header}")
-    for index, row in enumerate(reports[0][1]["rows"]):
-        cells = "".join(f" {' / '.join(f'{v:.1f}' for v in report['rows'][index]['ms']):>26}" for _, report in reports)
+    for row in reports[0][1]["rows"]:
+        cells = ""
+        for _, report in reports:  # a report without Web Crypto has no "Web Crypto:" rows
+            found = [other["ms"] for other in report["rows"] if other["name"] == row["name"]]
+            cells += f" {' / '.join(f'{v:.1f}' for v in found[0]) if found else 'n/a':>26}"
         print(f"{row['what']:64}{cells}")
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     return 0

@@ -12,8 +12,8 @@
  *
  * Every 'ahead' seal must report start.ahead === true. The last envelope of
  * each (n, way) is POSTed back to /bench/result as JSON {"<way>-<n>": b64} so
- * Python opens it with keys/. Publishes {rows, wasm} or {error} as
- * window.benchResult.
+ * Python opens it with keys/. Publishes {rows, wasm, webCrypto} or {error} as
+ * window.benchResult (webCrypto: the worker's 'ready' said it uses webcrypto.js).
  */
 (async () => {
   const status = document.getElementById('status');
@@ -42,7 +42,7 @@
       };
       listeners.add(listener);
     });
-    const { wasm } = await next((m) => m.type === 'ready');
+    const { wasm, webCrypto } = await next((m) => m.type === 'ready');
     const item = new Blob([new Uint8Array(1000).fill(0x61)]);
     let jobs = 0;
     /** Seal `item` to `keys`; {ms, envelope, ahead}. */
@@ -100,7 +100,7 @@
     worker.terminate();
     const upload = await fetch('/bench/result', { method: 'POST', body: JSON.stringify(envelopes) });
     if (!upload.ok) throw new Error(`upload failed: ${upload.status}`);
-    window.benchResult = { rows, wasm };
+    window.benchResult = { rows, wasm, webCrypto };
     status.textContent = JSON.stringify(window.benchResult);
   } catch (error) {
     window.benchResult = { error: String(error && error.stack || error) };

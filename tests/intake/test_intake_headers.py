@@ -146,7 +146,7 @@ def test_cookies_are_only_session_and_language_and_strict(client, token):
 
 
 def test_the_worker_url_carries_the_versions_of_what_it_imports(client):
-    """The worker imports sodium.js, envelope.js and envelope2.js itself; all must be cache-busted too."""
+    """The worker imports sodium.js, envelope.js, envelope2.js and webcrypto.js itself; all must be cache-busted too."""
     import re
 
     from intake.security import static_version
@@ -157,7 +157,7 @@ def test_the_worker_url_carries_the_versions_of_what_it_imports(client):
         expected = (
             f"/static/js/seal-worker.js?v={static_version('js/seal-worker.js')}"
             f"&s={static_version('vendor/sodium.js')}&e={static_version('js/envelope.js')}"
-            f"&x={static_version('js/envelope2.js')}"
+            f"&x={static_version('js/envelope2.js')}&c={static_version('js/webcrypto.js')}"
             f"&r={static_version('js/receipt.js')}&w={static_version('js/receipt-words.js')}"
         )
     assert url == expected
@@ -197,9 +197,11 @@ def test_the_form_preloads_the_seal_worker_and_libsodium_as_the_worker_names_the
     preloads = [url.replace("&amp;", "&") for url in re.findall(r'<link rel="preload" href="([^"]+)" as="script">', page)]
     with client.application.test_request_context():
         sodium = static_version("vendor/sodium.js")
-        assert preloads == [worker_url(), f"/static/vendor/sodium.js?v={sodium}"]
+        webcrypto = static_version("js/webcrypto.js")
+        assert preloads == [worker_url(), f"/static/vendor/sodium.js?v={sodium}", f"/static/js/webcrypto.js?v={webcrypto}"]
     assert preloads[0] == re.search(r'data-worker="([^"]+)"', page).group(1).replace("&amp;", "&")
     assert f"&s={sodium}&" in preloads[0]  # the worker imports that very sodium.js
+    assert f"&c={webcrypto}&" in preloads[0]  # and that very webcrypto.js
     for url in preloads:
         response = client.get(url)
         assert response.headers["Cache-Control"] == "max-age=31536000, public"

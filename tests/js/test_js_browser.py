@@ -47,10 +47,12 @@ def test_worker_seals_in_chromium(bench, mode, build):
 
 @pytest.mark.parametrize(("mode", "wasm"), [("wasm", True), ("jitless", False)])
 def test_worker_seals_with_headers_made_ahead_in_chromium(bench, mode, wasm):
-    """'prepare' then 'seal' in the real worker (1, 3, 10 X-Wing keys): every seal after a
+    """'prepare' then 'seal' in the real worker (1, 3, 10 X-Wing keys), its X25519 and Ed25519
+    Web Crypto's (webcrypto.js), with and without a JIT: every seal after a
     'prepare' used a header made ahead, every one without did not (the page checks start.ahead),
     and both kinds of envelope open with keys/ for the first and the last recipient."""
     report = bench.per_item_worker(1, mode)  # raises unless every envelope opens with keys/
     assert report["wasm"] is wasm
+    assert report["webCrypto"] is True  # Chromium has Web Crypto X25519 and Ed25519: webcrypto.js is used
     assert sorted((row["version"], row["recipients"]) for row in report["rows"]) == [
         ("v2", 1), ("v2", 3), ("v2", 10), ("v2-ahead", 1), ("v2-ahead", 3), ("v2-ahead", 10)]

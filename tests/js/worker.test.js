@@ -25,15 +25,18 @@ test.before(async () => {
 /**
  * Start the worker script in a fake DedicatedWorkerGlobalScope: `self` with
  * postMessage/onmessage; importScripts is checked for the expected URLs and
- * satisfied from what tests/js/sodium.js already loaded.
+ * satisfied from what tests/js/sodium.js already loaded. `self.crypto` is
+ * node's Web Crypto (X25519 and Ed25519: the worker uses webcrypto.js) unless
+ * `webCrypto` is false (a browser without them: libsodium.js alone).
  */
-function startWorker() {
+function startWorker({ webCrypto = true } = {}) {
   const messages = [];
   const waiters = [];
   const page = new EventTarget(); // the page's side: a Worker-like object (see asWorker)
   const scope = {
     // As the page starts it (intake/security.py worker_url): the imports' versions ride along.
-    location: { search: '?v=0123456789abcdef&s=5a5a5a5a5a5a5a5a&e=e0e0e0e0e0e0e0e0&x=2e2e2e2e2e2e2e2e' },
+    location: { search: '?v=0123456789abcdef&s=5a5a5a5a5a5a5a5a&e=e0e0e0e0e0e0e0e0&x=2e2e2e2e2e2e2e2e&c=c0c0c0c0c0c0c0c0' },
+    crypto: webCrypto ? globalThis.crypto : undefined,
     postMessage(message) {
       messages.push(message);
       for (const waiter of waiters.splice(0)) waiter();
@@ -48,11 +51,12 @@ function startWorker() {
   const imported = [];
   const importScripts = (...urls) => imported.push(...urls);
   const source = fs.readFileSync(WORKER, 'utf8');
-  vm.runInThisContext(`(function (self, importScripts, ResguardoEnvelope, ResguardoEnvelope2) {${source}\n})`, { filename: WORKER })(
-    scope, importScripts, require(path.join(ROOT, 'intake', 'static', 'js', 'envelope.js')),
-    require(path.join(ROOT, 'intake', 'static', 'js', 'envelope2.js'))); // writers only, as in the browser
+  const js = path.join(ROOT, 'intake', 'static', 'js');
+  vm.runInThisContext(`(function (self, importScripts, ResguardoEnvelope, ResguardoEnvelope2, ResguardoWebCrypto) {${source}\n})`, { filename: WORKER })(
+    scope, importScripts, require(path.join(js, 'envelope.js')), require(path.join(js, 'envelope2.js')),
+    require(path.join(js, 'webcrypto.js'))); // writers only, as in the browser
   assert.deepEqual(imported, ['../vendor/sodium.js?v=5a5a5a5a5a5a5a5a', 'envelope.js?v=e0e0e0e0e0e0e0e0',
-    'envelope2.js?v=2e2e2e2e2e2e2e2e']);
+    'envelope2.js?v=2e2e2e2e2e2e2e2e', 'webcrypto.js?v=c0c0c0c0c0c0c0c0']);
   const send = (message) => scope.onmessage({ data: message });
   /** Wait until a message matching `predicate` has arrived (or fail after a while). */
   async function until(predicate) {
@@ -77,10 +81,13 @@ function startWorker() {
 
 const bytes = (n) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) & 0xff);
 
-test('seals a Blob; pieces, offsets, progress and sizes are consistent', async () => {
-  const worker = startWorker();
+const MODES = [['Web Crypto', true], ['libsodium.js alone', false]];
+
+for (const [mode, webCrypto] of MODES) test(`seals a Blob; pieces, offsets, progress and sizes are consistent (${mode})`, async () => {
+  const worker = startWorker({ webCrypto });
   const ready = await worker.until((m) => m.type === 'ready');
   assert.equal(ready.wasm, true);
+  assert.equal(ready.webCrypto, webCrypto);
   const content = bytes(20 * DATA + 11); // more than one read slice of 16 chunks
   const acker = setInterval(() => worker.send({ type: 'ack', id: 'a', count: 100 }), 1);
   worker.send({ type: 'seal', id: 'a', recipients: [alice.publicKey], blob: new Blob([content]) });
@@ -269,8 +276,8 @@ async function sealOnce(worker, id, recipients, content, extra = {}) {
   return { start, done, envelope: Uint8Array.from(Buffer.concat(pieces.map((p) => Buffer.from(p.bytes)))) };
 }
 
-test('prepare: seals use the headers made ahead, each once, then make their own', async () => {
-  const worker = startWorker();
+for (const [mode, webCrypto] of MODES) test(`prepare: seals use the headers made ahead, each once, then make their own (${mode})`, async () => {
+  const worker = startWorker({ webCrypto });
   const bob = sodium.crypto_kem_xwing_keypair();
   const keys = [alice.publicKey, bob.publicKey];
   const secrets = [alice, bob].map((k) => ({ publicKey: k.publicKey, secretKey: k.privateKey }));
@@ -292,8 +299,8 @@ test('prepare: seals use the headers made ahead, each once, then make their own'
   assert.equal(new Set(commitments).size, 3);
 });
 
-test('prepare: a header made for other keys is not used; a smaller count wipes the surplus', async () => {
-  const worker = startWorker();
+for (const [mode, webCrypto] of MODES) test(`prepare: a header made for other keys is not used; a smaller count wipes the surplus (${mode})`, async () => {
+  const worker = startWorker({ webCrypto });
   const bob = sodium.crypto_kem_xwing_keypair();
   worker.send({ type: 'prepare', recipients: [alice.publicKey], count: 3 });
   await worker.until((m) => m.type === 'prepared' && m.ready === 3);
@@ -312,13 +319,15 @@ test('prepare: a header made for other keys is not used; a smaller count wipes t
   assert.equal((await worker.until((m) => m.type === 'error' && m.id === 'bad')).name, 'TypeError');
 });
 
-test('a seal arriving while a header is being made uses it; hash: false skips the plaintext hash', async () => {
-  const worker = startWorker();
+for (const [mode, webCrypto] of MODES) test(`a seal arriving while a header is being made uses it; hash: false skips the plaintext hash (${mode})`, async () => {
+  const worker = startWorker({ webCrypto });
   const keys = Array.from({ length: 6 }, () => sodium.crypto_kem_xwing_keypair());
+  await worker.until((m) => m.type === 'ready');
   worker.send({ type: 'prepare', recipients: keys.map((k) => k.publicKey), count: 1 });
-  await new Promise((resolve) => { setImmediate(resolve); }); // one stanza made (of six), then a pause
+  await new Promise((resolve) => { setImmediate(resolve); }); // the header is begun (of six stanzas, one at most made)
   const sealed = await sealOnce(worker, 'm', keys.map((k) => k.publicKey), bytes(5), { hash: false });
   assert.equal(sealed.start.ahead, true);
+  assert.equal(worker.messages.filter((m) => m.type === 'prepared').length, 0); // the seal took it unfinished
   assert.equal(sealed.done.blake2b256, null);
   for (const k of keys) assert.deepEqual(E.open(sealed.envelope, [{ publicKey: k.publicKey, secretKey: k.privateKey }]), bytes(5));
 });

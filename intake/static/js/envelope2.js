@@ -131,14 +131,21 @@
     return lib().crypto_generichash(32, concat([HEADER_LABEL, rawHeader]), null);
   }
 
-  /** One stanza for `key` (of `kind`, fingerprint `fp`), wrapping `fileKey`: type || body_len || fp || body. */
-  function stanza(key, kind, fp, fileKey) {
+  /**
+   * One stanza for `key` (of `kind`, fingerprint `fp`), wrapping `fileKey`:
+   * type || body_len || fp || body. A generator (see steps()): with a
+   * `platform` (webcrypto.js) the X-Wing encapsulation is its Promise, yielded
+   * for the driver to await; without, it runs here, in libsodium.js.
+   */
+  function* stanza(key, kind, fp, fileKey, platform) {
     const sodium = lib();
     let body;
     if (kind === 'x25519') {
       body = sodium.crypto_box_seal(fileKey, key);
     } else {
-      const { ciphertext, sharedSecret } = sodium.crypto_kem_xwing_enc(key);
+      const { ciphertext, sharedSecret } = platform
+        ? yield platform.encapsulate(key)
+        : sodium.crypto_kem_xwing_enc(key);
       const wrapKey = kdf(sharedSecret, concat([WRAP_LABEL, fp]));
       sodium.memzero(sharedSecret);
       body = concat([ciphertext, sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(fileKey, null, null, ZERO_NONCE, wrapKey)]);
@@ -180,7 +187,9 @@
    * soon as the stanzas, the commitment and the payload key are made.
    *
    * Secret until used: the stream state (payload key and nonce, in
-   * libsodium's heap) and the signing key. A prepared header is used ONCE:
+   * libsodium's heap) and the signing key (32+32 bytes in libsodium's format,
+   * or, when made with a webcrypto.js provider, a non-extractable Web Crypto
+   * key that `sign` uses; it cannot be wiped, only dropped). A prepared header is used ONCE:
    * take() refuses a second use (two envelopes under one file key and stream
    * header would share a keystream); discard() wipes an unused one.
    */
@@ -218,7 +227,7 @@
 
     /**
      * Hand the secrets over to one writer; the header is unusable afterwards.
-     * @returns {{header: Uint8Array, ads: object, state: number, signKey: Uint8Array}}
+     * @returns {{header: Uint8Array, ads: object, state: number, signKey: Uint8Array|CryptoKey, sign: Function|null}}
      * @throws {Error} if it was taken or discarded before
      */
     take() {
@@ -233,24 +242,29 @@
       if (this._parts === null) return;
       const { state, signKey } = this.take();
       releaseState(state);
-      lib().memzero(signKey);
+      if (signKey instanceof Uint8Array) lib().memzero(signKey);
     }
   }
 
   /**
    * Make a PreparedHeader for `recipients` in steps: a generator that yields
-   * after each stanza (each X-Wing encapsulation; 0.1 s or more each in pure
-   * JavaScript without a JIT) and returns the PreparedHeader, with the
-   * header's AD for both chunk sizes computed too (nothing per recipient is
-   * left for the writer), so a worker can answer messages in between.
+   * `undefined` after each stanza (each X-Wing encapsulation; 0.1 s or more
+   * each in libsodium.js without a JIT) and returns the PreparedHeader, with
+   * the header's AD for both chunk sizes computed too (nothing per recipient
+   * is left for the writer), so a worker can answer messages in between.
+   * With a `platform` (webcrypto.js create()) it also yields Promises: the
+   * Web Crypto parts (the Ed25519 signing key, each X-Wing encapsulation);
+   * the driver awaits each and passes its value back with next(value), or its
+   * rejection with throw(error). prepareHeaderAsync() is such a driver.
    * Abandoning it early (return()) wipes what it made.
    * @param {Uint8Array[]} recipients 1..64 public keys, 32 (X25519) or 1216 (X-Wing) bytes
-   * @returns {Generator<undefined, PreparedHeader>}
+   * @param {object|null} [platform] a webcrypto.js provider, or null for libsodium.js alone
+   * @returns {Generator<undefined|Promise, PreparedHeader>}
    * @throws {TypeError|RangeError} as EnvelopeWriter, when first advanced
-   * @throws {Error} if libsodium refuses an X-Wing key (a low-order X25519 part)
+   * @throws {Error} if libsodium (or Web Crypto) refuses an X-Wing key (a low-order X25519 part)
    */
-  function prepareSteps(recipients) {
-    return steps(recipients, true);
+  function prepareSteps(recipients, platform = null) {
+    return steps(recipients, true, platform);
   }
 
   /**
@@ -258,7 +272,7 @@
    * Randomness is drawn in the order the writer always drew it: the file key,
    * the secretstream header, the signing key, then each stanza.
    */
-  function* steps(recipients, withAds) {
+  function* steps(recipients, withAds, platform = null) {
     const sodium = lib();
     const keys = distinct(recipients);
     const kinds = keys.map(kindOf);
@@ -272,7 +286,7 @@
       const pushed = sodium.crypto_secretstream_xchacha20poly1305_init_push(payloadKey);
       sodium.memzero(payloadKey);
       state = pushed.state;
-      const signer = sodium.crypto_sign_keypair();
+      const signer = platform ? yield platform.signingKey() : sodium.crypto_sign_keypair();
       signKey = signer.privateKey;
       const fixed = new Uint8Array(FIXED_SIZE);
       fixed.set(MAGIC, 0);
@@ -280,7 +294,7 @@
       new DataView(fixed.buffer).setUint16(10, keys.length, false);
       const parts = [fixed];
       for (const [index, key] of keys.entries()) {
-        parts.push(stanza(key, kinds[index], fingerprints[index], fileKey));
+        parts.push(yield* stanza(key, kinds[index], fingerprints[index], fileKey, platform));
         yield;
       }
       parts.push(kdf(fileKey, COMMIT_LABEL), signer.publicKey, pushed.header);
@@ -295,12 +309,13 @@
         header[9] = 0;
       }
       made = true;
-      return new PreparedHeader({ header, ads, state, signKey, keys, kinds, fingerprints });
+      const sign = platform ? platform.sign : null;
+      return new PreparedHeader({ header, ads, state, signKey, sign, keys, kinds, fingerprints });
     } finally {
       sodium.memzero(fileKey);
       if (!made) {
         if (state !== null) releaseState(state);
-        if (signKey !== null) sodium.memzero(signKey);
+        if (signKey instanceof Uint8Array) sodium.memzero(signKey);
       }
     }
   }
@@ -314,11 +329,51 @@
     return drain(prepareSteps(recipients));
   }
 
-  /** Run a steps() generator to its end; its PreparedHeader. */
+  /** Run a steps() generator made without a platform to its end; its PreparedHeader. */
   function drain(generator) {
     for (;;) {
       const step = generator.next();
       if (step.done) return step.value;
+      if (step.value !== undefined) { // a Promise: only a platform's steps yield one
+        generator.return();
+        throw new TypeError('a header made with Web Crypto needs prepareHeaderAsync');
+      }
+    }
+  }
+
+  /**
+   * Make a PreparedHeader for `recipients`, with a webcrypto.js `platform`
+   * (or libsodium.js alone if null): prepareSteps driven to its end.
+   * @param {Uint8Array[]} recipients 1..64 public keys, 32 or 1216 bytes
+   * @param {object|null} platform
+   * @param {{between?: () => Promise<void>, stopped?: () => boolean}} [options]
+   *   `between` is awaited after each stanza (a worker lets its messages run);
+   *   if `stopped()` is then true the header is abandoned (wiped) and null returned
+   * @returns {Promise<PreparedHeader|null>}
+   * @throws {TypeError|RangeError|Error} as prepareSteps (the rejection of this Promise)
+   */
+  async function prepareHeaderAsync(recipients, platform, options = {}) {
+    const generator = prepareSteps(recipients, platform);
+    let input;
+    let failure = null;
+    for (;;) {
+      const step = failure === null ? generator.next(input) : generator.throw(failure);
+      if (step.done) return step.value;
+      input = undefined;
+      failure = null;
+      if (step.value instanceof Promise) {
+        try {
+          input = await step.value;
+        } catch (error) {
+          failure = error; // thrown into the generator: its finally wipes what it made
+        }
+      } else if (options.between) {
+        await options.between();
+        if (options.stopped && options.stopped()) {
+          generator.return();
+          return null;
+        }
+      }
     }
   }
 
@@ -327,7 +382,9 @@
   /**
    * Streams one envelope v2; the same generator protocol as envelope.js's
    * EnvelopeWriter (push() and finish(), then nothing). Pieces: the header,
-   * then one 65553-byte piece per sealed chunk, then the 64-byte signature.
+   * then one piece per sealed chunk (16401 or 65553 bytes), then the 64-byte
+   * signature: a Promise of it if the PreparedHeader was made with a Web
+   * Crypto platform (prepareHeaderAsync), whose signing key signs asynchronously.
    * Recipients may mix X25519 (32-byte) and X-Wing (1216-byte) public keys;
    * duplicates are sealed to once, in first-seen order (as keys/).
    *
@@ -346,13 +403,14 @@
     constructor(recipients) {
       const prepared = recipients instanceof PreparedHeader ? recipients : drain(steps(recipients, false));
       const { keys, kinds, recipients: fingerprints } = prepared;
-      const { header, ads, state, signKey } = prepared.take();
+      const { header, ads, state, signKey, sign } = prepared.take();
       // The chunk size (byte 9) is known only once the content is (ChunkWriter's `start`).
       super(header, null, state, (chunkLog2) => {
         header[9] = chunkLog2;
         return { header, ad: ads[chunkLog2] || headerHash(header) };
       });
       this._signKey = signKey;
+      this._sign = sign || null;
       this._chunkHash = lib().crypto_generichash_init(null, 32);
       /** The stanzas' key kinds, in order. */
       this.kinds = kinds;
@@ -372,12 +430,14 @@
       const sodium = lib();
       const chunksHash = sodium.crypto_generichash_final(this._chunkHash, 32);
       this._chunkHash = null;
-      yield sodium.crypto_sign_detached(concat([SIGN_LABEL, this._ad, chunksHash]), this._signKey);
+      const message = concat([SIGN_LABEL, this._ad, chunksHash]);
+      // A Web Crypto key signs asynchronously: the last piece is then a Promise of the 64 bytes.
+      yield this._sign ? this._sign(this._signKey, message) : sodium.crypto_sign_detached(message, this._signKey);
     }
 
     _release() {
       const sodium = lib();
-      if (this._signKey) sodium.memzero(this._signKey);
+      if (this._signKey instanceof Uint8Array) sodium.memzero(this._signKey);
       this._signKey = null;
       if (this._chunkHash !== null) sodium.crypto_generichash_final(this._chunkHash, 32); // releases its state
       this._chunkHash = null;
@@ -400,11 +460,26 @@
     return concat([...writer.push(content), ...writer.finish()]);
   }
 
+  /**
+   * seal(), with a webcrypto.js `platform` for the X25519 and Ed25519 parts
+   * (libsodium.js alone if null): the same envelope format.
+   * @param {Uint8Array[]} recipients 32- or 1216-byte public keys
+   * @param {Uint8Array} content
+   * @param {object|null} platform
+   * @returns {Promise<Uint8Array>}
+   */
+  async function sealAsync(recipients, content, platform) {
+    const writer = new EnvelopeWriter(await prepareHeaderAsync(recipients, platform));
+    const pieces = [...writer.push(content)];
+    for (const piece of writer.finish()) pieces.push(await piece);
+    return concat(pieces);
+  }
+
   return Object.freeze({
     VERSION, SIGNATURE_SIZE, X25519_KEY_SIZE, XWING_KEY_SIZE,
     UnknownStanzaError, StanzaLengthError, CommitmentError, SignatureError,
     SMALL_DATA, kindOf, fingerprint, stanzaSize, headerSize, payloadSize, envelopeSize, headerHash,
-    EnvelopeWriter, PreparedHeader, prepareSteps, prepareHeader, seal,
+    EnvelopeWriter, PreparedHeader, prepareSteps, prepareHeader, prepareHeaderAsync, seal, sealAsync,
     /** For envelope-reader.js only: shared constants and helpers, not an API. */
     internal: Object.freeze({
       TYPES, KINDS, BODY_SIZE, STANZA_HEAD_SIZE, TAIL_SIZE, XWING_CIPHERTEXT_SIZE, ZERO_NONCE,

@@ -7,11 +7,15 @@
  *
  * Start it with `new Worker('/static/js/seal-worker.js')` (a classic worker,
  * same origin). It loads the vendored libsodium (../vendor/sodium.js),
- * ./envelope.js and ./envelope2.js with importScripts. With WebAssembly allowed (CSP
+ * ./envelope.js, ./envelope2.js and ./webcrypto.js with importScripts. With WebAssembly allowed (CSP
  * `script-src 'self' 'wasm-unsafe-eval'`, Tor Browser "Standard") libsodium
  * runs as WebAssembly; otherwise (Tor Browser "Safer", or the CSP without
  * 'wasm-unsafe-eval') it silently falls back to pure JavaScript, roughly 10 to
- * 100 times slower. The `ready` message says which one is in use.
+ * 100 times slower. Where the browser's Web Crypto has X25519 and Ed25519
+ * (and passes webcrypto.js's known-answer tests) the X-Wing encapsulations'
+ * X25519 and the envelope's Ed25519 key and signature are done there, in
+ * native code; the envelope bytes are the same. The `ready` message says
+ * which of each is in use.
  *
  * Protocol (all messages are plain objects with a `type`):
  *
@@ -47,7 +51,8 @@
  *         Answered, each time a header is ready, by 'prepared'.
  *
  *   worker -> page
- *     {type: 'ready', wasm: boolean, version: string}   once, when libsodium is initialised
+ *     {type: 'ready', wasm: boolean, webCrypto: boolean, version: string}
+ *         once, when libsodium is initialised and Web Crypto was tried
  *     {type: 'start', id, contentSize, envelopeSize, headerSize, recipients: string[], postQuantum, ahead}
  *         recipients are display fingerprints, in stanza order; ahead: true if
  *         the header was made ahead ('prepare'), false if it was made now
@@ -68,12 +73,13 @@
  *
  * One job runs at a time; a 'seal' while a job runs is answered by 'error'.
  */
-/* global importScripts, sodium, ResguardoEnvelope, ResguardoEnvelope2 */
+/* global importScripts, sodium, ResguardoEnvelope, ResguardoEnvelope2, ResguardoWebCrypto */
 'use strict';
 
 /**
  * The page passes the content versions of the imports in the worker's own
- * query string (?s=<sodium.js version>&e=<envelope.js version>&x=<envelope2.js version>, see
+ * query string (?s=<sodium.js version>&e=<envelope.js version>&x=<envelope2.js version>
+ * &c=<webcrypto.js version>, see
  * intake/security.py worker_url) so a long-cached stale copy is never used.
  * @param {string} name query parameter
  * @returns {string} '?v=<hex>' or '' when absent or malformed
@@ -84,7 +90,7 @@ function versionOf(name) {
 }
 
 importScripts('../vendor/sodium.js' + versionOf('s'), 'envelope.js' + versionOf('e'),
-  'envelope2.js' + versionOf('x'));
+  'envelope2.js' + versionOf('x'), 'webcrypto.js' + versionOf('c'));
 
 /** Plaintext bytes read from the Blob at a time: 16 chunks' worth (about 1 MiB). */
 const READ_SIZE = 16 * 65532;
@@ -103,9 +109,17 @@ function usingWebAssembly() {
   return typeof WebAssembly === 'object' && typeof sodium.libsodium.useBackupModule === 'function';
 }
 
-const ready = sodium.ready.then(() => {
-  self.postMessage({ type: 'ready', wasm: usingWebAssembly(), version: sodium.SODIUM_VERSION_STRING });
-});
+/** The webcrypto.js provider, or null (libsodium.js does everything); set once `ready` resolves. */
+let webCrypto = null;
+
+const ready = sodium.ready
+  .then(() => ResguardoWebCrypto.create(self.crypto && self.crypto.subtle, sodium))
+  .then((provider) => {
+    webCrypto = provider;
+    self.postMessage({
+      type: 'ready', wasm: usingWebAssembly(), webCrypto: provider !== null, version: sodium.SODIUM_VERSION_STRING,
+    });
+  });
 
 /** Resolve once the job may post another piece, or has been cancelled. */
 function credit(current) {
@@ -130,7 +144,9 @@ class Cancelled extends Error {}
  * cancellation. Returns the new envelope offset.
  */
 async function send(current, pieces, offset) {
-  for (const piece of pieces) {
+  for (const made of pieces) {
+    // The signature is a Promise when a Web Crypto key makes it (envelope2.js EnvelopeWriter).
+    const piece = made instanceof Promise ? await made : made;
     await credit(current);
     if (current.cancelled) throw new Cancelled();
     // Each piece is a fresh Uint8Array over its own ArrayBuffer (libsodium
@@ -162,8 +178,9 @@ async function seal(message) {
   try {
     if (!(blob instanceof Blob)) throw new TypeError('blob must be a Blob or File');
     await ready;
-    const prepared = takePrepared(recipients);
-    writer = new ResguardoEnvelope2.EnvelopeWriter(prepared || recipients);
+    const prepared = await takePrepared(recipients);
+    writer = new ResguardoEnvelope2.EnvelopeWriter(
+      prepared || await ResguardoEnvelope2.prepareHeaderAsync(recipients, webCrypto));
     if (message.hash !== false) hash = sodium.crypto_generichash_init(null, 32);
     const total = blob.size;
     self.postMessage({
@@ -201,6 +218,7 @@ async function seal(message) {
     if (writer) writer.abort(); // wipes the pending chunk and the stream state (no-op when finished)
     if (hash !== null) sodium.crypto_generichash_final(hash, 32); // releases the hash state
     job = null;
+    if (pool.making) wakeMaking(pool.making); // it waited for the job to end
     fill(); // resume sealing ahead, if headers are still wanted
   }
 }
@@ -216,19 +234,46 @@ const pool = {
   keys: null, // the recipients of the last 'prepare'
   ready: [], // PreparedHeader[], unused
   wanted: 0, // how many the page expects to seal soon (ready + in the making)
-  steps: null, // the generator making the next one (envelope2.js prepareSteps)
+  making: null, // the header being made (see startMaking), or null
   filling: false, // the fill loop runs
 };
 
 /** A task boundary: lets queued messages ('seal', 'ack', 'cancel') run first. */
 const pause = () => new Promise((resolve) => { setTimeout(resolve, 0); });
 
-/** Stop making the next header and wipe the unused ones beyond `keep`. */
+/**
+ * Start making one header for `keys` in the background (envelope2.js
+ * prepareHeaderAsync). Between two stanzas it lets messages run, and while a
+ * job runs it waits, unless that job claimed it (takePrepared). Returns
+ * {promise (PreparedHeader, or null once stopped), stop, claimed, wake}.
+ */
+function startMaking(keys) {
+  const making = { promise: null, stop: false, claimed: false, wake: null };
+  const between = async () => {
+    await pause();
+    while (job && !making.claimed && !making.stop) {
+      await new Promise((resolve) => { making.wake = resolve; });
+    }
+  };
+  making.promise = ResguardoEnvelope2.prepareHeaderAsync(keys, webCrypto, { between, stopped: () => making.stop });
+  return making;
+}
+
+/** Let a header in the making go on if it waits for the end of a job. */
+function wakeMaking(making) {
+  const resolve = making.wake;
+  making.wake = null;
+  if (resolve) resolve();
+}
+
+/** Wipe the unused headers beyond `keep`; stop making one if `keep` are ready. */
 function shrinkPool(keep) {
   while (pool.ready.length > keep) pool.ready.pop().discard();
-  if (pool.ready.length >= keep && pool.steps) {
-    pool.steps.return(); // wipes what the unfinished header held
-    pool.steps = null;
+  if (pool.ready.length >= keep && pool.making) {
+    const making = pool.making;
+    pool.making = null;
+    making.stop = true; // abandoned (wiped) at its next stanza boundary, or discarded by fill
+    wakeMaking(making);
   }
 }
 
@@ -248,25 +293,28 @@ function prepare(message) {
   fill();
 }
 
-/** Make headers in the background until `wanted` are ready; pauses while a job runs. */
+/** Make headers in the background until `wanted` are ready; none is started while a job runs. */
 async function fill() {
   if (pool.filling) return;
   pool.filling = true;
   try {
     await ready;
     while (!job && pool.keys !== null && pool.ready.length < pool.wanted) {
-      if (!pool.steps) pool.steps = ResguardoEnvelope2.prepareSteps(pool.keys);
-      const step = pool.steps.next(); // one stanza (one encapsulation), or the last step
-      if (step.done) {
-        pool.steps = null;
-        pool.ready.push(step.value);
-        self.postMessage({ type: 'prepared', ready: pool.ready.length });
+      const making = startMaking(pool.keys);
+      pool.making = making;
+      const header = await making.promise;
+      if (pool.making === making) pool.making = null;
+      if (header === null || making.claimed) continue; // stopped, or a 'seal' took it
+      if (making.stop) {
+        header.discard(); // finished just as it was stopped
+        continue;
       }
-      await pause();
+      pool.ready.push(header);
+      self.postMessage({ type: 'prepared', ready: pool.ready.length });
     }
   } catch (_) {
     // Bad keys: stop sealing ahead; a 'seal' with them reports the error itself.
-    pool.steps = null;
+    pool.making = null;
     pool.wanted = 0;
   } finally {
     pool.filling = false;
@@ -281,23 +329,24 @@ function sameKeys(a, b) {
 
 /**
  * For a 'seal' to the pool's recipients: one of the headers the page asked
- * for is used up, and returned if it is ready (the one still in the making is
- * finished now); null otherwise (other recipients, or none was made yet): the
- * writer then encapsulates itself.
+ * for is used up, and returned if it is ready (or, if one is in the making,
+ * once it is: the seal claims it); null otherwise (other recipients, or none
+ * was started): the seal then makes its own.
+ * @returns {Promise<PreparedHeader|null>}
  */
-function takePrepared(recipients) {
+async function takePrepared(recipients) {
   if (pool.keys === null || !sameKeys(recipients, pool.keys)) return null;
   pool.wanted = Math.max(0, pool.wanted - 1);
   let prepared = pool.ready.shift() || null;
-  if (!prepared && pool.steps) {
-    const steps = pool.steps;
-    pool.steps = null;
+  if (!prepared && pool.making) {
+    const making = pool.making;
+    pool.making = null;
+    making.claimed = true;
+    wakeMaking(making);
     try {
-      let step;
-      do step = steps.next(); while (!step.done);
-      prepared = step.value;
+      prepared = await making.promise;
     } catch (_) {
-      return null; // the writer meets the same error and reports it
+      return null; // the seal meets the same error and reports it
     }
   }
   if (prepared && !prepared.isFor(recipients)) { // cannot happen (one pool, one key list); never seal to others

@@ -1,0 +1,163 @@
+'use strict';
+// intake/static/js/webcrypto.js: X-Wing composed from libsodium.js ML-KEM-768
+// and SHA3-256 with Web Crypto X25519 (node's, the same W3C API as the
+// browser's), and the envelope v2 writer using it: the same bytes as
+// libsodium's crypto_kem_xwing (the draft's vectors, deterministic
+// encapsulation), envelopes the Python reference opens, and a provider only
+// where Web Crypto answers the RFC known-answer tests.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const { ROOT, loadEnvelope } = require('./sodium.js');
+const { pythonMissing, python, unb64 } = require('./python.js');
+
+const W = require(path.join(ROOT, 'intake', 'static', 'js', 'webcrypto.js'));
+const DRAFT = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests', 'vectors', 'xwing_draft.json'), 'utf8'));
+const subtle = globalThis.crypto.subtle;
+let sodium;
+let E;
+let E2;
+let web;
+
+test.before(async () => {
+  ({ sodium, envelope: E, v2: E2 } = await loadEnvelope());
+  web = await W.create(subtle, sodium);
+});
+
+/** `subtle` with `name` replaced by `replacement(original, ...args)`. */
+function altered(name, replacement) {
+  return new Proxy(subtle, {
+    get(target, key) {
+      const original = target[key].bind(target);
+      return key === name ? (...args) => replacement(original, ...args) : original;
+    },
+  });
+}
+
+test('create: a provider over a Web Crypto with X25519 and Ed25519; null without, or when it answers wrongly', async () => {
+  assert.equal(web.name, 'webcrypto');
+  assert.equal(await W.create(undefined, sodium), null); // not a secure context, or no Web Crypto
+  const unsupported = (algorithm) => altered('generateKey', (original, params, ...rest) => {
+    if (params.name === algorithm) throw new DOMException('Algorithm: Unrecognized name', 'NotSupportedError');
+    return original(params, ...rest);
+  });
+  assert.equal(await W.create(unsupported('X25519'), sodium), null);
+  assert.equal(await W.create(unsupported('Ed25519'), sodium), null);
+  const wrongX25519 = altered('deriveBits', async (original, ...args) => {
+    const bits = new Uint8Array(await original(...args));
+    bits[31] ^= 1;
+    return bits.buffer;
+  });
+  assert.equal(await W.create(wrongX25519, sodium), null);
+  const wrongEd25519 = altered('sign', async (original, ...args) => {
+    const signature = new Uint8Array(await original(...args));
+    signature[0] ^= 1;
+    return signature.buffer;
+  });
+  assert.equal(await W.create(wrongEd25519, sodium), null);
+});
+
+for (const [index, v] of DRAFT.entries()) {
+  test(`composed X-Wing gives the draft's test vector ${index} (EncapsulateDerand)`, async () => {
+    const pair = sodium.crypto_kem_xwing_seed_keypair(sodium.from_hex(v.seed));
+    const { ciphertext, sharedSecret } = await web.encapsulate(pair.publicKey, sodium.from_hex(v.eseed));
+    assert.equal(sodium.to_hex(ciphertext), v.ct);
+    assert.equal(sodium.to_hex(sharedSecret), v.ss);
+  });
+}
+
+test('composed X-Wing = libsodium crypto_kem_xwing_enc_deterministic on 20 fresh keys and seeds; random ones decapsulate', async () => {
+  for (let round = 0; round < 20; round++) {
+    const pair = sodium.crypto_kem_xwing_keypair();
+    const seed = new Uint8Array(crypto.randomBytes(64));
+    const ours = await web.encapsulate(pair.publicKey, seed);
+    const theirs = sodium.crypto_kem_xwing_enc_deterministic(pair.publicKey, seed);
+    assert.deepEqual(ours.ciphertext, theirs.ciphertext);
+    assert.deepEqual(ours.sharedSecret, theirs.sharedSecret);
+    const fresh = await web.encapsulate(pair.publicKey);
+    assert.equal(fresh.ciphertext.length, 1120);
+    assert.deepEqual(sodium.crypto_kem_xwing_dec(fresh.ciphertext, pair.privateKey), fresh.sharedSecret);
+    assert.notDeepEqual(fresh.ciphertext.subarray(1088), ours.ciphertext.subarray(1088)); // a fresh ephemeral key
+  }
+});
+
+test('a key libsodium refuses, composed X-Wing refuses too: low-order X25519 part, ML-KEM part out of range, wrong length', async () => {
+  const pair = sodium.crypto_kem_xwing_keypair();
+  const lowOrder = pair.publicKey.slice();
+  lowOrder.fill(0, 1184); // the X25519 point 0
+  assert.throws(() => sodium.crypto_kem_xwing_enc(lowOrder));
+  await assert.rejects(web.encapsulate(lowOrder), W.LowOrderError);
+  const outOfRange = pair.publicKey.slice();
+  outOfRange[0] = 0xff; // first 12-bit coefficient of pk_M = 0x?ff | ... >= 3329 (FIPS 203 key check)
+  outOfRange[1] |= 0x0f;
+  assert.throws(() => sodium.crypto_kem_xwing_enc(outOfRange));
+  await assert.rejects(web.encapsulate(outOfRange), (error) => error instanceof Error && !(error instanceof W.LowOrderError));
+  await assert.rejects(web.encapsulate(pair.publicKey.subarray(0, 1215)), RangeError);
+  await assert.rejects(E2.sealAsync([lowOrder], new Uint8Array(3), web), W.LowOrderError);
+});
+
+test('signing key: 32-byte public key, RFC 8032 signatures that libsodium verifies', async () => {
+  const { privateKey, publicKey } = await web.signingKey();
+  assert.equal(publicKey.length, 32);
+  assert.equal(privateKey.extractable, false);
+  const message = new Uint8Array(crypto.randomBytes(87));
+  const signature = await web.sign(privateKey, message);
+  assert.equal(signature.length, 64);
+  assert.equal(sodium.crypto_sign_verify_detached(signature, message, publicKey), true);
+});
+
+test('prepareSteps with Web Crypto yields its Promises, then a boundary per stanza; stopped() abandons', async () => {
+  const pair = sodium.crypto_kem_xwing_keypair();
+  const other = sodium.crypto_kem_xwing_keypair();
+  const steps = E2.prepareSteps([pair.publicKey, other.publicKey], web);
+  const kinds = [];
+  let step = steps.next();
+  while (!step.done) {
+    kinds.push(step.value instanceof Promise ? 'promise' : String(step.value));
+    step = steps.next(step.value instanceof Promise ? await step.value : undefined);
+  }
+  // the signing key, then per stanza its encapsulation and a boundary
+  assert.deepEqual(kinds, ['promise', 'promise', 'undefined', 'promise', 'undefined']);
+  step.value.discard();
+  let boundaries = 0;
+  const stopped = await E2.prepareHeaderAsync([pair.publicKey, other.publicKey], web, {
+    between: async () => { boundaries += 1; },
+    stopped: () => boundaries === 1,
+  });
+  assert.equal(stopped, null);
+  assert.equal(boundaries, 1);
+  const whole = await E2.prepareHeaderAsync([pair.publicKey], web);
+  assert.equal(whole.usable, true);
+  assert.deepEqual(whole.recipients, [E2.fingerprint(pair.publicKey)]);
+  whole.discard();
+  assert.equal(whole.usable, false);
+});
+
+test('the last piece of a Web Crypto writer is a Promise of the 64-byte signature; libsodium reads the envelope', async () => {
+  const pair = sodium.crypto_kem_xwing_keypair();
+  const writer = new E2.EnvelopeWriter(await E2.prepareHeaderAsync([pair.publicKey], web));
+  const plain = new Uint8Array(crypto.randomBytes(1000));
+  const pieces = [...writer.push(plain), ...writer.finish()];
+  assert.deepEqual(pieces.map((piece) => piece instanceof Promise), [false, false, true]);
+  const signature = await pieces[2];
+  assert.equal(signature.length, 64);
+  const sealed = Uint8Array.from(Buffer.concat([...pieces.slice(0, 2), signature].map((b) => Buffer.from(b))));
+  assert.equal(sealed.length, E2.envelopeSize(1000, ['xwing']));
+  assert.deepEqual(E.open(sealed, [{ publicKey: pair.publicKey, secretKey: pair.privateKey }]), plain);
+});
+
+test('Web Crypto envelopes, 1 and 3 X-Wing keys and a mixed set, small and large: Python opens them', { skip: pythonMissing || false }, async () => {
+  const made = ['xwing', 'xwing', 'xwing', 'x25519'].map((kind) => JSON.parse(python(['keygen', kind])));
+  const people = made.map((k, i) => ({ publicKey: unb64(k.public), py: (i < 3 ? 'xwing:' : '') + k.secret }));
+  for (const members of [[0], [0, 1, 2], [0, 3]]) {
+    for (const size of [0, 1000, 70000]) {
+      const plain = new Uint8Array(crypto.randomBytes(size));
+      const recipients = members.map((i) => people[i]);
+      const sealed = await E2.sealAsync(recipients.map((p) => p.publicKey), plain, web);
+      assert.equal(sealed.length, E2.envelopeSize(size, recipients.map((p) => E2.kindOf(p.publicKey))));
+      for (const who of recipients) assert.deepEqual(new Uint8Array(python(['open', who.py], sealed)), plain);
+    }
+  }
+});
