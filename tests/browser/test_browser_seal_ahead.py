@@ -22,7 +22,7 @@ from tests.support.site import read_bundle
 
 pytestmark = pytest.mark.live
 
-POOL = "() => ({ready: pool.ready.length, wanted: pool.wanted, making: pool.steps !== null})"
+POOL = "() => ({ready: pool.ready.length, wanted: pool.wanted, making: pool.making !== null})"
 
 
 def _pool_becomes(page, expected: dict, timeout_s: float = 60) -> None:
