@@ -85,6 +85,27 @@ def _lock(connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
 
 
+def _open_session(connection: Connection, key: str, submission_id: str) -> None:
+    """Insert session row ``key`` for ``submission_id`` in ``connection``'s transaction,
+    unless ``PENDING_SESSIONS`` sessions are open: one INSERT ... SELECT that counts
+    them (the caller holds :func:`_lock`, which PostgreSQL needs for the count).
+
+    :raises Full: ``"global"`` if that many are open (nothing inserted).
+    :raises sqlalchemy.exc.IntegrityError: if row ``key`` exists already.
+    """
+    open_sessions = select(func.count()).select_from(UploadSession).scalar_subquery()
+    added = connection.execute(
+        insert(UploadSession).from_select(
+            ["key", "submission_id", "tick"],
+            select(literal(key), literal(submission_id), literal(current_tick())).where(
+                open_sessions < current_app.config["PENDING_SESSIONS"]
+            ),
+        ).returning(UploadSession.key)
+    ).first()
+    if added is None:
+        raise Full("global")
+
+
 def cookie_key() -> str | None:
     """The row key of this browser's upload session (from its cookie token), or None."""
     token = session.get(COOKIE_KEY)
@@ -108,17 +129,7 @@ def begin() -> str:
         if old is not None:
             forget(connection, old)
         _lock(connection)
-        open_sessions = select(func.count()).select_from(UploadSession).scalar_subquery()
-        added = connection.execute(
-            insert(UploadSession).from_select(
-                ["key", "submission_id", "tick"],
-                select(literal(key), literal(submission_id), literal(current_tick())).where(
-                    open_sessions < current_app.config["PENDING_SESSIONS"]
-                ),
-            ).returning(UploadSession.key)
-        ).first()
-        if added is None:
-            raise Full("global")
+        _open_session(connection, key, submission_id)
     session[COOKIE_KEY] = token
     return submission_id
 
@@ -174,17 +185,7 @@ def adopt(ticket: object) -> None:
                     ).first() is not None
                 ):
                     raise Used()
-                open_sessions = select(func.count()).select_from(UploadSession).scalar_subquery()
-                added = connection.execute(
-                    insert(UploadSession).from_select(
-                        ["key", "submission_id", "tick"],
-                        select(literal(key), literal(submission_id), literal(current_tick())).where(
-                            open_sessions < current_app.config["PENDING_SESSIONS"]
-                        ),
-                    ).returning(UploadSession.key)
-                ).first()
-                if added is None:
-                    raise Full("global")
+                _open_session(connection, key, submission_id)
     except IntegrityError:
         # A concurrent request with the same ticket (a retry racing the
         # original) opened it between our look and our insert: it is open.
