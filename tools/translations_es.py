@@ -121,8 +121,10 @@ ES = {
         "Este envío no pertenece a su sesión del navegador. No se guardó nada. Vuelva a cargar la página e inténtelo de nuevo.",
     "Part of a file was sent twice; your browser continues where it stopped.":
         "Una parte de un archivo se envió dos veces; su navegador continúa donde se detuvo.",
-    "Your browser sent this report twice at the same moment. It tries again by itself; nothing was lost.":
-        "Su navegador envió esta denuncia dos veces en el mismo momento. Lo intenta de nuevo por sí solo; no se perdió nada.",
+    "Another report from this page was being stored at the same moment, so nothing of this one was stored yet. Your browser tries again by itself.":
+        "Otra denuncia de esta página se estaba guardando en el mismo momento, así que todavía no se guardó nada de esta. Su navegador lo intenta de nuevo por sí solo.",
+    "This form page has sent a report already (perhaps from another tab), or it is some hours old, so it cannot send this one. Nothing of this report was stored. Please reload the page and send it again.":
+        "Esta página del formulario ya envió una denuncia (quizá desde otra pestaña), o tiene algunas horas, así que no puede enviar esta. No se guardó nada de esta denuncia. Vuelva a cargar la página y envíela de nuevo.",
     "Your report will be encrypted by this site the moment it arrives, before anything is stored, as when JavaScript is off. The button at the end of the form sends it that way.":
         "Su denuncia será cifrada por este sitio en el momento en que llegue, antes de guardar nada, como cuando JavaScript está desactivado. El botón al final del formulario la envía de esa manera.",
     "Please check these fields": "Revise estos campos",

@@ -130,13 +130,26 @@ def receive(state, items: list[tuple[str, bytes]]) -> list[Part]:
     """Store each inline envelope of session ``state`` as a complete-length pending upload.
 
     Runs the checks of ``POST /upload/`` and ``PUT /upload/<id>`` on each
-    (see the module docstring); a leftover of an earlier attempt with the
-    same slot is replaced. On any failure, every part made here is deleted.
+    (see the module docstring). A slot that holds an upload already is never
+    replaced: if it holds exactly these bytes (this very submit, sent again
+    by the browser after an attempt that broke off, or racing it) it is used
+    as it is; if it holds other bytes, another report under this session
+    (another tab of the same form page, with the same ticket) is being sent
+    at this moment, and this one is refused as ``"concurrent"``, so that
+    exactly one report is stored under the session's ids and nobody is told
+    their report was received when another was stored in its place (the
+    browser retries; once the other is stored, its ticket is used and the
+    browser begins a session of its own). On any failure, every part made
+    here is deleted.
 
-    :returns: the parts, in ``items`` order.
+    :returns: the parts made here, in ``items`` order (not those used as
+        they were: they are an earlier attempt's, and that attempt deletes them).
     :raises Refused: ``"unknown"`` (not this session's slot), ``"structure"``,
-        ``"recipients"``, ``"not_encrypted"``, ``"too_large"`` (plaintext limit).
+        ``"recipients"``, ``"not_encrypted"``, ``"too_large"`` (plaintext
+        limit), ``"concurrent"`` (the slot holds other bytes).
     :raises sessions.Full: past a pending-upload cap.
+    :raises sqlalchemy.exc.IntegrityError: a concurrent request declared the
+        same slot first.
     """
     config = current_app.config
     secret = config["SECRET_KEY"]
@@ -151,7 +164,9 @@ def receive(state, items: list[tuple[str, bytes]]) -> list[Part]:
                 raise Refused("unknown")
             part = Part(blob_store(), item_id_for(upload_id, secret), state.key)
             if part.declared() is not None:
-                part.discard()  # an earlier attempt of this submit broke off after storing it
+                if part.holds(data):
+                    continue
+                raise Refused("concurrent")
             declared_size_ok(len(data), kinds, limit)
             pending = [size for size in sessions.uploads(state.key).values() if size is not None]
             if total_content_floor([*pending, len(data)], kinds) > limit:

@@ -80,6 +80,27 @@ class Part:
         """Open the part for reading (binary stream)."""
         return self.store.open(self.id)
 
+    def sha256(self) -> str:
+        """SHA-256 (64 hex) of the bytes received so far, read once in blocks.
+        :raises FileNotFoundError: if the part is gone."""
+        digest = hashlib.sha256()
+        with self.open() as handle:
+            while block := handle.read(HASH_BLOCK):
+                digest.update(block)
+        return digest.hexdigest()
+
+    def holds(self, data: bytes) -> bool:
+        """True if the part is declared and received at exactly ``len(data)`` bytes
+        and those bytes are ``data`` (SHA-256 compared in constant time); False
+        if it differs or is gone."""
+        try:
+            if self.declared() != len(data) or self.received() != len(data):
+                return False
+            stored = self.sha256()
+        except FileNotFoundError:
+            return False
+        return hmac.compare_digest(stored, hashlib.sha256(data).hexdigest())
+
     def discard(self) -> None:
         """Delete the part if it is still pending."""
         self.store.delete(self.id, pending_only=True)
@@ -97,11 +118,7 @@ class ReceivedBlob:
         self.part = part
         self.id = part.id
         self.size = part.received()
-        digest = hashlib.sha256()
-        with part.open() as handle:
-            while block := handle.read(HASH_BLOCK):
-                digest.update(block)
-        self._sha256 = digest.hexdigest()
+        self._sha256 = part.sha256()
         self.committed = False
 
     @property

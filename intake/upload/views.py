@@ -28,8 +28,9 @@ POST     /upload/<id>/finish          200 ``{"received", "complete": true}`` aft
 POST     /upload/submit               201 ``{"location"}`` for body ``{"report": <id>,
                                       "attachments": [<id>, ...], "lookup_key": <64 hex,
                                       optional: the receipt's, opens the case>}``: stored;
-                                      idempotent (a repeat after a lost answer gets
-                                      the same 201 and stores nothing). With
+                                      idempotent (a repeat after a lost answer, with
+                                      the same envelope bytes, gets the same 201 and
+                                      stores nothing). With
                                       ``"follow_up": true`` the submission joins the case
                                       of ``lookup_key`` instead; a wrong key gets 200
                                       ``{"found": false}`` and stores nothing
@@ -48,11 +49,16 @@ Errors are ``{"error": <localized message>, "title": <localized title>,
 this session), 409 (offset), 413 (too large), 422 (refused envelope), 503
 (``"full"``: the site holds as many unfinished uploads as it may, or its disk
 is nearly full; try again later; ``"concurrent"``: another request of the
-same session, a retry racing the original, is storing the same uploads; the
-browser retries at once).
+same session is storing its uploads (a retry racing the original, or another
+report under the same form page's ticket, from another tab); the browser
+retries, and is then answered as the repeat it is, or 404 ``"unknown"`` once
+the other report has used the ticket).
 """
 
 from __future__ import annotations
+
+import hashlib
+import hmac
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -88,8 +94,11 @@ MESSAGES = {
     "unknown": (404, _l("This upload is not part of your browser session. Nothing was stored. Please reload the page and try again.")),
     "too_many": (413, _l("Please send at most %(count)d files at once.")),
     "offset": (409, _l("Part of a file was sent twice; your browser continues where it stopped.")),
-    "concurrent": (503, _l("Your browser sent this report twice at the same moment. It tries again by itself; nothing was lost.")),
+    "concurrent": (503, _l("Another report from this page was being stored at the same moment, so nothing of this one was stored yet. Your browser tries again by itself.")),
 }
+#: A ticket that opens no session (:class:`intake.upload.sessions.Used`); the code stays
+#: ``"unknown"``, on which the browser begins a session of its own and sends the report again.
+USED_MESSAGE = _l("This form page has sent a report already (perhaps from another tab), or it is some hours old, so it cannot send this one. Nothing of this report was stored. Please reload the page and send it again.")
 
 
 def _error(code: str, status: int, title, message, **extra):
@@ -157,14 +166,15 @@ def _adopt(ticket: object):
     """Open the session of form-page ticket ``ticket`` (:func:`intake.upload.sessions.adopt`).
 
     :returns: None, or the refusal to answer: 400 for a malformed ticket,
-        404 ``"unknown"`` if its submission is stored already, 503 ``"full"``.
+        404 ``"unknown"`` if its submission is stored already (:data:`USED_MESSAGE`),
+        503 ``"full"``.
     """
     try:
         sessions.adopt(ticket)
     except ValueError:
         return errors_400()
     except sessions.Used:
-        return _refused("unknown")
+        return _error("unknown", 404, REFUSED_TITLE, USED_MESSAGE)
     except sessions.Full:
         return _full()
     return None
@@ -262,7 +272,11 @@ def submit():
     Idempotent: if the answer was lost (connection cut after the commit) the
     browser sends the same body again; when that report is already stored
     (:func:`_already_stored`) the answer is the same 201 and nothing else
-    happens, so a retry never makes a duplicate.
+    happens, so a retry never makes a duplicate. Another report under the
+    same session's ids (another tab of the form page, with its ticket) is
+    no repeat: while one is being stored the other is answered 503
+    ``"concurrent"`` (:func:`intake.upload.inline.receive` never replaces a
+    slot's upload), and once one is stored the other's ticket is used (404).
 
     A follow-up (``"follow_up": true``) is first let in by its lookup key
     (:func:`intake.checkback.browser_followup.authorise`, before anything
@@ -282,7 +296,8 @@ def submit():
         follow_up = browser_followup.authorise(body, _drop_uploads)
         if not isinstance(follow_up, browser_followup.Target):
             return follow_up
-    if isinstance(body, dict) and _already_stored(body.get("report"), body.get("attachments", [])):
+    carried_sha256 = {upload_id: hashlib.sha256(data).hexdigest() for upload_id, data in carried}
+    if isinstance(body, dict) and _already_stored(body.get("report"), body.get("attachments", []), carried_sha256):
         sessions.end()
         return jsonify({"location": url_for("report.received")}), 201
     if carried and isinstance(body, dict) and "ticket" in body:
@@ -316,20 +331,47 @@ def submit():
             # declared the same slot first: let the browser try again (5xx),
             # when it is answered as the repeat it is or goes on alone.
             return _refused("concurrent")
+    stored = False
+    try:
+        answer = _store(state, follow_up, body, names, carried_sha256)
+        stored = answer[1] == 201
+        return answer
+    finally:
+        if not stored:
+            for part in received:
+                part.discard()  # made by this request, which stored nothing
+
+
+def _store(state, follow_up, body: dict, names: list[str], carried_sha256: dict[str, str]):
+    """Check the uploads ``names`` (the report first) of session ``state`` and store them as one submission.
+
+    ``carried_sha256`` maps the upload ids whose envelopes this request
+    carried to the SHA-256 of those bytes: each such upload must still hold
+    them (another request of the session cannot have put other bytes in
+    its place). :returns: the answer (a Flask response and status).
+    """
     parts = []
     for index, upload_id in enumerate(names):
-        part, declared = _part(upload_id)
+        try:
+            part, declared = _part(upload_id)
+        except Refused:
+            if upload_id in carried_sha256:
+                return _refused("concurrent")  # taken away by another request of this session
+            raise
         if index == 0 and declared > keys.envelope_size_v2(MAX_REPORT_BYTES, [key.kind for key in _recipients()]):
             return errors_413()  # a report the review tool would refuse to read (docs/FORMAT.md "Report")
         try:
             with part.open() as source:
                 check_complete(source, part.received(), declared, _recipients())
         except Refused as refusal:
-            for sent in received:
-                sent.discard()  # refused with the request that carried it
             return _refused(refusal.code)
         parts.append(part)
-    blobs = [track(ReceivedBlob(part)) for part in parts]
+    blobs = [ReceivedBlob(part) for part in parts]
+    if not all(hmac.compare_digest(blob.sha256, carried_sha256.get(upload_id, blob.sha256))
+               for upload_id, blob in zip(names, blobs)):
+        return _refused("concurrent")  # another request's bytes: not this request's to store or delete
+    for blob in blobs:
+        track(blob)  # deleted at the end of the request unless stored
 
     lookup = case_lookup(body.get("lookup_key"))
 
@@ -343,13 +385,16 @@ def submit():
 
     try:
         shared.store(state.submission_id, blobs[0], blobs[1:], also=close_session)
-    except shared.BlobsGone:
-        # A concurrent submit of the same uploads (a retry racing the
-        # original) completed them first: answer as the repeat it is.
-        if _already_stored(report_id, attachment_ids):
+    except (shared.BlobsGone, IntegrityError):
+        # A concurrent submit completed these uploads, or stored a submission
+        # under this session's id, first: the same report (a retry racing the
+        # original) is answered as the repeat it is; another report under the
+        # same session is not, and learns on its retry that the session is gone.
+        db.session().rollback()
+        if _already_stored(names[0], names[1:], carried_sha256):
             sessions.end()
             return jsonify({"location": url_for("report.received")}), 201
-        return _refused("unknown")
+        return _refused("concurrent")
     sessions.end()
     return jsonify({"location": url_for("report.received")}), 201
 
@@ -363,14 +408,19 @@ def _drop_uploads() -> None:
     sessions.end()
 
 
-def _already_stored(report_id: object, attachment_ids: object) -> bool:
+def _already_stored(report_id: object, attachment_ids: object, carried_sha256: dict[str, str]) -> bool:
     """True if this exact submission was stored already (a repeat after a lost answer).
 
-    The upload ids are 128-bit random values that only the reporter's browser
-    learnt, so naming them is proof enough: the report's item id (the keyed
-    hash :func:`~intake.upload.parts.item_id_for` of its upload id) must be a
+    The report's item id (the keyed hash
+    :func:`~intake.upload.parts.item_id_for` of its upload id) must be a
     stored report item, and the attachments' item ids must be that
-    submission's attachments, in order. Nothing new is stored or recorded.
+    submission's attachments, in order. An upload id of a resumable upload is
+    a 128-bit random value only the reporter's browser learnt, so naming it
+    is proof enough; an inline slot's is the same for every report under
+    one session (every tab of a form page has the page's ticket), so for an
+    envelope the request carries (``carried_sha256``: upload id -> SHA-256 of
+    its bytes) the stored item's SHA-256 must be that too. Nothing new is
+    stored or recorded.
     """
     if not isinstance(report_id, str) or not is_id(report_id) or not isinstance(attachment_ids, list):
         return False
@@ -380,8 +430,14 @@ def _already_stored(report_id: object, attachment_ids: object) -> bool:
     report = db.session().get(Item, item_id_for(report_id, secret))
     if report is None or report.kind != shared.REPORT or report.position != 0:
         return False
-    stored = [item.id for item in report.submission.items if item.kind == shared.ATTACHMENT]
-    return stored == [item_id_for(upload_id, secret) for upload_id in attachment_ids]
+    items = report.submission.items
+    if [item.id for item in items if item.kind == shared.ATTACHMENT] != [item_id_for(upload_id, secret) for upload_id in attachment_ids]:
+        return False
+    stored_sha256 = {item.id: item.sha256 for item in items}
+    return all(
+        hmac.compare_digest(stored_sha256.get(item_id_for(upload_id, secret), ""), digest)
+        for upload_id, digest in carried_sha256.items()
+    )
 
 
 def errors_400():

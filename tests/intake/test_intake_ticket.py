@@ -13,7 +13,9 @@ import hashlib
 import html
 import re
 import secrets
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select
 
@@ -24,6 +26,7 @@ from intake.storage import current_tick
 from sqlalchemy.exc import IntegrityError
 from intake.models import CaseSubmission, UploadSession
 from intake.upload import inline, sessions
+from intake.upload import views as upload_views
 from tests.intake.test_intake_capacity import Browser, _app
 from tests.intake.test_intake_inline import body, post
 from tests.intake.test_intake_upload import _report, api  # noqa: F401  (the fixture)
@@ -240,3 +243,142 @@ def test_a_submit_racing_another_of_its_session_is_told_to_retry(app, client, to
     monkeypatch.setattr(sessions, "declare", declare)
     assert post(client, token, sent).status_code == 201
     assert [row.id for row in stored_submissions(app)] == [ids["submission_id"]]
+
+
+# ---- two reports under one ticket (two tabs of one page, or a page sent twice) ----
+
+
+def stored_hashes(app) -> list[list[str]]:
+    """The SHA-256 of each stored item, per submission: what was stored, byte for byte."""
+    return [[item.sha256 for item in row.items] for row in stored_submissions(app)]
+
+
+def envelope_hashes(items) -> list[str]:
+    """The SHA-256 of each envelope a submit carries, in stored order (the report's first)."""
+    report = [data for upload_id, data in items if upload_id == items[0][0]]
+    return [hashlib.sha256(data).hexdigest() for data in report + [data for _, data in items[1:]]]
+
+
+def send(browser, data: bytes):
+    return browser.client.post("/upload/submit", data=data,
+                               headers={**browser.headers, "Content-Type": "application/octet-stream"})
+
+
+def two_reports(app, reviewer, same=False):
+    """One page's ticket and two bodies sealed under it: different reports (another
+    tab of the page), or with ``same`` the very same bytes twice (the browser's retry)."""
+    ids = page_ticket(Browser(app).client)
+    fields, items = sealed(ids, reviewer, files=(b"%PDF-1.4 FIRST",))
+    first = body({**fields, "ticket": ids["ticket"]}, items)
+    if same:
+        return ids, (first, items), (first, items)
+    other_fields, other_items = sealed(ids, reviewer, files=(b"%PDF-1.4 SECOND",))
+    return ids, (first, items), (body({**other_fields, "ticket": ids["ticket"]}, other_items), other_items)
+
+
+USED = {
+    "es": "Esta página del formulario ya envió una denuncia (quizá desde otra pestaña), o tiene algunas horas, así que "
+          "no puede enviar esta. No se guardó nada de esta denuncia. Vuelva a cargar la página y envíela de nuevo.",
+    "en": "This form page has sent a report already (perhaps from another tab), or it is some hours old, so it cannot "
+          "send this one. Nothing of this report was stored. Please reload the page and send it again.",
+}
+CONCURRENT = {
+    "es": "Otra denuncia de esta página se estaba guardando en el mismo momento, así que todavía no se guardó nada de "
+          "esta. Su navegador lo intenta de nuevo por sí solo.",
+    "en": "Another report from this page was being stored at the same moment, so nothing of this one was stored yet. "
+          "Your browser tries again by itself.",
+}
+
+
+def test_another_report_under_a_used_ticket_is_not_told_it_was_received(app, client, token, reviewer):
+    """The same ids but other bytes: not a repeat of the stored one, so 404 (the browser begins anew)."""
+    ids, (first, items), (second, _) = two_reports(app, reviewer)
+    assert post(client, token, first).status_code == 201
+    for lang in ("es", "en"):
+        answer = send(Browser(app, lang), second)
+        assert (answer.status_code, answer.get_json()["code"]) == (404, "unknown")
+        assert answer.get_json()["error"] == USED[lang]
+    assert stored_hashes(app) == [envelope_hashes(items)]
+    assert post(client, token, first).status_code == 201  # the first one's own retry still is
+    assert stored_hashes(app) == [envelope_hashes(items)] and open_sessions(app) == []
+
+
+def run_interleaved(app, monkeypatch, first: bytes, second: bytes, lang="es"):
+    """Send ``first`` and ``second`` from two browsers (the second's in ``lang``) on
+    two threads: the second's whole request runs while the first has checked its
+    envelopes and is about to store them. Returns the two answers as (status, code
+    or None, message or None)."""
+    store = upload_views.shared.store
+    waiting, done = threading.Event(), threading.Event()
+
+    def paused(*args, **kwargs):
+        if threading.current_thread().name == "first":
+            waiting.set()
+            assert done.wait(60)
+        return store(*args, **kwargs)
+
+    monkeypatch.setattr(upload_views.shared, "store", paused)
+    answers = {}
+
+    def run(name, data):
+        answer = send(Browser(app, lang), data)
+        answers[name] = (answer.status_code, answer.get_json().get("code"), answer.get_json().get("error"))
+
+    thread = threading.Thread(target=run, args=("first", first), name="first")
+    thread.start()
+    try:
+        assert waiting.wait(60)
+        run("second", second)
+    finally:
+        done.set()
+        thread.join(60)
+    monkeypatch.setattr(upload_views.shared, "store", store)
+    return answers["first"], answers["second"]
+
+
+def test_of_two_reports_racing_under_one_ticket_exactly_one_is_stored(app, reviewer, monkeypatch):
+    """The other tab's report does not replace the envelopes of one being stored: it is
+    told to retry (503), and its retry learns the ticket is used (404, so the browser
+    begins a session of its own); nobody is told 201 for a report that was not stored."""
+    ids, (first, items), (second, _) = two_reports(app, reviewer)
+    assert run_interleaved(app, monkeypatch, first, second, "en") == ((201, None, None), (503, "concurrent", CONCURRENT["en"]))
+    assert stored_hashes(app) == [envelope_hashes(items)]
+    assert [row.id for row in stored_submissions(app)] == [ids["submission_id"]]
+    retry = send(Browser(app), second)
+    assert (retry.status_code, retry.get_json()["code"], retry.get_json()["error"]) == (404, "unknown", USED["es"])
+    assert stored_hashes(app) == [envelope_hashes(items)]
+    assert [blob.complete for blob in blobs(app)] == [True, True] and open_sessions(app) == []
+
+
+def test_the_same_report_racing_its_retry_is_stored_once_and_both_hear_201(app, reviewer, monkeypatch):
+    ids, (first, items), (second, _) = two_reports(app, reviewer, same=True)
+    assert run_interleaved(app, monkeypatch, first, second) == ((201, None, None), (201, None, None))
+    assert stored_hashes(app) == [envelope_hashes(items)]
+    assert [blob.complete for blob in blobs(app)] == [True, True] and open_sessions(app) == []
+
+
+def test_two_reports_sent_at_once_under_one_ticket_store_one_and_refuse_the_other(app, reviewer):
+    """Free-running: both start together; whoever loses hears 503 or 404, never 201, and
+    after its retries (as upload.js makes them on a 5xx) it hears 404."""
+    for _round in range(3):
+        ids, first, second = two_reports(app, reviewer)
+        start = threading.Barrier(2)
+
+        def attempt(sent):
+            browser = Browser(app)
+            start.wait(30)
+            for _ in range(20):
+                answer = send(browser, sent[0])
+                if answer.status_code != 503:
+                    return answer.status_code, answer.get_json().get("code"), sent[1]
+                assert (answer.get_json()["code"], answer.get_json()["error"]) == ("concurrent", CONCURRENT["es"])
+            raise AssertionError("still 503 after 20 tries")
+
+        with ThreadPoolExecutor(2) as pool:
+            outcomes = list(pool.map(attempt, (first, second)))
+        assert sorted(outcome[:2] for outcome in outcomes) == [(201, None), (404, "unknown")]
+        (winner,) = [outcome[2] for outcome in outcomes if outcome[0] == 201]
+        (row,) = [row for row in stored_submissions(app) if row.id == ids["submission_id"]]
+        assert [item.sha256 for item in row.items] == envelope_hashes(winner)
+    assert len(stored_submissions(app)) == 3 and open_sessions(app) == []
+    assert all(blob.complete for blob in blobs(app))
