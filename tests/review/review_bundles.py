@@ -14,13 +14,15 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import secrets
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from keys import EnvelopeWriter, EnvelopeWriterV2, PublicKey
+from keys import EnvelopeWriter, EnvelopeWriterV2, PublicKey, SecretKey
+from keys.stream import SEALED_CHUNK_SIZE
 
 
 def new_id() -> str:
@@ -136,3 +138,81 @@ def write_bundle(
         for info, data in [*members, *extra]:
             tar.addfile(info, io.BytesIO(data) if info.isreg() else None)
     return path
+
+
+def honest_bundle(path: Path, submissions: Sequence[Submission], recipients: Sequence[PublicKey]) -> Path:
+    """Write a bundle of ``submissions`` with their honest manifest (:func:`make_manifest`) at ``path``."""
+    return write_bundle(path, make_manifest(submissions, recipients), submissions)
+
+
+def canary(index: int) -> str:
+    """The description of the ``index``-th submission of :func:`canary_bundle`."""
+    return f"CANARY-{index:02d}-END"
+
+
+def canary_bundle(tmp_path: Path, key, count: int) -> tuple[Path, list[Submission]]:
+    """``tmp_path/b.tar``: ``count`` submissions to ``key`` whose descriptions are
+    :func:`canary` of their index, and the submissions."""
+    subs = [make_submission([key.public_key], fields={"description": canary(i)}) for i in range(count)]
+    return honest_bundle(tmp_path / "b.tar", subs, [key.public_key]), subs
+
+
+def corrupt_bundle(tmp_path: Path, key: SecretKey, other: SecretKey) -> tuple[Path, dict[str, Submission]]:
+    """``tmp_path/b.tar``: two good submissions and one of each corruption kind, and
+    the submissions by the status an import gives them."""
+    pub = [key.public_key]
+    big = os.urandom(3 * 65532 + 10)
+    subs: dict[str, Submission] = {}
+    subs["good1"] = make_submission(pub, attachments=[("uno.bin", b"1" * 1000)])
+
+    lie = make_submission(pub)
+    subs["manifest mismatch"] = lie
+
+    subs["no matching key"] = make_submission([other.public_key])
+
+    tampered = make_submission(pub, attachments=[("t.bin", big)])
+    att = next(iter(tampered.attachments))
+    env = bytearray(tampered.envelopes[att])
+    env[-SEALED_CHUNK_SIZE // 2] ^= 0x01  # inside the last chunk: earlier chunks decrypt first
+    tampered.envelopes[att] = bytes(env)
+    subs["tampered"] = tampered
+
+    truncated = make_submission(pub, attachments=[("c.bin", big)])
+    att = next(iter(truncated.attachments))
+    truncated.envelopes[att] = truncated.envelopes[att][:-SEALED_CHUNK_SIZE]
+    subs["truncated"] = truncated
+
+    trailing = make_submission(pub)
+    trailing.envelopes[trailing.report_item] += b"\x00"
+    subs["trailing data"] = trailing
+
+    bad_header = make_submission(pub)
+    env = bytearray(bad_header.envelopes[bad_header.report_item])
+    env[0:8] = b"NOTMAGIC"
+    bad_header.envelopes[bad_header.report_item] = bytes(env)
+    subs["bad header"] = bad_header
+
+    version = make_submission(pub)
+    env = bytearray(version.envelopes[version.report_item])
+    env[8] = 3
+    version.envelopes[version.report_item] = bytes(env)
+    subs["unsupported version"] = version
+
+    wrong_hash = make_submission(pub, attachments=[("h.bin", b"real bytes")])
+    wrong_hash.report["attachments"][0]["sha256"] = hashlib.sha256(b"other").hexdigest()
+    wrong_hash.seal_all(pub)
+    subs["attachment hash mismatch"] = wrong_hash
+
+    missing = make_submission(pub, attachments=[("m.bin", b"gone")])
+    subs["missing item"] = missing
+
+    subs["good2"] = make_submission(pub, attachments=[("dos.bin", b"2" * 2000)])
+
+    ordered = list(subs.values())
+    manifest = make_manifest(ordered, pub)
+    for entry in manifest["submissions"]:
+        if entry["id"] == lie.id:
+            entry["items"][0]["sha256"] = "0" * 64  # the manifest lies about the hash
+    missing_item = next(iter(missing.attachments))
+    path = write_bundle(tmp_path / "b.tar", manifest, ordered, skip=[missing_item])
+    return path, subs

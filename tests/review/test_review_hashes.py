@@ -15,11 +15,6 @@ from review.cases import import_bundle
 from review_bundles import make_manifest, make_submission, write_bundle
 
 
-@pytest.fixture(scope="module")
-def key() -> SecretKey:
-    return SecretKey.generate("Ana")
-
-
 def _browser_sealed(key: SecretKey, data: bytes, edit) -> object:
     """A submission whose one attachment entry carries hashes as ``edit`` sets them."""
     sub = make_submission([key.public_key], attachments=[("foto.jpg", data)])

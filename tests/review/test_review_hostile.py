@@ -22,11 +22,6 @@ DATA = 4 * 65532  # four full data chunks
 assert SEALED_CHUNK_SIZE == 65553
 
 
-@pytest.fixture(scope="module")
-def key() -> SecretKey:
-    return SecretKey.generate("Ana")
-
-
 def _chunks(envelope: bytes) -> tuple[bytes, list[bytes]]:
     header_size = len(envelope) - 4 * SEALED_CHUNK_SIZE
     body = envelope[header_size:]

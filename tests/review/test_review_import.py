@@ -13,23 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from keys import SecretKey
-from keys.stream import SEALED_CHUNK_SIZE
 from review.bundle import Bundle
 from review.cases import import_bundle
 from review.names import MAX_NAME_BYTES, assign_names
 
-from review_bundles import make_manifest, make_submission, new_id, seal, write_bundle
-
-
-@pytest.fixture(scope="module")
-def key() -> SecretKey:
-    return SecretKey.generate("Ana")
-
-
-@pytest.fixture(scope="module")
-def other_key() -> SecretKey:
-    return SecretKey.generate("Beto")
+from review_bundles import corrupt_bundle, honest_bundle, make_manifest, make_submission, new_id, seal, write_bundle
 
 
 def run(bundle_path: Path, identities, out: Path):
@@ -51,7 +39,7 @@ def test_full_import_recovers_exact_json_and_bytes(tmp_path, key):
     pdf = os.urandom(70_000)
     sub = make_submission([key.public_key], attachments=[("foto.jpg", photo), ("acta.pdf", pdf)])
     empty = make_submission([key.public_key], received_on="2026-11-28")
-    bundle = write_bundle(tmp_path / "b.tar", make_manifest([sub, empty], [key.public_key]), [sub, empty])
+    bundle = honest_bundle(tmp_path / "b.tar", [sub, empty], [key.public_key])
 
     summary = run(bundle, [key], tmp_path / "out")
 
@@ -70,7 +58,7 @@ def test_full_import_recovers_exact_json_and_bytes(tmp_path, key):
 
 def test_second_run_imports_nothing_new_and_duplicates_nothing(tmp_path, key):
     sub = make_submission([key.public_key], attachments=[("a.txt", b"hola")])
-    bundle = write_bundle(tmp_path / "b.tar", make_manifest([sub], [key.public_key]), [sub])
+    bundle = honest_bundle(tmp_path / "b.tar", [sub], [key.public_key])
     first = run(bundle, [key], tmp_path / "out")
     before = tree(tmp_path / "out")
     second = run(bundle, [key], tmp_path / "out")
@@ -80,68 +68,8 @@ def test_second_run_imports_nothing_new_and_duplicates_nothing(tmp_path, key):
     assert tree(tmp_path / "out") == before
 
 
-def _corrupt_bundle(tmp_path: Path, key: SecretKey, other: SecretKey):
-    """One bundle with two good submissions and one of each corruption kind."""
-    pub = [key.public_key]
-    big = os.urandom(3 * 65532 + 10)
-    subs: dict[str, object] = {}
-    subs["good1"] = make_submission(pub, attachments=[("uno.bin", b"1" * 1000)])
-
-    lie = make_submission(pub)
-    subs["manifest mismatch"] = lie
-
-    subs["no matching key"] = make_submission([other.public_key])
-
-    tampered = make_submission(pub, attachments=[("t.bin", big)])
-    att = next(iter(tampered.attachments))
-    env = bytearray(tampered.envelopes[att])
-    env[-SEALED_CHUNK_SIZE // 2] ^= 0x01  # inside the last chunk: earlier chunks decrypt first
-    tampered.envelopes[att] = bytes(env)
-    subs["tampered"] = tampered
-
-    truncated = make_submission(pub, attachments=[("c.bin", big)])
-    att = next(iter(truncated.attachments))
-    truncated.envelopes[att] = truncated.envelopes[att][:-SEALED_CHUNK_SIZE]
-    subs["truncated"] = truncated
-
-    trailing = make_submission(pub)
-    trailing.envelopes[trailing.report_item] += b"\x00"
-    subs["trailing data"] = trailing
-
-    bad_header = make_submission(pub)
-    env = bytearray(bad_header.envelopes[bad_header.report_item])
-    env[0:8] = b"NOTMAGIC"
-    bad_header.envelopes[bad_header.report_item] = bytes(env)
-    subs["bad header"] = bad_header
-
-    version = make_submission(pub)
-    env = bytearray(version.envelopes[version.report_item])
-    env[8] = 3
-    version.envelopes[version.report_item] = bytes(env)
-    subs["unsupported version"] = version
-
-    wrong_hash = make_submission(pub, attachments=[("h.bin", b"real bytes")])
-    wrong_hash.report["attachments"][0]["sha256"] = hashlib.sha256(b"other").hexdigest()
-    wrong_hash.seal_all(pub)
-    subs["attachment hash mismatch"] = wrong_hash
-
-    missing = make_submission(pub, attachments=[("m.bin", b"gone")])
-    subs["missing item"] = missing
-
-    subs["good2"] = make_submission(pub, attachments=[("dos.bin", b"2" * 2000)])
-
-    ordered = list(subs.values())
-    manifest = make_manifest(ordered, pub)
-    for entry in manifest["submissions"]:
-        if entry["id"] == lie.id:
-            entry["items"][0]["sha256"] = "0" * 64  # the manifest lies about the hash
-    missing_item = next(iter(missing.attachments))
-    path = write_bundle(tmp_path / "b.tar", manifest, ordered, skip=[missing_item])
-    return path, subs
-
-
 def test_each_corruption_has_its_own_status_and_the_rest_import(tmp_path, key, other_key):
-    path, subs = _corrupt_bundle(tmp_path, key, other_key)
+    path, subs = corrupt_bundle(tmp_path, key, other_key)
     out = tmp_path / "out"
     summary = run(path, [key], out)
 
@@ -169,7 +97,7 @@ def test_each_corruption_has_its_own_status_and_the_rest_import(tmp_path, key, o
 
 
 def test_failed_run_is_stable_on_rerun(tmp_path, key, other_key):
-    path, subs = _corrupt_bundle(tmp_path, key, other_key)
+    path, subs = corrupt_bundle(tmp_path, key, other_key)
     out = tmp_path / "out"
     run(path, [key], out)
     before = tree(out)
@@ -182,7 +110,7 @@ def test_failed_run_is_stable_on_rerun(tmp_path, key, other_key):
 def test_failed_submission_retries_with_the_right_key(tmp_path, key, other_key):
     mine = make_submission([key.public_key])
     theirs = make_submission([other_key.public_key], attachments=[("x.bin", b"xyz")])
-    path = write_bundle(tmp_path / "b.tar", make_manifest([mine, theirs], [key.public_key]), [mine, theirs])
+    path = honest_bundle(tmp_path / "b.tar", [mine, theirs], [key.public_key])
     out = tmp_path / "out"
     assert [r.status for r in run(path, [key], out).results] == ["imported", "no matching key"]
     retry = run(out / "_failed" / theirs.id / "bundle.tar", [other_key], out)
@@ -196,7 +124,7 @@ def test_no_partial_plaintext_when_a_late_attachment_fails(tmp_path, key):
     sub = make_submission([key.public_key], attachments=[("ok.bin", b"fine"), ("late.bin", os.urandom(200_000))])
     late = list(sub.attachments)[1]
     sub.envelopes[late] = sub.envelopes[late][:-10]
-    path = write_bundle(tmp_path / "b.tar", make_manifest([sub], [key.public_key]), [sub])
+    path = honest_bundle(tmp_path / "b.tar", [sub], [key.public_key])
     out = tmp_path / "out"
     assert [r.status for r in run(path, [key], out).results] == ["truncated"]
     assert sorted(os.listdir(out)) == ["_failed"]
@@ -205,7 +133,7 @@ def test_no_partial_plaintext_when_a_late_attachment_fails(tmp_path, key):
 
 def test_stale_incoming_folder_is_replaced(tmp_path, key):
     sub = make_submission([key.public_key])
-    path = write_bundle(tmp_path / "b.tar", make_manifest([sub], [key.public_key]), [sub])
+    path = honest_bundle(tmp_path / "b.tar", [sub], [key.public_key])
     out = tmp_path / "out"
     (out / f".incoming-{sub.id}").mkdir(parents=True)
     (out / f".incoming-{sub.id}" / "report.json").write_text("half")
@@ -217,14 +145,14 @@ def test_report_for_another_submission_is_a_manifest_mismatch(tmp_path, key):
     a = make_submission([key.public_key])
     b = make_submission([key.public_key])
     a.envelopes[a.report_item] = b.envelopes[b.report_item]  # swapped by a hostile server
-    path = write_bundle(tmp_path / "b.tar", make_manifest([a], [key.public_key]), [a])
+    path = honest_bundle(tmp_path / "b.tar", [a], [key.public_key])
     assert [r.status for r in run(path, [key], tmp_path / "out").results] == ["manifest mismatch"]
 
 
 def test_invalid_report_json(tmp_path, key):
     sub = make_submission([key.public_key])
     sub.envelopes[sub.report_item] = seal(b"\xef\xbb\xbf{}", [key.public_key])
-    path = write_bundle(tmp_path / "b.tar", make_manifest([sub], [key.public_key]), [sub])
+    path = honest_bundle(tmp_path / "b.tar", [sub], [key.public_key])
     assert [r.status for r in run(path, [key], tmp_path / "out").results] == ["invalid report"]
 
 
@@ -248,7 +176,7 @@ HOSTILE = [
 def test_hostile_filenames_stay_inside_outdir(tmp_path, key):
     attachments = [(name, f"content {i}".encode()) for i, name in enumerate(HOSTILE)]
     sub = make_submission([key.public_key], attachments=attachments)
-    path = write_bundle(tmp_path / "b.tar", make_manifest([sub], [key.public_key]), [sub])
+    path = honest_bundle(tmp_path / "b.tar", [sub], [key.public_key])
     out = tmp_path / "out"
     assert [r.status for r in run(path, [key], out).results] == ["imported"]
 
@@ -270,7 +198,7 @@ def test_hostile_filenames_stay_inside_outdir(tmp_path, key):
 def test_large_attachment_is_streamed_not_loaded(tmp_path, key):
     data = os.urandom(8 * 1024 * 1024)
     sub = make_submission([key.public_key], attachments=[("video.mp4", data)])
-    path = write_bundle(tmp_path / "b.tar", make_manifest([sub], [key.public_key]), [sub])
+    path = honest_bundle(tmp_path / "b.tar", [sub], [key.public_key])
     digest = hashlib.sha256(data).hexdigest()
     del data, sub
     gc.collect()  # garbage of earlier tests must not be collected (and counted) in here
@@ -290,7 +218,7 @@ def test_case_folder_name_taken_by_another_submission(tmp_path, key):
     sub = make_submission([key.public_key])
     out = tmp_path / "out"
     (out / f"2026-11-29_{sub.id[:8]}").mkdir(parents=True)
-    path = write_bundle(tmp_path / "b.tar", make_manifest([sub], [key.public_key]), [sub])
+    path = honest_bundle(tmp_path / "b.tar", [sub], [key.public_key])
     result = run(path, [key], out).results[0]
     assert (result.status, result.case_dir.name) == ("imported", f"2026-11-29_{sub.id}")
     assert [r.status for r in run(path, [key], out).results] == ["already imported"]
@@ -308,7 +236,7 @@ def test_unlisted_item_is_reported_not_imported(tmp_path, key):
 
 def test_not_addressed_to_key_is_flagged(tmp_path, key, other_key):
     sub = make_submission([key.public_key])
-    path = write_bundle(tmp_path / "b.tar", make_manifest([sub], [other_key.public_key]), [sub])
+    path = honest_bundle(tmp_path / "b.tar", [sub], [other_key.public_key])
     assert run(path, [key], tmp_path / "out").addressed_to_key is False
     assert new_id() != new_id()
 
@@ -322,14 +250,14 @@ def test_symlinks_planted_in_outdir_are_never_followed(tmp_path, key, other_key)
     out.mkdir()
     (out / f"2026-11-29_{good.id[:8]}").symlink_to(outside, target_is_directory=True)
     (out / f".incoming-{good.id}").symlink_to(outside, target_is_directory=True)
-    path = write_bundle(tmp_path / "b.tar", make_manifest([good], [key.public_key]), [good])
+    path = honest_bundle(tmp_path / "b.tar", [good], [key.public_key])
     result = run(path, [key], out).results[0]
     assert (result.status, result.case_dir.name) == ("imported", f"2026-11-29_{good.id}")
     assert os.listdir(outside) == []
 
     (out / "_failed").symlink_to(outside, target_is_directory=True)
     mine = make_submission([key.public_key])
-    path = write_bundle(tmp_path / "c.tar", make_manifest([mine, theirs], [key.public_key]), [mine, theirs])
+    path = honest_bundle(tmp_path / "c.tar", [mine, theirs], [key.public_key])
     with pytest.raises(NotADirectoryError):
         run(path, [key], out)
     assert os.listdir(outside) == []
@@ -341,7 +269,7 @@ def test_a_full_disk_mid_batch_leaves_no_temporary_plaintext(tmp_path, key, monk
     from review import decrypt
 
     subs = [make_submission([key.public_key], fields={"description": f"CANARY-DISK-{i}"}) for i in range(12)]
-    path = write_bundle(tmp_path / "b.tar", make_manifest(subs, [key.public_key]), subs)
+    path = honest_bundle(tmp_path / "b.tar", subs, [key.public_key])
     calls = []
     real = decrypt.fsutil.write_at
 

@@ -20,7 +20,7 @@ from review.bundle import Bundle
 from review.cases import import_bundle
 from review.workspace.query import Filters, list_cases
 
-from review_bundles import make_manifest, make_submission, write_bundle
+from review_bundles import canary, canary_bundle, honest_bundle
 
 
 @pytest.fixture(scope="module")
@@ -40,27 +40,18 @@ def staging(request, monkeypatch):
     return request.param
 
 
-def canary(index: int) -> str:
-    return f"CANARY-{index:02d}-END"
-
-
-def bundle_of(tmp_path: Path, key, count: int) -> tuple[Path, list]:
-    subs = [make_submission([key.public_key], fields={"description": canary(i)}) for i in range(count)]
-    return write_bundle(tmp_path / "b.tar", make_manifest(subs, [key.public_key]), subs), subs
-
-
 def plaintext_files(out: Path) -> bytes:
     return b"\n".join(path.read_bytes() for path in out.rglob("*")
                       if path.is_file() and "_workspace" not in path.parts)
 
 
 def test_results_keep_manifest_order_across_batches_and_every_case_is_indexed(tmp_path, key):
-    path, subs = bundle_of(tmp_path, key, 8)
+    path, subs = canary_bundle(tmp_path, key, 8)
     broken = subs[4]  # second batch
     envelope = bytearray(broken.envelopes[broken.report_item])
     envelope[-1000] ^= 1  # inside the last chunk (the signature is the last 64 bytes)
     broken.envelopes[broken.report_item] = bytes(envelope)
-    path = write_bundle(tmp_path / "b.tar", make_manifest(subs, [key.public_key]), subs)
+    path = honest_bundle(tmp_path / "b.tar", subs, [key.public_key])
     seen = []
     with Bundle(path) as bundle:
         summary = import_bundle(bundle, [key], tmp_path / "out", on_result=seen.append)
@@ -74,7 +65,7 @@ def test_results_keep_manifest_order_across_batches_and_every_case_is_indexed(tm
 
 
 def test_a_failing_sync_leaves_no_plaintext_of_the_batch_being_decrypted(tmp_path, key, monkeypatch):
-    path, _ = bundle_of(tmp_path, key, 9)
+    path, _ = canary_bundle(tmp_path, key, 9)
 
     def failing(root):
         raise OSError(errno.EIO, "Input/output error")
@@ -89,7 +80,7 @@ def test_a_failing_sync_leaves_no_plaintext_of_the_batch_being_decrypted(tmp_pat
 
 
 def test_a_full_disk_in_a_later_batch_keeps_earlier_cases_and_no_temporary_plaintext(tmp_path, key, monkeypatch):
-    path, subs = bundle_of(tmp_path, key, 9)
+    path, subs = canary_bundle(tmp_path, key, 9)
     real = decrypt.fsutil.write_at
 
     def failing(dir_fd, name, data):

@@ -15,13 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from keys import SecretKey
 from review import cases, decrypt, importpool
 from review.bundle import Bundle
 from review.cases import import_bundle, work_bytes
 
-from review_bundles import make_manifest, make_submission, write_bundle
-from test_review_import import _corrupt_bundle
+from review_bundles import canary_bundle, corrupt_bundle, honest_bundle, make_submission
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="worker processes are Linux-only")
 
@@ -30,16 +28,6 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="wo
 def two_cpus(monkeypatch):
     """Worker processes need two CPUs; a one-CPU machine runs these tests with two all the same."""
     monkeypatch.setattr(importpool, "cpus", lambda: 2)
-
-
-@pytest.fixture(scope="module")
-def key() -> SecretKey:
-    return SecretKey.generate("Ana")
-
-
-@pytest.fixture(scope="module")
-def other_key() -> SecretKey:
-    return SecretKey.generate("Beto")
 
 
 def run(path: Path, identities, out: Path, **options):
@@ -59,7 +47,7 @@ def outcome(summary) -> list[tuple]:
 
 
 def test_processes_and_threads_give_the_same_cases_statuses_and_errors(tmp_path, key, other_key, monkeypatch):
-    path, subs = _corrupt_bundle(tmp_path, key, other_key)
+    path, subs = corrupt_bundle(tmp_path, key, other_key)
     monkeypatch.setattr(importpool, "PROCESS_MIN", 10_000)
     threads = run(path, [key], tmp_path / "threads")
 
@@ -89,7 +77,7 @@ def test_progress_counts_every_byte_once_and_only_in_the_calling_thread(tmp_path
     monkeypatch.setattr(cases, "BATCH_COUNT", 4)
     subs = [make_submission([key.public_key], attachments=[("a.bin", os.urandom(100_000 * (i % 3)))])
             for i in range(10)]
-    path = write_bundle(tmp_path / "b.tar", make_manifest(subs, [key.public_key]), subs)
+    path = honest_bundle(tmp_path / "b.tar", subs, [key.public_key])
     seen: list[tuple[int, int]] = []
     with Bundle(path) as bundle:
         total = work_bytes(bundle)
@@ -103,8 +91,7 @@ def test_progress_counts_every_byte_once_and_only_in_the_calling_thread(tmp_path
 def test_ctrl_c_between_batches_stops_the_workers_and_leaves_no_temporary_plaintext(tmp_path, key, monkeypatch):
     monkeypatch.setattr(importpool, "PROCESS_MIN", 1)
     monkeypatch.setattr(cases, "BATCH_COUNT", 3)
-    subs = [make_submission([key.public_key], fields={"description": f"CANARY-{i:02d}-END"}) for i in range(10)]
-    path = write_bundle(tmp_path / "b.tar", make_manifest(subs, [key.public_key]), subs)
+    path, subs = canary_bundle(tmp_path, key, 10)
     out = tmp_path / "out"
     done = []
 
@@ -130,8 +117,7 @@ def test_a_worker_that_dies_stops_the_import_with_exit_130_and_no_temporary_plai
 
     monkeypatch.setattr(importpool, "PROCESS_MIN", 1)
     monkeypatch.setattr(cases, "BATCH_COUNT", 3)
-    subs = [make_submission([key.public_key], fields={"description": f"CANARY-{i:02d}-END"}) for i in range(10)]
-    path = write_bundle(tmp_path / "b.tar", make_manifest(subs, [key.public_key]), subs)
+    path, subs = canary_bundle(tmp_path, key, 10)
     real = decrypt.render_report
 
     def render(report, *args, **kwargs):  # the worker rendering the 8th report is killed (as by the OOM killer)

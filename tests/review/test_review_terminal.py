@@ -29,11 +29,6 @@ BIDI = "abc\u202eexe.pdf"
 C1 = "x\x9b31my"
 
 
-@pytest.fixture(scope="module")
-def key() -> SecretKey:
-    return SecretKey.generate("Ana")
-
-
 def _cases(tmp_path: Path, key: SecretKey, fields: dict) -> Path:
     sub = make_submission([key.public_key], fields=fields)
     bundle = write_bundle(tmp_path / "b.tar", make_manifest([sub], [key.public_key]), [sub])
