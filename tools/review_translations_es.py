@@ -461,3 +461,10 @@ except ImportError:
     from tools.review_translations_es_replies import ES_REPLIES  # noqa: E402
 
 ES.update(ES_REPLIES)
+
+try:
+    from review_translations_es_backup import ES_BACKUP  # noqa: E402
+except ImportError:
+    from tools.review_translations_es_backup import ES_BACKUP  # noqa: E402
+
+ES.update(ES_BACKUP)

@@ -2,7 +2,8 @@
 
 Usage: ``python tools/update_review_translations.py``. English is the source
 language; Spanish comes from tools/review_translations_es.py (``ES``, which
-takes in the return path's texts from tools/review_translations_es_replies.py),
+takes in the return path's texts from tools/review_translations_es_replies.py
+and resguardo-backup's, deploy/backup, from tools/review_translations_es_backup.py),
 and messages whose msgid is a key (``status:new``, ``warning:html`` …) get their
 English words from ``EN`` there. Writes
 ``review/translations/{es,en}/LC_MESSAGES/review.po`` and ``.mo``. Exits 1

@@ -10,5 +10,9 @@ Modules: :mod:`.archive` (the sealed tar stream, both ways), :mod:`.database`
 (SQLite snapshot, PostgreSQL dump and restore), :mod:`.install` (where the
 pieces live, placing a restore), :mod:`.cli` (the command), :mod:`.errors`.
 May import :mod:`keys`, :mod:`intake` (configuration only), the standard
-library and zxcvbn; nothing here talks to the network.
+library, and from the review tool its languages (:mod:`review.i18n`, whose
+catalogs hold this command's Spanish, and :func:`review.render.choose_language`)
+and its passphrase judge (:mod:`review.passphrase`, zxcvbn): the operator's
+other offline command chooses and speaks the same way. Nothing here talks to
+the network.
 """

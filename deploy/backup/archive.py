@@ -28,6 +28,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Callable, Iterator, Sequence
 
 import keys
+from review.i18n import N_, _
 
 from .errors import DamagedBackupError
 
@@ -36,6 +37,8 @@ VERSION = 1
 MANIFEST = "resguardo-backup.json"
 ROOTS = ("data", "onion", "database")
 """Top-level folders a backup may hold; anything else makes it damaged."""
+NOT_A_BACKUP = N_("this file is not a Resguardo backup")
+UNEXPECTED_PATH = N_("the backup holds an unexpected path: %(path)s")
 COPY_BUFFER = 64 * 1024
 
 
@@ -67,13 +70,13 @@ class Manifest:
             if data["format"] != FORMAT:
                 raise ValueError("format")
             if data["version"] != VERSION:
-                raise DamagedBackupError(f"this backup is format version {data['version']!r}; "
-                                         "this resguardo-backup reads version 1 only (update it)")
+                raise DamagedBackupError(_("this backup is format version %(version)s; this resguardo-backup "
+                                           "reads version 1 only (update it)", version=repr(data["version"])))
             if data["database"] not in ("sqlite", "pg_dump", "none"):
                 raise ValueError("database")
             return cls(dt.date.fromisoformat(data["day"]), data["database"])
         except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-            raise DamagedBackupError("this file is not a Resguardo backup") from exc
+            raise DamagedBackupError(_(NOT_A_BACKUP)) from exc
 
 
 class _Members:
@@ -134,7 +137,7 @@ def add_tree(
             relative = here / name
             if skip(relative) or os.path.islink(os.path.join(current, name)):
                 if not skip(relative):
-                    warn(f"{os.path.join(current, name)} is a link; not backed up")
+                    warn(_("%(path)s is a link; not backed up", path=os.path.join(current, name)))
                 dirs.remove(name)
                 continue
             members.directory(f"{prefix}/{relative}")
@@ -145,7 +148,7 @@ def add_tree(
             path = Path(current) / name
             mode = os.lstat(path).st_mode
             if not stat.S_ISREG(mode):
-                warn(f"{path} is not a regular file; not backed up")
+                warn(_("%(path)s is not a regular file; not backed up", path=path))
                 continue
             members.file(f"{prefix}/{relative}", path)
 
@@ -203,7 +206,7 @@ def _safe_name(name: str) -> PurePosixPath:
     path = PurePosixPath(name)
     if (path.is_absolute() or not path.parts or path.parts[0] not in ROOTS
             or any(part in ("", ".", "..") for part in path.parts) or "\x00" in name):
-        raise DamagedBackupError(f"the backup holds an unexpected path: {name!r}")
+        raise DamagedBackupError(_(UNEXPECTED_PATH, path=repr(name)))
     return path
 
 
@@ -226,14 +229,14 @@ def extract(source: BinaryIO, identities: Sequence[keys.SecretKey], staging: dic
         while plain.read(COPY_BUFFER):  # verify the envelope to its FINAL chunk
             pass
     except keys.NoMatchingKeyError as exc:
-        raise DamagedBackupError("this backup was not made for this key "
-                                 "(check you chose the backup key's .secret-key file)") from exc
+        raise DamagedBackupError(_("this backup was not made for this key "
+                                   "(check you chose the backup key's .secret-key file)")) from exc
     except keys.TruncatedError as exc:
-        raise DamagedBackupError("this backup file is cut short (an interrupted copy?); nothing was restored") from exc
+        raise DamagedBackupError(_("this backup file is cut short (an interrupted copy?); nothing was restored")) from exc
     except keys.KeysError as exc:
-        raise DamagedBackupError("this backup file is damaged or was altered; nothing was restored") from exc
+        raise DamagedBackupError(_("this backup file is damaged or was altered; nothing was restored")) from exc
     except tarfile.TarError as exc:
-        raise DamagedBackupError("this file is not a Resguardo backup") from exc
+        raise DamagedBackupError(_(NOT_A_BACKUP)) from exc
     return manifest
 
 
@@ -244,12 +247,12 @@ def _extract_tar(plain: BinaryIO, staging: dict[str, Path]) -> Manifest:
         for member in tar:
             if manifest is None:
                 if member.name != MANIFEST or not member.isfile() or member.size > 4096:
-                    raise DamagedBackupError("this file is not a Resguardo backup")
+                    raise DamagedBackupError(_(NOT_A_BACKUP))
                 manifest = Manifest.from_bytes(tar.extractfile(member).read())
                 continue
             path = _safe_name(member.name)
             if path.parts[0] not in staging:
-                raise DamagedBackupError(f"the backup holds an unexpected path: {member.name!r}")
+                raise DamagedBackupError(_(UNEXPECTED_PATH, path=repr(member.name)))
             target = staging[path.parts[0]].joinpath(*path.parts[1:])
             if member.isdir():
                 target.mkdir(mode=0o700, exist_ok=True)
@@ -263,9 +266,9 @@ def _extract_tar(plain: BinaryIO, staging: dict[str, Path]) -> Manifest:
                     os.fsync(out.fileno())
                 os.utime(target, (member.mtime, member.mtime))
             else:
-                raise DamagedBackupError(f"the backup holds a link or special file: {member.name!r}")
+                raise DamagedBackupError(_("the backup holds a link or special file: %(path)s", path=repr(member.name)))
     if manifest is None:
-        raise DamagedBackupError("this file is not a Resguardo backup")
+        raise DamagedBackupError(_(NOT_A_BACKUP))
     for directory in reversed(directories):
         os.utime(directory, (day_start(manifest.day), day_start(manifest.day)))
     return manifest

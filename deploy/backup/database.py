@@ -21,6 +21,8 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+from review.i18n import _
+
 from .errors import DatabaseToolError, SetupError
 
 
@@ -54,13 +56,13 @@ def snapshot_sqlite(source: Path, target: Path) -> None:
         finally:
             src.close()
     except sqlite3.Error as exc:
-        raise DatabaseToolError(f"cannot copy the SQLite database {source}: {exc}") from exc
+        raise DatabaseToolError(_("cannot copy the SQLite database %(path)s: %(reason)s", path=source, reason=exc)) from exc
 
 
 def _tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
-        raise SetupError(f"{name} is not installed (apt install postgresql-client)")
+        raise SetupError(_("%(program)s is not installed (apt install postgresql-client)", program=name))
     return found
 
 
@@ -72,7 +74,7 @@ def dump_postgresql(url: str, target: Path) -> None:
     result = subprocess.run([_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={target}",
                              f"--dbname={libpq_url(url)}"], capture_output=True, text=True)
     if result.returncode != 0:
-        raise DatabaseToolError(f"pg_dump failed: {result.stderr.strip().splitlines()[-1:]}")
+        raise DatabaseToolError(_("%(program)s failed: %(reason)s", program="pg_dump", reason=result.stderr.strip().splitlines()[-1:]))
 
 
 def restore_postgresql(url: str, dump: Path) -> None:
@@ -83,4 +85,4 @@ def restore_postgresql(url: str, dump: Path) -> None:
     result = subprocess.run([_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",
                              f"--dbname={libpq_url(url)}", str(dump)], capture_output=True, text=True)
     if result.returncode != 0:
-        raise DatabaseToolError(f"pg_restore failed: {result.stderr.strip().splitlines()[-1:]}")
+        raise DatabaseToolError(_("%(program)s failed: %(reason)s", program="pg_restore", reason=result.stderr.strip().splitlines()[-1:]))

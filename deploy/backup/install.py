@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Mapping, Sequence
 
 import keys
+from review.i18n import _
 
 from . import archive, database
 from .errors import SetupError
@@ -56,8 +57,9 @@ def _sqlite_in_data(inst: Installation) -> PurePosixPath | None:
     try:
         return PurePosixPath(path.absolute().relative_to(inst.data_dir).as_posix())
     except ValueError:
-        raise SetupError(f"the SQLite database {path} is outside the data directory {inst.data_dir}; "
-                         "this tool backs up a database kept in the data directory (the default)") from None
+        raise SetupError(_("the SQLite database %(path)s is outside the data directory %(data_dir)s; this tool "
+                           "backs up a database kept in the data directory (the default)",
+                           path=path, data_dir=inst.data_dir)) from None
 
 
 def create(
@@ -81,23 +83,23 @@ def create(
     :raises DatabaseToolError: if the database copy fails.
     """
     if not inst.data_dir.is_dir():
-        raise SetupError(f"no data directory at {inst.data_dir} (set RESGUARDO_DATA_DIR)")
+        raise SetupError(_("no data directory at %(path)s (set RESGUARDO_DATA_DIR)", path=inst.data_dir))
     if not out_dir.is_dir():
-        raise SetupError(f"the output folder {out_dir} does not exist (is the disk mounted?)")
+        raise SetupError(_("the output folder %(path)s does not exist (is the disk mounted?)", path=out_dir))
     relative_db = _sqlite_in_data(inst)
     if relative_db is not None:
         kind = "sqlite"
         if not (inst.data_dir / relative_db).is_file():
-            raise SetupError(f"no database at {inst.data_dir / relative_db}")
+            raise SetupError(_("no database at %(path)s", path=inst.data_dir / relative_db))
     elif database.is_postgresql(inst.database_url):
         if postgresql == "refuse":
-            raise SetupError("the database is PostgreSQL: back it up with its own tools and pass --no-database, "
-                             "or pass --pg-dump to include a pg_dump (docs/OPERATIONS.md, 'Back up')")
+            raise SetupError(_("the database is PostgreSQL: back it up with its own tools and pass --no-database, "
+                               "or pass --pg-dump to include a pg_dump (docs/OPERATIONS.md, 'Back up')"))
         kind = "pg_dump" if postgresql == "pg_dump" else "none"
     else:
-        raise SetupError(f"unsupported RESGUARDO_DATABASE_URL {inst.database_url.split(':', 1)[0]}:…")
+        raise SetupError(_("unsupported RESGUARDO_DATABASE_URL %(scheme)s:…", scheme=inst.database_url.split(":", 1)[0]))
     if not inst.onion_state.is_dir():
-        warn(f"no onion key directory at {inst.onion_state}; the onion address is NOT backed up")
+        warn(_("no onion key directory at %(path)s; the onion address is NOT backed up", path=inst.onion_state))
 
     day = today or dt.datetime.now(dt.timezone.utc).date()
     name = f"resguardo-backup-{day.isoformat()}-{secrets.token_hex(4)}.backup"
@@ -179,8 +181,8 @@ def restore(
     if not force:
         for target in targets.values():
             if not _is_empty(target):
-                raise SetupError(f"{target} is not empty; stop the services and pass --force to replace it "
-                                 "(the old one is kept beside it)")
+                raise SetupError(_("%(path)s is not empty; stop the services and pass --force to replace it "
+                                   "(the old one is kept beside it)", path=target))
     tag = secrets.token_hex(4)
     staging: dict[str, Path] = {}
     try:
@@ -193,11 +195,11 @@ def restore(
             manifest = archive.extract(source, identities, staging)
         if manifest.database == "pg_dump":
             if not database.is_postgresql(inst.database_url):
-                raise SetupError("this backup holds a PostgreSQL dump: set RESGUARDO_DATABASE_URL to the "
-                                 "(empty) PostgreSQL database to restore it into")
+                raise SetupError(_("this backup holds a PostgreSQL dump: set RESGUARDO_DATABASE_URL to the "
+                                   "(empty) PostgreSQL database to restore it into"))
             database.restore_postgresql(inst.database_url, staging["database"] / "database.pgdump")
         elif manifest.database == "none":
-            warn("this backup holds no database (PostgreSQL backed up by its own tools): restore it from there")
+            warn(_("this backup holds no database (PostgreSQL backed up by its own tools): restore it from there"))
         for root, target in targets.items():
             if root == "onion" and not any(staging[root].iterdir()):
                 continue  # the backup had no onion directory
@@ -207,7 +209,8 @@ def restore(
                 else:
                     kept = target.parent / f"{target.name}.replaced-{tag}"
                     os.rename(target, kept)
-                    warn(f"the previous {target} was kept as {kept}; delete it when the restore is checked")
+                    warn(_("the previous %(path)s was kept as %(kept)s; delete it when the restore is checked",
+                           path=target, kept=kept))
             os.rename(staging.pop(root), target)
             os.chmod(target, 0o700)
     finally:

@@ -25,11 +25,22 @@ from deploy import clientauth, onionkey
 from deploy.backup import archive, install
 from deploy.backup.cli import main as backup_main
 from review.cli import main as review_main
+from review.i18n import set_language
 from tests.support.submit import csrf_token
 
 BIN = Path(sys.executable).parent
 PASSPHRASE = "ladder quiet mango ferry olive sprint"
 NAME = re.compile(r"^resguardo-backup-\d{4}-\d{2}-\d{2}-[0-9a-f]{8}\.backup$")
+
+
+@pytest.fixture(autouse=True)
+def english_messages(monkeypatch):
+    """The commands speak English here unless a test asks for Spanish (their own default,
+    with no --lang and a C locale, is Spanish, as review's is); the in-process language
+    is English again afterwards."""
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+    yield
+    set_language("en")
 
 
 def mode(path: Path) -> int:
@@ -176,7 +187,7 @@ def test_restore_refuses_a_non_empty_target_unless_forced(installation, backup_k
     inst = installation
     backup = _create(inst, backup_key, tmp_path / "out")
     refused = _restore(inst, backup_key, backup)
-    assert refused.returncode == 2
+    assert refused.returncode == 8
     assert refused.stderr.startswith("resguardo-backup: error: ") and len(refused.stderr.splitlines()) == 1
     (inst["data"] / "later.txt").write_text("kept aside")
     forced = _restore(inst, backup_key, backup, "--force")
@@ -229,6 +240,49 @@ def test_keygen_refuses_a_weak_passphrase(tmp_path, capsys):
     assert "too easy to guess" in capsys.readouterr().err
 
 
+WEAK = {
+    "en": "resguardo-backup: error: this passphrase is too easy to guess (this is similar to a commonly used password); "
+          "use six or more random words chosen with dice\n",
+    "es": "resguardo-backup: error: esta frase de contraseña es demasiado fácil de adivinar (se parece a una contraseña "
+          "de uso común); use seis o más palabras al azar elegidas con dados\n",
+}
+
+
+def test_keygen_speaks_spanish_or_english_as_review_chooses(tmp_path, monkeypatch):
+    """--lang, else LC_ALL / LC_MESSAGES / LANG, else Spanish; zxcvbn's warning translated too."""
+    (tmp_path / "pass").write_text("password12345678\n")
+    keygen = ["keygen", "--out", str(tmp_path / "k"), "--passphrase-file", str(tmp_path / "pass")]
+    environments = [("en", {"LC_ALL": "en_US.UTF-8"}, []), ("es", {"LC_ALL": "en_US.UTF-8"}, ["--lang", "es"]),
+                    ("es", {"LANG": "es_PE.UTF-8"}, []), ("en", {"LANG": "es_PE.UTF-8"}, ["--lang", "en"]),
+                    ("es", {"LANG": "C.UTF-8"}, []), ("es", {}, [])]
+    base = {name: value for name, value in os.environ.items() if not name.startswith(("LC_", "LANG"))}
+    for language, variables, flag in environments:
+        result = subprocess.run([str(BIN / "resguardo-backup"), *keygen, *flag], env={**base, **variables},
+                                capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+        assert (result.returncode, result.stderr) == (4, WEAK[language]), (variables, flag)
+    assert not (tmp_path / "k").exists()
+
+
+def test_setup_problems_exit_8_and_a_wrong_command_line_2(tmp_path, backup_key):
+    """A machine to fix first (8) is told apart from a command typed wrongly (argparse's 2)."""
+    (tmp_path / "out").mkdir()
+    env = {**os.environ, "LANG": "es_PE.UTF-8"}
+    env.pop("LC_ALL")
+    missing = run("resguardo-backup", "create", "--to", str(backup_key[1]), "--out", str(tmp_path / "out"),
+                  "--data-dir", str(tmp_path / "no-data"), env=env)
+    assert (missing.returncode, missing.stderr) == (
+        8, f"resguardo-backup: error: no hay directorio de datos en {tmp_path / 'no-data'} (defina RESGUARDO_DATA_DIR)\n")
+    english = run("resguardo-backup", "create", "--to", str(backup_key[1]), "--out", str(tmp_path / "out"),
+                  "--data-dir", str(tmp_path / "no-data"), "--lang", "en", env=env)
+    assert (english.returncode, english.stderr) == (
+        8, f"resguardo-backup: error: no data directory at {tmp_path / 'no-data'} (set RESGUARDO_DATA_DIR)\n")
+    typo = run("resguardo-backup", "create", "--too", "x", env=env)
+    assert typo.returncode == 2 and typo.stderr.splitlines()[-1].startswith("resguardo-backup create: error: ")
+    usage = run("resguardo-backup", "--help", env=env)
+    assert usage.returncode == 0
+    assert "8 algo que arreglar antes" in usage.stdout and "2 el comando se escribió mal" in usage.stdout
+
+
 def test_create_needs_a_usable_backup_public_key(tmp_path, capsys):
     data = tmp_path / "data"
     data.mkdir()
@@ -247,7 +301,7 @@ def test_postgresql_needs_an_explicit_choice(tmp_path, backup_key, monkeypatch):
     (tmp_path / "out").mkdir()
     monkeypatch.setenv("RESGUARDO_DATABASE_URL", "postgresql+psycopg://resguardo@/resguardo")
     assert backup_main(["create", "--to", str(backup_key[1]), "--out", str(tmp_path / "out"),
-                        "--data-dir", str(tmp_path / "data"), "--onion-state", str(tmp_path / "none")]) == 2
+                        "--data-dir", str(tmp_path / "data"), "--onion-state", str(tmp_path / "none")]) == 8
     assert backup_main(["create", "--to", str(backup_key[1]), "--out", str(tmp_path / "out"), "--no-database",
                         "--data-dir", str(tmp_path / "data"), "--onion-state", str(tmp_path / "none")]) == 0
     [made] = os.listdir(tmp_path / "out")
