@@ -14,9 +14,10 @@ envelope.js and envelope2.js stay separate files because the seal worker
 imports them too and finds them in the HTTP cache.
 
 A bundle's URL carries ``?v=`` and the first 16 hex digits of the SHA-256 of
-its bytes, and its answer is cacheable for a year like WhiteNoise's static
-files (:mod:`intake.security`), with the same security headers and an ETag
-from the content (no date).
+its bytes; asked for by that version its answer is cacheable for a year,
+under any other ``v`` (or none) it is ``no-cache``, exactly as static files
+(:mod:`intake.security`), with the same security headers and an ETag from
+the content (no date).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def bundle(name: str) -> bytes:
 
 
 def bundle_url(name: str) -> str:
-    """URL of bundle ``name`` with ``?v=<content hash>`` (cached for a year).
+    """URL of bundle ``name`` with ``?v=<content hash>`` (cacheable for a year).
 
     :raises KeyError: for a name that is not a bundle.
     """
@@ -65,13 +66,14 @@ def bundle_url(name: str) -> str:
 
 @bp.get("/<name>")
 def serve(name: str):
-    """Bundle ``name`` as ``text/javascript``; 404 for any other name."""
+    """Bundle ``name`` as ``text/javascript``, cacheable for a year only under
+    its current ``?v=`` (:func:`intake.security.static_cache`); 404 for any other name."""
     if name not in BUNDLES:
         abort(404)
     body, version = _build(current_app.static_folder, name)
     response = Response(body, mimetype="text/javascript")
     response.set_etag(version)
-    security.cache_long(response)
+    security.cache_static(response, request.args.getlist("v"), version)
     return response.make_conditional(request)
 
 

@@ -2,8 +2,15 @@
 
 The policy: nothing from another origin, no inline script or style, no
 framing, no referrer, no caching of pages. Static files (served by
-WhiteNoise, compressed and with long cache lifetimes because their URLs
-carry a content hash) get the same CSP and isolation headers.
+WhiteNoise, compressed) get the same CSP and isolation headers, and are
+cacheable for a year only under their content-addressed URL: when the
+URL's ``?v=`` is the first 16 hex digits of the SHA-256 of the very bytes
+sent (:func:`static_url`). Under any other ``v``, or none, the same bytes
+come with ``no-cache`` (kept, but checked again before each use by their
+content ETag): a page of a newer release asking an app server that still
+runs the older one (scale-out, an upgrade under way) must never leave the
+old bytes cached for a year under the new version's URL. The script
+bundles (:mod:`intake.bundles`) follow the same rule.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from flask import Flask, Response, current_app, url_for
 from whitenoise import WhiteNoise
@@ -48,21 +55,30 @@ COMMON_HEADERS = {
 }
 PAGE_CACHE = "no-store"
 STATIC_MAX_AGE = 365 * 24 * 3600
-#: What WhiteNoise sends for static files (their URLs carry a content hash).
+#: A static file or bundle asked for by its current version (``?v=`` its content hash).
 STATIC_CACHE = f"max-age={STATIC_MAX_AGE}, public"
+#: The same content asked for under another ``v``, or none: revalidated (ETag) before each use.
+UNVERSIONED_CACHE = "no-cache"
 
 
-def cache_long(response: Response) -> None:
-    """Mark a Flask response of versioned static content (its URL carries a content
-    hash, as ``static_url`` makes) to be cached for a year like WhiteNoise's files;
-    every other Flask response is ``no-store``."""
-    response.cache_long = True
+def static_cache(requested: list[str], version: str) -> str:
+    """The Cache-Control of static content whose version is ``version`` (16 hex),
+    asked for with the ``v`` values ``requested`` (those of the query string):
+    :data:`STATIC_CACHE` only if that is exactly ``[version]``, else
+    :data:`UNVERSIONED_CACHE`."""
+    return STATIC_CACHE if requested == [version] else UNVERSIONED_CACHE
+
+
+def cache_static(response: Response, requested: list[str], version: str) -> None:
+    """Mark a Flask response of static content of ``version`` to be cached as
+    :func:`static_cache` says (every other Flask response is ``no-store``)."""
+    response.static_cache = static_cache(requested, version)
 
 
 def _set_headers(response: Response) -> Response:
     for name, value in COMMON_HEADERS.items():
         response.headers[name] = value
-    response.headers["Cache-Control"] = STATIC_CACHE if getattr(response, "cache_long", False) else PAGE_CACHE
+    response.headers["Cache-Control"] = getattr(response, "static_cache", PAGE_CACHE)
     response.headers.pop("Server", None)
     location = response.headers.get("Location")
     if location is not None:
@@ -159,8 +175,10 @@ class StaticFiles(WhiteNoise):
     """
 
     def get_static_file(self, path, url, stat_cache=None):
-        """WhiteNoise's file, without ``Last-Modified`` (the deploy time, from mtime)."""
+        """WhiteNoise's file, without ``Last-Modified`` (the deploy time, from mtime),
+        with its ``version`` (:func:`static_version`'s)."""
         static_file = super().get_static_file(path, url, stat_cache=stat_cache)
+        static_file.version = _digest(path)
         static_file.last_modified = None
         static_file.alternatives = [
             (pattern, file_path, [(name, value) for name, value in headers if name != "Last-Modified"])
@@ -177,6 +195,17 @@ class StaticFiles(WhiteNoise):
             return self.application(environ, start_response)
         environ.pop("HTTP_RANGE", None)
         return super().__call__(environ, start_response)
+
+    def serve(self, static_file, environ, start_response):
+        """WhiteNoise's answer, with the Cache-Control :func:`static_cache` gives
+        for the query's ``v`` (WhiteNoise's own is a year for every URL)."""
+        cache = static_cache(parse_qs(environ.get("QUERY_STRING", "")).get("v", []), static_file.version)
+
+        def respond(status, headers, *exc_info):
+            headers = [(name, cache if name.lower() == "cache-control" else value) for name, value in headers]
+            return start_response(status, headers, *exc_info)
+
+        return WhiteNoise.serve(static_file, environ, respond)
 
 
 def init_app(app: Flask) -> None:

@@ -124,13 +124,63 @@ def test_the_413_page_carries_the_policy(app, client, token):
 
 @pytest.mark.parametrize("path", ["js/envelope.js", "js/submit.js", "js/seal-worker.js", "vendor/sodium.js", "css/style.css"])
 def test_scripts_and_vendored_files_get_the_same_policy(client, path):
-    response = client.get("/static/" + path)
+    from intake.security import static_version
+
+    with client.application.test_request_context():
+        version = static_version(path)
+    response = client.get(f"/static/{path}?v={version}")
     assert response.status_code == 200
     _assert_isolated(response, path)
     assert response.headers["Cache-Control"] == "max-age=31536000, public"
     if path.endswith(".js"):
         assert response.mimetype == "text/javascript"
     response.close()
+
+
+OTHER_VERSIONS = ["", "?v=", "?v=0123456789abcdef", "?v={v}x", "?v={v}&v={v}", "?v={V}", "?s={v}"]
+
+
+@pytest.mark.parametrize("path", ["js/envelope.js", "vendor/sodium.js", "css/style.css"])
+def test_a_static_file_under_another_version_is_not_cached_for_a_year(client, path):
+    """Only the file's own ?v= (its content hash) is cacheable for a year: an old app server
+    answering a newer page's URL must not leave its old bytes cached under the new version."""
+    from intake.security import static_version
+
+    with client.application.test_request_context():
+        version = static_version(path)
+    current = client.get(f"/static/{path}?v={version}")
+    body, etag = current.get_data(), current.headers["ETag"]
+    current.close()
+    for query in OTHER_VERSIONS:
+        url = f"/static/{path}" + query.format(v=version, V=version.upper())
+        response = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert (response.status_code, response.headers["Cache-Control"]) == (200, "no-cache"), url
+        assert response.headers["ETag"] == etag and "Last-Modified" not in response.headers
+        _assert_isolated(response, url)
+        response.close()
+        with client.get(url) as plain:
+            assert plain.get_data() == body
+        with client.get(url, headers={"If-None-Match": etag}) as again:
+            assert (again.status_code, again.headers["Cache-Control"]) == (304, "no-cache"), url
+    with client.get(f"/static/{path}?v={version}", headers={"If-None-Match": etag}) as again:
+        assert (again.status_code, again.headers["Cache-Control"]) == (304, "max-age=31536000, public")
+
+
+def test_the_bundle_under_another_version_is_not_cached_for_a_year(client):
+    from intake.bundles import _build
+
+    page = client.get("/").get_data(as_text=True)
+    version = _build(client.application.static_folder, "form.js")[1]
+    assert f'src="/bundle/form.js?v={version}"' in page
+    body = client.get(f"/bundle/form.js?v={version}").get_data()
+    for query in OTHER_VERSIONS:
+        url = "/bundle/form.js" + query.format(v=version, V=version.upper())
+        response = client.get(url)
+        assert (response.status_code, response.headers["Cache-Control"]) == (200, "no-cache"), url
+        assert response.get_data() == body and response.headers["ETag"] == f'"{version}"'
+        _assert_isolated(response, url)
+        again = client.get(url, headers={"If-None-Match": f'"{version}"'})
+        assert (again.status_code, again.headers["Cache-Control"]) == (304, "no-cache"), url
 
 
 def test_cookies_are_only_session_and_language_and_strict(client, token):
