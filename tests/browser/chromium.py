@@ -68,19 +68,39 @@ def new_page(browser, mode: str, sent: Sent):
     return context, page
 
 
+#: The form's script has decided how to seal: ``data-sealing`` is set.
+DECIDED = "() => { const form = document.getElementById('report-form'); return !!form && form.hasAttribute('data-sealing'); }"
+#: The browser path's confirmation: the "received" section the page shows in place of the form.
+RECEIVED = ("() => { const section = document.getElementById('browser-received');"
+            " return !!section && !section.hidden && section.getClientRects().length > 0; }")
+
+
 def fill_and_send(
     page, base: str, fields: dict, files: list[Path], *, javascript: bool, timeout_ms: int = 240_000,
-    before_send=None,
+    before_send=None, mark=None,
 ) -> tuple[str | None, str | None]:
     """Open the form, fill it like a person would, attach ``files``, press send, await /received.
 
     With ``javascript``, waits until the script has decided how to seal.
     ``before_send(page)``, if given, runs once the form is filled, just before "send".
+    ``mark(what)``, if given, is called when the form is ready (``"ready"``), just
+    before "send" is pressed (``"send"``) and when the confirmation is seen
+    (``"confirmed"``: the navigation's ``load`` without JavaScript, the
+    received section shown with it).
+
+    The JavaScript path's waits check the page on every animation frame (when a
+    person could first see the change), not with ``wait_for_selector``, whose
+    checks back off to one every 500 ms after the first ~270 ms (Playwright's
+    ``retryWithProgressAndBackoff``): that added up to half a second of the
+    harness's own lag to the browser path, whose end is a change in the page,
+    and none to the path without JavaScript, whose end is a navigation event.
     :returns: the form's (data-build, data-sealing) just before sending.
     """
+    mark = mark or (lambda what: None)
     page.goto(base + "/")
     if javascript:
-        page.wait_for_selector("#report-form[data-sealing]", state="attached", timeout=timeout_ms)
+        page.wait_for_function(DECIDED, polling="raf", timeout=timeout_ms)
+    mark("ready")
     facts = sealing_facts(page)
     page.fill("#description", fields["description"])
     for code in fields.get("incident_types", []):
@@ -102,13 +122,15 @@ def fill_and_send(
         page.set_input_files("#attachments", [str(path) for path in files])
     if before_send is not None:
         before_send(page)
+    mark("send")
     if facts[1] == "browser":
         # Sealed in the browser: no navigation, the page shows the receipt itself.
         page.click("#send-report")
-        page.wait_for_selector("#browser-received", state="visible", timeout=timeout_ms)
+        page.wait_for_function(RECEIVED, polling="raf", timeout=timeout_ms)
     else:
         with page.expect_navigation(url=RECEIVED_URL, timeout=timeout_ms):
             page.click("#send-report")
+    mark("confirmed")
     return facts
 
 
