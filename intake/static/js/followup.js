@@ -40,7 +40,9 @@
   const form = document.getElementById('follow-up-form');
   if (!section || !form || !form.dataset.worker || !window.Worker) return;
   if (!window.ResguardoSubmit || !window.ResguardoUpload || !window.ResguardoEnvelope2) return;
-  const { sealBlob, sealAhead, startWorker, decodeKeys, checkFingerprints } = window.ResguardoSubmit;
+  const {
+    sealBlob, sealAhead, startWorker, decodeKeys, checkFingerprints, attachmentEntry,
+  } = window.ResguardoSubmit;
   const { Api, PieceSender, ServerRefused, ConnectionLost, withRetries } = window.ResguardoUpload;
   const $ = (id) => document.getElementById(id);
   const strings = $('follow-up-strings').dataset;
@@ -182,13 +184,7 @@
       showStatus(strings.file.replace('{number}', index + 1).replace('{total}', files.length));
       const sent = await sealAndSend(api, file, controller.signal);
       uploadIds.push(sent.uploadId);
-      attachments.push({
-        item_id: sent.itemId,
-        filename: file.name.normalize('NFC'),
-        content_type: file.type || 'application/octet-stream',
-        size: file.size,
-        blake2b_256: sent.blake2b256,
-      });
+      attachments.push(attachmentEntry(file, sent.itemId, sent.blake2b256));
     }
     showStatus(strings.message);
     const json = JSON.stringify(followUpDocument(submissionId, message, attachments), null, 1);

@@ -59,7 +59,7 @@
   const form = document.getElementById('report-form');
   if (!form || !window.ResguardoSubmit || !window.ResguardoUpload || !window.ResguardoEnvelope2) return;
   const {
-    sealBlob, sealAhead, newReceipt, startWorker, decodeKeys, checkFingerprints, SealCancelled, KeysRefused,
+    sealBlob, sealAhead, newReceipt, startWorker, decodeKeys, checkFingerprints, attachmentEntry, SealCancelled, KeysRefused,
   } = window.ResguardoSubmit;
   const { Api, PieceSender, ServerRefused, ConnectionLost, withRetries, inlineBody } = window.ResguardoUpload;
   const { envelopeSize: envelopeSizeV2, kindOf } = window.ResguardoEnvelope2;
@@ -533,13 +533,7 @@
         doneBytes += size;
       }
       uploadIds.push(sent.uploadId);
-      attachments.push({
-        item_id: sent.itemId,
-        filename: file.name.normalize('NFC'),
-        content_type: file.type || 'application/octet-stream',
-        size: file.size,
-        blake2b_256: sent.blake2b256,
-      });
+      attachments.push(attachmentEntry(file, sent.itemId, sent.blake2b256));
     }
     showStatus(strings.report);
     const json = new Blob([JSON.stringify(reportDocument(submissionId, attachments, receipt), null, 1)], { type: 'application/json' });

@@ -266,8 +266,27 @@
     }
   }
 
+  /**
+   * A browser-sealed report's entry for one attached file (docs/FORMAT.md "Report",
+   * `attachments[]`), for the report form and the follow-up form alike.
+   * @param {File} file the file as the reporter chose it
+   * @param {string} itemId the item id its envelope is stored under (32 hex digits)
+   * @param {string} blake2b256 the BLAKE2b-256 of its bytes (64 lower-case hex digits, sealBlob's onDone)
+   * @returns {{item_id: string, filename: string, content_type: string, size: number, blake2b_256: string}}
+   *          the name in Unicode NFC, the type the browser gave or 'application/octet-stream', the size in bytes
+   */
+  function attachmentEntry(file, itemId, blake2b256) {
+    return {
+      item_id: itemId,
+      filename: file.name.normalize('NFC'),
+      content_type: file.type || 'application/octet-stream',
+      size: file.size,
+      blake2b_256: blake2b256,
+    };
+  }
+
   return Object.freeze({
-    sealBlob, sealAhead, fingerprints, newReceipt, startWorker, decodeKeys, checkFingerprints,
+    sealBlob, sealAhead, fingerprints, newReceipt, startWorker, decodeKeys, checkFingerprints, attachmentEntry,
     SealCancelled, SealFailed, KeysRefused,
   });
 });
