@@ -6,8 +6,8 @@ waits for a free connection costs another round trip of a second or more. The
 report form needs the stylesheet, its scripts, the seal worker and libsodium
 before it can seal; as separate files they are more than six, so the page's
 own scripts arrived a round trip late. ``/bundle/form.js`` is the page-only
-scripts of the form (submit.js, upload.js, form.js) joined, in that order,
-each followed by a line ``;``: the same code, executed in the same order as
+scripts of the form (submit.js, upload.js, questions.js, form.js) joined, in
+that order, each followed by a line ``;``: the same code, executed in the same order as
 separate classic scripts would be (each file is a self-contained IIFE with
 ``'use strict'`` inside its function, so joining changes no scope).
 envelope.js and envelope2.js stay separate files because the seal worker
@@ -32,7 +32,7 @@ from . import security
 
 #: Bundle name -> the static files it joins, in order (paths under intake/static/).
 BUNDLES: dict[str, tuple[str, ...]] = {
-    "form.js": ("js/submit.js", "js/upload.js", "js/form.js"),
+    "form.js": ("js/submit.js", "js/upload.js", "js/questions.js", "js/form.js"),
 }
 
 bp = Blueprint("bundles", __name__, url_prefix="/bundle")

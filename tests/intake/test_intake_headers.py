@@ -214,7 +214,7 @@ def test_the_worker_url_carries_the_versions_of_what_it_imports(client):
 
 
 def test_the_forms_scripts_come_in_one_bundle_cached_and_isolated(app, client):
-    """submit.js, upload.js and form.js as one request (intake/bundles.py), cached like static files."""
+    """submit.js, upload.js, questions.js and form.js as one request (intake/bundles.py), cached like static files."""
     import re
     from pathlib import Path
 
@@ -227,7 +227,7 @@ def test_the_forms_scripts_come_in_one_bundle_cached_and_isolated(app, client):
     assert response.headers["Cache-Control"] == "max-age=31536000, public"
     assert response.mimetype == "text/javascript"
     static = Path(app.static_folder, "js")
-    expected = b"".join((static / name).read_bytes().rstrip(b"\n") + b"\n;\n" for name in ("submit.js", "upload.js", "form.js"))
+    expected = b"".join((static / name).read_bytes().rstrip(b"\n") + b"\n;\n" for name in ("submit.js", "upload.js", "questions.js", "form.js"))
     assert response.get_data() == expected
     version = __import__("hashlib").sha256(expected).hexdigest()[:16]
     assert scripts[2] == f"/bundle/form.js?v={version}"

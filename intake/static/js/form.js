@@ -45,7 +45,8 @@
  *    key): no navigation, so the receipt is never in a URL.
  * 5. Problems the reporter can fix (a required question left empty, too many or too large
  *    files) are shown next to their field and in a summary at the top of the
- *    form, which takes the focus. If the answer to the final submit never
+ *    form, which takes the focus (questions.js, which also makes the report
+ *    document from the answers). If the answer to the final submit never
  *    came, the page says it cannot tell whether the report arrived, and
  *    pressing "send" again repeats only that submit.
  *
@@ -58,6 +59,7 @@
 
   const form = document.getElementById('report-form');
   if (!form || !window.ResguardoSubmit || !window.ResguardoUpload || !window.ResguardoEnvelope2) return;
+  if (!window.ResguardoQuestions) return;
   const {
     sealBlob, sealAhead, newReceipt, startWorker, decodeKeys, checkFingerprints, attachmentEntry, SealCancelled, KeysRefused,
   } = window.ResguardoSubmit;
@@ -74,21 +76,11 @@
     error: $('seal-error'), errorTitle: $('seal-error-title'), errorText: $('seal-error-text'),
     fallbackOffer: $('seal-fallback-offer'), fallback: $('server-fallback'),
     unavailable: $('browser-unavailable'), unavailableText: $('browser-unavailable-text'),
-    problems: $('check-form'), problemList: $('check-form-list'),
     send: $('send-report'),
   };
-  /**
-   * The questions, as the server rendered them from the questionnaire
-   * (docs/QUESTIONNAIRE.md): [{id, kind, required}] in form order.
-   */
-  const QUESTIONS = Array.from(form.querySelectorAll('[data-question]')).map((element) => ({
-    id: element.dataset.question, kind: element.dataset.kind, required: element.hasAttribute('data-required'),
-  }));
-  /** Fields the script checks before sending, with the element that shows their problem. */
-  const CHECKED = { attachments: $('attachments-check') };
-  for (const question of QUESTIONS) {
-    if (question.required && $(`${question.id}-check`)) CHECKED[question.id] = $(`${question.id}-check`);
-  }
+  const {
+    reportDocument, problems, clearProblems, showProblems: showProblemsOnly,
+  } = window.ResguardoQuestions.questionsOf(form, strings);
   /**
    * Envelope bytes sent inside the final submit at most (the server takes up to
    * about 4.3 MB, intake/upload/inline.py): about 1.5 MiB, some 15 s at 100 KB/s,
@@ -232,69 +224,11 @@
     return { text: strings.crypto, fallback: true }; // the seal worker failed
   }
 
-  // ---- problems the reporter can fix ----
-
-  /** [{name, text}] for each field the form cannot be sent with. */
-  function problems(files, totalBytes) {
-    const found = [];
-    const data = new FormData(form);
-    for (const question of QUESTIONS) {
-      if (!question.required) continue;
-      const values = data.getAll(question.id).filter((v) => typeof v === 'string' && v.trim());
-      if (values.length) continue;
-      const text = question.kind === 'long_text' || question.kind === 'short_text' ? strings.description : strings.answer;
-      found.push({ name: question.id, text });
-    }
-    if (files.length > Number(form.dataset.maxFiles)) found.push({ name: 'attachments', text: strings.tooMany });
-    else if (totalBytes > Number(form.dataset.maxBytes)) found.push({ name: 'attachments', text: strings.tooLarge });
-    return found;
-  }
-
-  function describedBy(control, id, on) {
-    const ids = (control.getAttribute('aria-describedby') || '').split(/\s+/).filter((x) => x && x !== id);
-    if (on) ids.push(id);
-    if (ids.length) control.setAttribute('aria-describedby', ids.join(' '));
-    else control.removeAttribute('aria-describedby');
-  }
-
-  function clearProblems() {
-    ui.problems.hidden = true;
-    ui.problemList.replaceChildren();
-    for (const [name, element] of Object.entries(CHECKED)) {
-      const control = $(name);
-      if (!element.hidden) {
-        element.hidden = true;
-        element.textContent = '';
-        control.removeAttribute('aria-invalid');
-        describedBy(control, element.id, false);
-      }
-    }
-  }
-
-  /** Each problem next to its field (aria-invalid, aria-describedby), and linked from the summary, focused. */
+  /** The problems that keep the form from being sent, in place of any progress or error (questions.js). */
   function showProblems(found) {
     ui.progress.hidden = true;
     ui.error.hidden = true;
-    for (const { name, text } of found) {
-      const control = $(name);
-      const element = CHECKED[name];
-      element.textContent = text;
-      element.hidden = false;
-      control.setAttribute('aria-invalid', 'true');
-      describedBy(control, element.id, true);
-      const link = document.createElement('a');
-      link.href = `#${name}`;
-      link.textContent = text;
-      link.addEventListener('click', (event) => {
-        event.preventDefault();
-        control.focus();
-      });
-      const item = document.createElement('li');
-      item.append(link);
-      ui.problemList.append(item);
-    }
-    ui.problems.hidden = false;
-    ui.problems.focus();
+    showProblemsOnly(found);
   }
 
   // ---- sealing and sending ----
@@ -395,49 +329,6 @@
       session.catch(() => { session = null; }); // made again on the next try
     }
     return session;
-  }
-
-  /**
-   * The report's answers, exactly as the server's forms.answers() makes them
-   * (docs/QUESTIONNAIRE.md, "Answers"): text as typed (LF line breaks),
-   * a choice's code or '', a list of codes, 'YYYY[-MM[-DD]]' or ''.
-   */
-  function answers() {
-    const data = new FormData(form);
-    const text = (name) => {
-      const value = data.get(name);
-      return typeof value === 'string' ? value.replace(/\r\n/g, '\n') : '';
-    };
-    const fields = {};
-    for (const question of QUESTIONS) {
-      if (question.kind === 'files') continue;
-      if (question.kind === 'multiple_choice') {
-        fields[question.id] = Array.from(new Set(data.getAll(question.id).filter((v) => typeof v === 'string')));
-      } else if (question.kind === 'approximate_date') {
-        fields[question.id] = ['year', 'month', 'day'].map((part) => text(`${question.id}-${part}`)).filter(Boolean).join('-');
-      } else {
-        fields[question.id] = text(question.id);
-      }
-    }
-    return fields;
-  }
-
-  function reportDocument(submissionId, attachments, receipt) {
-    return {
-      format: 'resguardo-report',
-      version: 1,
-      submission_id: submissionId,
-      sealed_by: 'browser',
-      language: document.documentElement.lang || '',
-      questionnaire: {
-        id: form.dataset.questionnaireId,
-        version: Number(form.dataset.questionnaireVersion),
-        sha256: form.dataset.questionnaireSha256,
-      },
-      fields: answers(),
-      attachments,
-      reply_to: { kind: 'xwing', public_key: receipt.publicKey },
-    };
   }
 
   /**
