@@ -61,7 +61,8 @@
   if (!form || !window.ResguardoSubmit || !window.ResguardoUpload || !window.ResguardoEnvelope2) return;
   if (!window.ResguardoQuestions) return;
   const {
-    sealBlob, sealAhead, newReceipt, startWorker, decodeKeys, checkFingerprints, attachmentEntry, SealCancelled, KeysRefused,
+    sealBlob, sealToBytes, sealAhead, newReceipt, startWorker, decodeKeys, checkFingerprints, attachmentEntry,
+    SealCancelled, KeysRefused,
   } = window.ResguardoSubmit;
   const { Api, PieceSender, ServerRefused, ConnectionLost, withRetries, inlineBody } = window.ResguardoUpload;
   const { envelopeSize: envelopeSizeV2, kindOf } = window.ResguardoEnvelope2;
@@ -265,28 +266,6 @@
   }
 
   /**
-   * Seal `blob` in the worker into memory (a small item, sent inside the final submit);
-   * `withHash` false: its BLAKE2b-256 is not needed (the report's).
-   */
-  async function sealToMemory(blob, signal, withHash = true) {
-    const pieces = [];
-    let hash = '';
-    await sealBlob(worker, recipients, blob, {
-      signal,
-      hash: withHash,
-      onPiece: (bytes) => { pieces.push(bytes); },
-      onDone: (info) => { hash = info.blake2b256; },
-    });
-    const bytes = new Uint8Array(pieces.reduce((n, piece) => n + piece.length, 0));
-    let at = 0;
-    for (const piece of pieces) {
-      bytes.set(piece, at);
-      at += piece.length;
-    }
-    return { bytes, blake2b256: hash };
-  }
-
-  /**
    * An onRetry callback: the connection dropped or stalled and is being
    * retried. Says so at once (the live region announces it); the status it
    * replaced comes back with the next progress.
@@ -415,7 +394,7 @@
       let sent;
       if (keep(size)) {
         const slot = slots[1 + index];
-        const sealed = await sealToMemory(file, signal);
+        const sealed = await sealToBytes(worker, recipients, file, { signal });
         inline.push({ uploadId: slot.upload_id, bytes: sealed.bytes });
         inlineBytes += sealed.bytes.length;
         sent = { uploadId: slot.upload_id, itemId: slot.item_id, blake2b256: sealed.blake2b256 };
@@ -430,7 +409,8 @@
     const json = new Blob([JSON.stringify(reportDocument(submissionId, attachments, receipt), null, 1)], { type: 'application/json' });
     let reportId = slots[0].upload_id;
     if (envelopeSize(json.size, recipients) <= INLINE_BUDGET - inlineBytes) {
-      inline.push({ uploadId: reportId, bytes: (await sealToMemory(json, signal, false)).bytes });
+      // its BLAKE2b-256 is not needed (the report's)
+      inline.push({ uploadId: reportId, bytes: (await sealToBytes(worker, recipients, json, { signal, hash: false })).bytes });
     } else {
       reportId = (await sealAndSend(api, json, signal, tracker())).uploadId;
     }

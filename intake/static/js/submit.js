@@ -136,6 +136,37 @@
   }
 
   /**
+   * Seal one Blob/File in `worker` into memory: the whole envelope in one array
+   * (a small item, sent inside one request). Same worker job as sealBlob.
+   * @param {Worker} worker a seal-worker.js Worker
+   * @param {Uint8Array[]} recipients the reviewers' public keys
+   * @param {Blob} blob the report (a Blob of UTF-8 JSON) or one attachment
+   * @param {object} [options]
+   * @param {AbortSignal} [options.signal] aborting cancels the job
+   * @param {boolean} [options.hash] false: no plaintext hash (blake2b256 is then null)
+   * @returns {Promise<{bytes: Uint8Array, blake2b256: (string|null)}>} the envelope, and the
+   *          plaintext's BLAKE2b-256 (64 lower-case hex digits)
+   * @throws as sealBlob
+   */
+  async function sealToBytes(worker, recipients, blob, { signal, hash = true } = {}) {
+    const pieces = [];
+    let blake2b256 = null;
+    await sealBlob(worker, recipients, blob, {
+      signal,
+      hash,
+      onPiece: (bytes) => { pieces.push(bytes); },
+      onDone: (info) => { blake2b256 = info.blake2b256; },
+    });
+    const bytes = new Uint8Array(pieces.reduce((n, piece) => n + piece.length, 0));
+    let at = 0;
+    for (const piece of pieces) {
+      bytes.set(piece, at);
+      at += piece.length;
+    }
+    return { bytes, blake2b256 };
+  }
+
+  /**
    * Ask `worker` to seal ahead: keep `count` envelope headers for `recipients`
    * ready (seal-worker.js 'prepare'; each is one fresh file key encapsulated
    * to every recipient, made in the background and used by one sealBlob only),
@@ -286,7 +317,7 @@
   }
 
   return Object.freeze({
-    sealBlob, sealAhead, fingerprints, newReceipt, startWorker, decodeKeys, checkFingerprints, attachmentEntry,
+    sealBlob, sealToBytes, sealAhead, fingerprints, newReceipt, startWorker, decodeKeys, checkFingerprints, attachmentEntry,
     SealCancelled, SealFailed, KeysRefused,
   });
 });
