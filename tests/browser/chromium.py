@@ -10,12 +10,15 @@ Modes (what a Tor Browser user may have):
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -66,6 +69,33 @@ def new_page(browser, mode: str, sent: Sent):
 
     page.on("request", record)
     return context, page
+
+
+@contextmanager
+def live_form(tmp_path: Path, reviewer, *, mode: str = "wasm", environ: dict[str, str] | None = None):
+    """A live intake and a fresh Chromium page for it, for one test.
+
+    ``installation`` under ``tmp_path`` with ``reviewer``'s key (its
+    environment updated with ``environ``), gunicorn on it
+    (tests/support/live.py), Chromium in ``mode`` and a new context and page
+    that record every request body (``new_page``). Yields a namespace with
+    ``url`` (the intake's base URL), ``env``, ``context``, ``page`` and
+    ``sent`` (a ``Sent``), still usable after the block; closes the browser and
+    stops gunicorn at its end. Skips the test without Chromium or Playwright.
+    """
+    from tests.support.live import gunicorn
+
+    sync_api = require_chromium()
+    env = {**installation(tmp_path, reviewer), **(environ or {})}
+    sent = Sent()
+    with gunicorn(env, tmp_path / "logs") as url, sync_api.sync_playwright() as playwright:
+        browser = launch(playwright, mode)
+        try:
+            context, page = new_page(browser, mode, sent)
+            yield SimpleNamespace(url=url, env=env, context=context, page=page, sent=sent)
+            context.close()
+        finally:
+            browser.close()
 
 
 #: The form's script has decided how to seal: ``data-sealing`` is set.
@@ -168,3 +198,11 @@ def export_and_review(env: dict[str, str], base: Path, reviewer) -> tuple[subpro
         capture_output=True, text=True,
     )
     return imported, cases
+
+
+def reviewed_reports(env: dict[str, str], base: Path, reviewer) -> list[dict]:
+    """``export_and_review``, which must succeed; the report.json of each case it filed, by case name."""
+    imported, cases = export_and_review(env, base, reviewer)
+    assert imported.returncode == 0, imported.stderr
+    return [json.loads((case / "report.json").read_text("utf-8"))
+            for case in sorted(cases.iterdir()) if case.is_dir() and not case.name.startswith(("_", "."))]

@@ -12,16 +12,12 @@ before anything is posted.
 from __future__ import annotations
 
 import base64
-import json
 import os
 from pathlib import Path
 
 import pytest
 
-from tests.browser.chromium import (
-    RECEIVED_URL, Sent, export_and_review, installation, launch, new_page, require_chromium,
-)
-from tests.support.live import gunicorn
+from tests.browser.chromium import RECEIVED_URL, live_form, reviewed_reports
 
 pytestmark = pytest.mark.live
 
@@ -48,46 +44,35 @@ def _swap_keys(route):
      "así que su navegador no cifrará para ellas."),
 ])
 def test_failure_is_shown_and_server_sealing_is_an_explicit_choice(tmp_path, reviewer, breakage, pattern, handler, message):
-    sync_api = require_chromium()
-    env = installation(tmp_path, reviewer)
-    sent = Sent()
-    with gunicorn(env, tmp_path / "logs") as url, sync_api.sync_playwright() as playwright:
-        browser = launch(playwright, "wasm")
-        try:
-            context, page = new_page(browser, "wasm", sent)
-            page.route(pattern, handler)
-            page.set_viewport_size({"width": 390, "height": 844})
-            page.goto(url + "/")
-            page.wait_for_selector("#report-form[data-sealing=unavailable]", state="attached", timeout=60_000)
-            notice = page.locator("#browser-unavailable")
-            assert notice.is_visible()
-            assert page.locator("#browser-unavailable-text").text_content() == message
-            assert "será cifrada por este sitio" in notice.inner_text()
-            assert notice.evaluate("n => n.getBoundingClientRect().top") < page.locator("#description").evaluate(
-                "n => n.getBoundingClientRect().top")
-            assert page.locator("#seal-error").is_hidden()
-            assert page.evaluate("window.scrollY") == 0
-            assert page.evaluate("document.activeElement === document.body")
-            assert page.locator("#browser-path").is_hidden()
-            assert page.locator("#sealing-path").is_visible()
-            assert page.locator("#send-report").text_content() == "Enviar denuncia para que la cifre el sitio"
-            if os.environ.get("RESGUARDO_SCREENSHOTS"):
-                page.screenshot(path=str(Path(os.environ["RESGUARDO_SCREENSHOTS"]) / f"unavailable-{breakage}.png"))
-            page.click("#send-report")  # no description: caught before anything is posted
-            page.locator("#check-form").wait_for(state="visible")
-            assert page.url == url + "/"
-            assert not [b for m, u, b in sent.bodies if m == "POST"]
-            page.fill("#description", f"CANARY-TEXT-fallback-{breakage}")
-            with page.expect_navigation(url=RECEIVED_URL, timeout=60_000):
-                page.click("#send-report")
-            context.close()
-        finally:
-            browser.close()
+    with live_form(tmp_path, reviewer) as live:
+        url, page, sent = live.url, live.page, live.sent
+        page.route(pattern, handler)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(url + "/")
+        page.wait_for_selector("#report-form[data-sealing=unavailable]", state="attached", timeout=60_000)
+        notice = page.locator("#browser-unavailable")
+        assert notice.is_visible()
+        assert page.locator("#browser-unavailable-text").text_content() == message
+        assert "será cifrada por este sitio" in notice.inner_text()
+        assert notice.evaluate("n => n.getBoundingClientRect().top") < page.locator("#description").evaluate(
+            "n => n.getBoundingClientRect().top")
+        assert page.locator("#seal-error").is_hidden()
+        assert page.evaluate("window.scrollY") == 0
+        assert page.evaluate("document.activeElement === document.body")
+        assert page.locator("#browser-path").is_hidden()
+        assert page.locator("#sealing-path").is_visible()
+        assert page.locator("#send-report").text_content() == "Enviar denuncia para que la cifre el sitio"
+        if os.environ.get("RESGUARDO_SCREENSHOTS"):
+            page.screenshot(path=str(Path(os.environ["RESGUARDO_SCREENSHOTS"]) / f"unavailable-{breakage}.png"))
+        page.click("#send-report")  # no description: caught before anything is posted
+        page.locator("#check-form").wait_for(state="visible")
+        assert page.url == url + "/"
+        assert not [b for m, u, b in sent.bodies if m == "POST"]
+        page.fill("#description", f"CANARY-TEXT-fallback-{breakage}")
+        with page.expect_navigation(url=RECEIVED_URL, timeout=60_000):
+            page.click("#send-report")
     posts = [u for m, u, _ in sent.bodies if m == "POST"]
     assert posts == [url + "/submit"]
-    imported, cases = export_and_review(env, tmp_path, reviewer)
-    assert imported.returncode == 0, imported.stderr
-    (case,) = [c for c in cases.iterdir() if not c.name.startswith(("_", "."))]
-    report = json.loads((case / "report.json").read_text("utf-8"))
+    (report,) = reviewed_reports(live.env, tmp_path, reviewer)
     assert report["sealed_by"] == "server"
     assert report["fields"]["description"] == f"CANARY-TEXT-fallback-{breakage}"
