@@ -31,7 +31,10 @@ What it does, in a throwaway temp directory:
    the ratio JS on / JS off. With ``--timeline``, every request of each
    report (seconds from opening the form to its start and to its end, as
    Playwright's request events saw them), and the moments the form was ready
-   (to seal, JS on), "send" was pressed and the confirmation was seen.
+   (to seal, JS on), "send" was pressed and the confirmation was seen; with
+   JavaScript on also what the page itself saw, by its own clock (``PAGE_MARKS``:
+   the seal worker made and ready, data-sealing set, the submit event, the
+   final request's body sent and its answer in, the "received" section shown).
 
 Exit status 0 when every report was confirmed (the ratio is printed, not
 asserted: speed goals are figures, not tests).
@@ -58,6 +61,42 @@ from tests.support.samples import all_reports  # noqa: E402
 
 PASSPHRASE = "correct horse battery staple tinta"
 
+#: With --timeline and JavaScript on: what the page itself saw, and when (epoch ms), in
+#: window.__benchMarks: the seal worker made and ready, the form's data-sealing, the submit
+#: event, each XMLHttpRequest sent, its body out and its answer in, the "received" section shown.
+#: Only instrumentation (injected through DevTools, so the page's CSP does not apply to it).
+PAGE_MARKS = """(() => {
+  const marks = [];
+  const mark = (what) => marks.push([performance.timeOrigin + performance.now(), what]);
+  Object.defineProperty(window, '__benchMarks', { value: marks });
+  const NativeWorker = window.Worker;
+  if (NativeWorker) {
+    window.Worker = class extends NativeWorker {
+      constructor(...args) {
+        super(...args);
+        mark('worker created');
+        this.addEventListener('message', (event) => { if (event.data && event.data.type === 'ready') mark('worker ready'); });
+      }
+    };
+  }
+  const send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function (body) {
+    mark(`xhr sent, body ${body ? (body.byteLength ?? body.length ?? body.size) : 0} B`);
+    this.upload.addEventListener('loadend', () => mark('xhr body out'));
+    this.addEventListener('loadend', () => mark('xhr answer in'));
+    return send.call(this, body);
+  };
+  document.addEventListener('submit', () => mark('submit event'), true);
+  new MutationObserver((records) => {
+    for (const { target, attributeName } of records) {
+      if (target.id === 'report-form' && attributeName === 'data-sealing' && target.dataset.sealing) {
+        mark(`data-sealing=${target.dataset.sealing}`);
+      }
+      if (target.id === 'browser-received' && attributeName === 'hidden' && !target.hidden) mark('received shown');
+    }
+  }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-sealing', 'hidden'] });
+})();"""
+
 
 def make_reviewer(directory: Path) -> SimpleNamespace:
     """An X-Wing reviewer key pair on disk (what ``review keygen`` makes)."""
@@ -67,15 +106,19 @@ def make_reviewer(directory: Path) -> SimpleNamespace:
     return SimpleNamespace(public_file=public_file)
 
 
-def send_one(browser, url: str, sample, mode: str, conditions: dict, tag: str, context=None) -> dict:
+def send_one(browser, url: str, sample, mode: str, conditions: dict, tag: str, context=None,
+             page_marks: bool = False) -> dict:
     """One sample through the form under ``conditions``; seconds and bytes each way.
 
     ``context``: a browser context to reuse (warm cache); a fresh one otherwise.
+    ``page_marks``: record what the page saw (:data:`PAGE_MARKS`, JavaScript on only).
     """
     own = context is None
     if own:
         context = browser.new_context(java_script_enabled=(mode == "js"), locale="es-PE")
     page = context.new_page()
+    if page_marks and mode == "js":
+        page.add_init_script(PAGE_MARKS)
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send("Network.emulateNetworkConditions", conditions)
@@ -99,6 +142,8 @@ def send_one(browser, url: str, sample, mode: str, conditions: dict, tag: str, c
                   mark=lambda what: marks.append((time.perf_counter(), what)))
     seconds = time.perf_counter() - started
     page.wait_for_timeout(200)  # let the last requestfinished events arrive
+    seen = page.evaluate("window.__benchMarks || []") if page_marks and mode == "js" else []
+    epoch = time.time() - time.perf_counter()  # page marks are epoch milliseconds
     up = down = 0
     for request in finished:
         sizes = request.sizes()
@@ -112,7 +157,9 @@ def send_one(browser, url: str, sample, mode: str, conditions: dict, tag: str, c
         (begun[request] - started, ended.get(request, float("nan")) - started, request.method,
          urlsplit(request.url).path.rsplit("/", 1)[-1] or "/", request.resource_type)
         for request in sorted(begun, key=begun.get)
-    ] + [(at - started, at - started, "", what, "mark") for at, what in marks]
+    ] + [(at - started, at - started, "", what, "mark") for at, what in marks] + [
+        (at / 1000 - epoch - started, at / 1000 - epoch - started, "", what, "page") for at, what in seen
+    ]
     timeline.sort()
     page.close()
     if own:
@@ -161,7 +208,8 @@ def main() -> int:
                         rows = []
                         shared = browser.new_context(java_script_enabled=(mode == "js"), locale="es-PE") if args.warm else None
                         for sample in samples:
-                            row = send_one(browser, url, sample, mode, conditions, f"{mode}-{secrets.token_hex(3)}", shared)
+                            row = send_one(browser, url, sample, mode, conditions, f"{mode}-{secrets.token_hex(3)}", shared,
+                                           page_marks=args.timeline)
                             rows.append(row)
                             print(f"  round {round_number + 1} {mode:4} {sample.name:34} {row['seconds']:6.2f} s "
                                   f"(final POST to confirmation {row['send']:5.2f} s)  "
