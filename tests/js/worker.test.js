@@ -4,12 +4,10 @@
 // protocol, flow control, cancellation and errors.
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
 const path = require('node:path');
-const vm = require('node:vm');
 const { ROOT, loadEnvelope } = require('./sodium.js');
+const { startWorker } = require('./worker_scope.js');
 
-const WORKER = path.join(ROOT, 'intake', 'static', 'js', 'seal-worker.js');
 const DATA = 65532;
 
 let sodium;
@@ -21,63 +19,6 @@ test.before(async () => {
   ({ sodium, envelope: E, v2: E2 } = await loadEnvelope());
   alice = sodium.crypto_kem_xwing_keypair();
 });
-
-/**
- * Start the worker script in a fake DedicatedWorkerGlobalScope: `self` with
- * postMessage/onmessage; importScripts is checked for the expected URLs and
- * satisfied from what tests/js/sodium.js already loaded. `self.crypto` is
- * node's Web Crypto (X25519 and Ed25519: the worker uses webcrypto.js) unless
- * `webCrypto` is false (a browser without them: libsodium.js alone).
- */
-function startWorker({ webCrypto = true } = {}) {
-  const messages = [];
-  const waiters = [];
-  const page = new EventTarget(); // the page's side: a Worker-like object (see asWorker)
-  const scope = {
-    // As the page starts it (intake/security.py worker_url): the imports' versions ride along.
-    location: { search: '?v=0123456789abcdef&s=5a5a5a5a5a5a5a5a&e=e0e0e0e0e0e0e0e0&x=2e2e2e2e2e2e2e2e&c=c0c0c0c0c0c0c0c0' },
-    crypto: webCrypto ? globalThis.crypto : undefined,
-    postMessage(message) {
-      messages.push(message);
-      for (const waiter of waiters.splice(0)) waiter();
-      setImmediate(() => {
-        const event = new Event('message');
-        event.data = message;
-        page.dispatchEvent(event);
-      });
-    },
-    onmessage: null,
-  };
-  const imported = [];
-  const importScripts = (...urls) => imported.push(...urls);
-  const source = fs.readFileSync(WORKER, 'utf8');
-  const js = path.join(ROOT, 'intake', 'static', 'js');
-  vm.runInThisContext(`(function (self, importScripts, ResguardoEnvelope, ResguardoEnvelope2, ResguardoWebCrypto) {${source}\n})`, { filename: WORKER })(
-    scope, importScripts, require(path.join(js, 'envelope.js')), require(path.join(js, 'envelope2.js')),
-    require(path.join(js, 'webcrypto.js'))); // writers only, as in the browser
-  assert.deepEqual(imported, ['../vendor/sodium.js?v=5a5a5a5a5a5a5a5a', 'envelope.js?v=e0e0e0e0e0e0e0e0',
-    'envelope2.js?v=2e2e2e2e2e2e2e2e', 'webcrypto.js?v=c0c0c0c0c0c0c0c0']);
-  const send = (message) => scope.onmessage({ data: message });
-  /** Wait until a message matching `predicate` has arrived (or fail after a while). */
-  async function until(predicate) {
-    for (let round = 0; round < 2000; round++) {
-      const found = messages.find(predicate);
-      if (found) return found;
-      await new Promise((resolve) => {
-        waiters.push(resolve);
-        setTimeout(resolve, 5);
-      });
-    }
-    throw new Error('timed out waiting for a worker message');
-  }
-  /** A stand-in for the page's `Worker` object (asynchronous delivery both ways). */
-  const asWorker = () => ({
-    postMessage: (message) => setImmediate(() => send(message)),
-    addEventListener: (type, listener) => page.addEventListener(type, listener),
-    removeEventListener: (type, listener) => page.removeEventListener(type, listener),
-  });
-  return { messages, send, until, asWorker };
-}
 
 const bytes = (n) => Uint8Array.from({ length: n }, (_, i) => (i * 7 + 3) & 0xff);
 
