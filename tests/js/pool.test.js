@@ -260,6 +260,26 @@ for (const [mode, webCrypto] of MODES) test(`a header in the making waits while 
   await worker.until((m) => m.type === 'prepared' && m.ready === 1);
 });
 
+test('a header made ahead for keys Web Crypto refuses (a low-order X25519 part) does not stop a prepare for other keys that arrives meanwhile', async () => {
+  const gate = gated();
+  const worker = startWorker({ subtle: gate.subtle });
+  await worker.until((m) => m.type === 'ready');
+  const lowOrder = people[0].publicKey.slice();
+  lowOrder.fill(0, 1184);
+  gate.hold();
+  worker.send({ type: 'prepare', recipients: [lowOrder], count: 1 });
+  while (gate.waiting.length === 0) await tick(); // its X25519 with the point 0 is under way
+  worker.send({ type: 'prepare', recipients: [people[1].publicKey], count: 1 });
+  gate.release();
+  await worker.until((m) => m.type === 'prepared' && m.ready === 1);
+  const sealed = await sealJob(worker, 'g', [people[1].publicKey], bytes(9));
+  assertSealedTo(sealed, [people[1]], bytes(9));
+  assert.equal(sealed.start.ahead, true);
+  const refused = await sealJob(worker, 'l', [lowOrder], bytes(9));
+  assert.equal(refused.end.type, 'error');
+  assert.equal(refused.end.name, 'Error'); // as libsodium.js's crypto_kem_xwing_enc refusal
+});
+
 test('a low-order X-Wing key is refused with the same error name with and without Web Crypto, made ahead or not', async () => {
   const lowOrder = people[0].publicKey.slice();
   lowOrder.fill(0, 1184);

@@ -302,7 +302,18 @@ async function fill() {
     while (!job && pool.keys !== null && pool.ready.length < pool.wanted) {
       const making = startMaking(pool.keys);
       pool.making = making;
-      const header = await making.promise;
+      let header;
+      try {
+        header = await making.promise;
+      } catch (_) {
+        if (pool.making === making) pool.making = null;
+        // Stopped (a 'prepare' for other keys came meanwhile) or claimed (the
+        // seal reports the error itself): the pool goes on. Else its keys are
+        // bad: stop sealing ahead until the next 'prepare'.
+        if (making.stop || making.claimed) continue;
+        pool.wanted = 0;
+        break;
+      }
       if (pool.making === making) pool.making = null;
       if (header === null || making.claimed) continue; // stopped, or a 'seal' took it
       if (making.stop) {
@@ -313,9 +324,7 @@ async function fill() {
       self.postMessage({ type: 'prepared', ready: pool.ready.length });
     }
   } catch (_) {
-    // Bad keys: stop sealing ahead; a 'seal' with them reports the error itself.
-    pool.making = null;
-    pool.wanted = 0;
+    pool.wanted = 0; // libsodium could not start: a 'seal' reports that itself
   } finally {
     pool.filling = false;
   }
