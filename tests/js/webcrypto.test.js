@@ -59,6 +59,47 @@ test('create: a provider over a Web Crypto with X25519 and Ed25519; null without
   assert.equal(await W.create(wrongEd25519, sodium), null);
 });
 
+test('create: null when the keys Web Crypto generates (those a seal uses) are wrong, though the RFC answers for imported keys are right', async () => {
+  /** `subtle` whose generateKey of `algorithm` gives pairs whose exported public half is `change`d. */
+  const lyingExport = (algorithm, change) => {
+    const exported = new WeakSet();
+    return new Proxy(subtle, {
+      get(target, key) {
+        const original = target[key].bind(target);
+        if (key === 'generateKey') {
+          return async (params, ...rest) => {
+            const pair = await original(params, ...rest);
+            if (params.name === algorithm) exported.add(pair.publicKey);
+            return pair;
+          };
+        }
+        if (key === 'exportKey') {
+          return async (format, cryptoKey) => {
+            const raw = new Uint8Array(await original(format, cryptoKey));
+            return exported.has(cryptoKey) ? change(raw).buffer : raw.buffer;
+          };
+        }
+        return original;
+      },
+    });
+  };
+  const flip = (raw) => { raw[5] ^= 0x10; return raw; };
+  assert.equal(await W.create(lyingExport('X25519', flip), sodium), null);
+  assert.equal(await W.create(lyingExport('Ed25519', flip), sodium), null);
+  /** `subtle` whose generateKey of `algorithm` gives the same pair each time (no randomness). */
+  const stuck = (algorithm) => {
+    let first = null;
+    return altered('generateKey', async (original, params, ...rest) => {
+      if (params.name !== algorithm) return original(params, ...rest);
+      first = first || await original(params, ...rest);
+      return first;
+    });
+  };
+  assert.equal(await W.create(stuck('X25519'), sodium), null);
+  assert.equal(await W.create(stuck('Ed25519'), sodium), null);
+  assert.notEqual(await W.create(lyingExport('X25519', (raw) => raw), sodium), null); // an honest export passes
+});
+
 for (const [index, v] of DRAFT.entries()) {
   test(`composed X-Wing gives the draft's test vector ${index} (EncapsulateDerand)`, async () => {
     const pair = sodium.crypto_kem_xwing_seed_keypair(sodium.from_hex(v.seed));
