@@ -111,7 +111,7 @@
       const writer = new E2.EnvelopeWriter(await E2.prepareHeaderAsync(keys, web));
       const start = now();
       for (const _ of writer.push(item)); // eslint-disable-line no-unused-vars
-      for (const piece of writer.finish()) await piece;
+      for await (const _ of writer.finishAsync()); // eslint-disable-line no-unused-vars
       return now() - start;
     });
     const rows = [

@@ -83,7 +83,7 @@
         const writer = new E2.EnvelopeWriter(await E2.prepareHeaderAsync(xwing, web));
         const start = performance.now();
         for (const _ of writer.push(item)); // eslint-disable-line no-unused-vars
-        for (const piece of writer.finish()) await piece;
+        for await (const _ of writer.finishAsync()); // eslint-disable-line no-unused-vars
         return performance.now() - start;
       };
       for (const [version, run] of [['v2-wc', whole], ['v2-wc-ahead', ahead]]) {

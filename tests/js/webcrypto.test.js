@@ -176,17 +176,30 @@ test('prepareSteps with Web Crypto yields its Promises, then a boundary per stan
   assert.equal(whole.usable, false);
 });
 
-test('the last piece of a Web Crypto writer is a Promise of the 64-byte signature; libsodium reads the envelope', async () => {
+test('a Web Crypto writer is finished with finishAsync (bytes only); its finish() refuses and wipes, never yields a Promise', async () => {
   const pair = sodium.crypto_kem_xwing_keypair();
   const writer = new E2.EnvelopeWriter(await E2.prepareHeaderAsync([pair.publicKey], web));
   const plain = new Uint8Array(crypto.randomBytes(1000));
-  const pieces = [...writer.push(plain), ...writer.finish()];
-  assert.deepEqual(pieces.map((piece) => piece instanceof Promise), [false, false, true]);
-  const signature = await pieces[2];
-  assert.equal(signature.length, 64);
-  const sealed = Uint8Array.from(Buffer.concat([...pieces.slice(0, 2), signature].map((b) => Buffer.from(b))));
+  const pieces = [...writer.push(plain)];
+  for await (const piece of writer.finishAsync()) pieces.push(piece);
+  assert.deepEqual(pieces.map((piece) => piece instanceof Uint8Array), [true, true, true]);
+  assert.equal(pieces[2].length, 64);
+  const sealed = Uint8Array.from(Buffer.concat(pieces.map((b) => Buffer.from(b))));
   assert.equal(sealed.length, E2.envelopeSize(1000, ['xwing']));
   assert.deepEqual(E.open(sealed, [{ publicKey: pair.publicKey, secretKey: pair.privateKey }]), plain);
+
+  const sync = new E2.EnvelopeWriter(await E2.prepareHeaderAsync([pair.publicKey], web));
+  const early = [...sync.push(plain)];
+  assert.equal(early.length, 0); // small content: nothing before finish
+  assert.throws(() => [...sync.finish()], TypeError); // a synchronous consumer would have put a Promise in the envelope
+  assert.equal(sync._state, null); // aborted: the stream state released, the signing key dropped
+  assert.equal(sync._signKey, null);
+  // finishAsync finishes a libsodium.js writer too; its finish() is unchanged
+  const plainWriter = new E2.EnvelopeWriter([pair.publicKey]);
+  const asyncPieces = [...plainWriter.push(plain)];
+  for await (const piece of plainWriter.finishAsync()) asyncPieces.push(piece);
+  assert.deepEqual(E.open(Uint8Array.from(Buffer.concat(asyncPieces.map((b) => Buffer.from(b)))),
+    [{ publicKey: pair.publicKey, secretKey: pair.privateKey }]), plain);
 });
 
 test('Web Crypto envelopes, 1 and 3 X-Wing keys and a mixed set, small and large: Python opens them', { skip: pythonMissing || false }, async () => {

@@ -383,8 +383,9 @@
    * Streams one envelope v2; the same generator protocol as envelope.js's
    * EnvelopeWriter (push() and finish(), then nothing). Pieces: the header,
    * then one piece per sealed chunk (16401 or 65553 bytes), then the 64-byte
-   * signature: a Promise of it if the PreparedHeader was made with a Web
-   * Crypto platform (prepareHeaderAsync), whose signing key signs asynchronously.
+   * signature. A writer whose PreparedHeader was made with a Web Crypto
+   * platform (prepareHeaderAsync) signs asynchronously: it is finished with
+   * finishAsync() (an async generator; finish() refuses it).
    * Recipients may mix X25519 (32-byte) and X-Wing (1216-byte) public keys;
    * duplicates are sealed to once, in first-seen order (as keys/).
    *
@@ -426,12 +427,37 @@
       lib().crypto_generichash_update(this._chunkHash, chunk);
     }
 
+    /**
+     * ChunkWriter.finish(), for a writer whose header was made without Web
+     * Crypto. A Web Crypto header's signature is made asynchronously: such a
+     * writer is finished with finishAsync(), and finish() refuses it rather
+     * than put a Promise where the signature's bytes go.
+     * @yields {Uint8Array} the remaining envelope pieces, in order
+     * @throws {TypeError} when first iterated, for a Web Crypto writer (which is then aborted: wiped)
+     */
+    *finish() {
+      if (this._sign) {
+        this.abort();
+        throw new TypeError('a writer whose header was made with Web Crypto is finished with finishAsync()');
+      }
+      yield* super.finish();
+    }
+
+    /**
+     * finish() for any writer, as an async generator: the Web Crypto
+     * signature is awaited, so every piece is bytes.
+     * @yields {Uint8Array} the remaining envelope pieces, in order
+     */
+    async *finishAsync() {
+      for (const piece of super.finish()) yield piece instanceof Promise ? await piece : piece;
+    }
+
     *_trailer() {
       const sodium = lib();
       const chunksHash = sodium.crypto_generichash_final(this._chunkHash, 32);
       this._chunkHash = null;
       const message = concat([SIGN_LABEL, this._ad, chunksHash]);
-      // A Web Crypto key signs asynchronously: the last piece is then a Promise of the 64 bytes.
+      // A Web Crypto key signs asynchronously: the last piece is then a Promise of the 64 bytes (finishAsync awaits it).
       yield this._sign ? this._sign(this._signKey, message) : sodium.crypto_sign_detached(message, this._signKey);
     }
 
@@ -471,7 +497,7 @@
   async function sealAsync(recipients, content, platform) {
     const writer = new EnvelopeWriter(await prepareHeaderAsync(recipients, platform));
     const pieces = [...writer.push(content)];
-    for (const piece of writer.finish()) pieces.push(await piece);
+    for await (const piece of writer.finishAsync()) pieces.push(piece);
     return concat(pieces);
   }
 

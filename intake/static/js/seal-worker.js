@@ -144,9 +144,7 @@ class Cancelled extends Error {}
  * cancellation. Returns the new envelope offset.
  */
 async function send(current, pieces, offset) {
-  for (const made of pieces) {
-    // The signature is a Promise when a Web Crypto key makes it (envelope2.js EnvelopeWriter).
-    const piece = made instanceof Promise ? await made : made;
+  for await (const piece of pieces) { // push() is a generator, finishAsync() an async one
     await credit(current);
     if (current.cancelled) throw new Cancelled();
     // Each piece is a fresh Uint8Array over its own ArrayBuffer (libsodium
@@ -204,7 +202,7 @@ async function seal(message) {
       self.postMessage({ type: 'progress', id, done, total });
     }
     if (total === 0) self.postMessage({ type: 'progress', id, done: 0, total: 0 });
-    offset = await send(current, writer.finish(), offset);
+    offset = await send(current, writer.finishAsync(), offset);
     const blake2b256 = hash === null ? null : sodium.to_hex(sodium.crypto_generichash_final(hash, 32));
     hash = null;
     self.postMessage({ type: 'done', id, size: offset, blake2b256 });
