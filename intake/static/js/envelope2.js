@@ -429,11 +429,9 @@
 
     /**
      * ChunkWriter.finish(), for a writer whose header was made without Web
-     * Crypto. A Web Crypto header's signature is made asynchronously: such a
-     * writer is finished with finishAsync(), and finish() refuses it rather
-     * than put a Promise where the signature's bytes go.
-     * @yields {Uint8Array} the remaining envelope pieces, in order
-     * @throws {TypeError} when first iterated, for a Web Crypto writer (which is then aborted: wiped)
+     * Crypto; a Web Crypto one signs asynchronously and is refused (no
+     * Promise where the signature's bytes go): use finishAsync().
+     * @throws {TypeError} when first iterated, for a Web Crypto writer (then aborted: wiped)
      */
     *finish() {
       if (this._sign) {
@@ -443,11 +441,7 @@
       yield* super.finish();
     }
 
-    /**
-     * finish() for any writer, as an async generator: the Web Crypto
-     * signature is awaited, so every piece is bytes.
-     * @yields {Uint8Array} the remaining envelope pieces, in order
-     */
+    /** finish() for any writer, as an async generator: every piece bytes (the signature awaited). */
     async *finishAsync() {
       for (const piece of super.finish()) yield piece instanceof Promise ? await piece : piece;
     }
