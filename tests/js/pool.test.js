@@ -280,20 +280,25 @@ test('a header made ahead for keys Web Crypto refuses (a low-order X25519 part) 
   assert.equal(refused.end.name, 'Error'); // as libsodium.js's crypto_kem_xwing_enc refusal
 });
 
-test('a low-order X-Wing key is refused with the same error name with and without Web Crypto, made ahead or not', async () => {
+test('an X-Wing key libsodium refuses (low-order X25519 part, ML-KEM part out of range) gets the same error with and without Web Crypto, made ahead or not', async () => {
   const lowOrder = people[0].publicKey.slice();
   lowOrder.fill(0, 1184);
+  const outOfRange = people[0].publicKey.slice();
+  outOfRange[0] = 0xff; // first 12-bit coefficient of pk_M >= 3329 (FIPS 203 key check)
+  outOfRange[1] |= 0x0f;
   const names = [];
-  for (const webCrypto of [true, false]) {
-    for (const ahead of [false, true]) {
-      const worker = startWorker({ webCrypto });
-      await worker.until((m) => m.type === 'ready');
-      if (ahead) worker.send({ type: 'prepare', recipients: [lowOrder], count: 1 });
-      const refused = await sealJob(worker, 'l', [lowOrder], bytes(9));
-      assert.equal(refused.end.type, 'error');
-      assert.equal(refused.start, undefined);
-      names.push(refused.end.name);
+  for (const bad of [lowOrder, outOfRange]) {
+    for (const webCrypto of [true, false]) {
+      for (const ahead of [false, true]) {
+        const worker = startWorker({ webCrypto });
+        await worker.until((m) => m.type === 'ready');
+        if (ahead) worker.send({ type: 'prepare', recipients: [people[1].publicKey, bad], count: 1 });
+        const refused = await sealJob(worker, 'l', [people[1].publicKey, bad], bytes(9));
+        assert.equal(refused.end.type, 'error');
+        assert.equal(refused.start, undefined); // nothing was sent
+        names.push(refused.end.name);
+      }
     }
   }
-  assert.deepEqual(names, ['Error', 'Error', 'Error', 'Error']);
+  assert.deepEqual(names, Array(8).fill('Error'));
 });
