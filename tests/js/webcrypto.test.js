@@ -139,6 +139,49 @@ test('a key libsodium refuses, composed X-Wing refuses too: low-order X25519 par
   await assert.rejects(E2.sealAsync([lowOrder], new Uint8Array(3), web), W.LowOrderError);
 });
 
+test('encapsulate wipes ss_X, ss_M and the combiner input, also when ML-KEM refuses the key after X25519 ran', async () => {
+  const captured = [];
+  let capturing = false;
+  const spySubtle = altered('deriveBits', async (original, ...args) => {
+    const bits = await original(...args);
+    if (capturing) captured.push(['ss_X', new Uint8Array(bits)]); // a view of the very buffer the provider gets
+    return bits;
+  });
+  const spySodium = new Proxy(sodium, {
+    get(target, key) {
+      const value = target[key];
+      if (key === 'crypto_kem_mlkem768_enc') {
+        return (...args) => {
+          const result = value(...args);
+          captured.push(['ss_M', result.sharedSecret]);
+          return result;
+        };
+      }
+      if (key === 'crypto_hash_sha3256') {
+        return (input) => {
+          captured.push(['combiner input', input]);
+          return value(input);
+        };
+      }
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const spied = await W.create(spySubtle, spySodium);
+  capturing = true;
+  const pair = sodium.crypto_kem_xwing_keypair();
+  const { ciphertext, sharedSecret } = await spied.encapsulate(pair.publicKey);
+  assert.deepEqual(captured.map(([name]) => name), ['ss_X', 'ss_M', 'combiner input']);
+  for (const [name, secret] of captured) assert.ok(secret.every((byte) => byte === 0), `${name} is not wiped`);
+  assert.deepEqual(sodium.crypto_kem_xwing_dec(ciphertext, pair.privateKey), sharedSecret); // the caller's to wipe
+  captured.length = 0;
+  const outOfRange = pair.publicKey.slice();
+  outOfRange[0] = 0xff;
+  outOfRange[1] |= 0x0f;
+  await assert.rejects(spied.encapsulate(outOfRange));
+  assert.deepEqual(captured.map(([name]) => name), ['ss_X']);
+  assert.ok(captured[0][1].every((byte) => byte === 0), 'ss_X is not wiped when ML-KEM refuses');
+});
+
 test('signing key: 32-byte public key, RFC 8032 signatures that libsodium verifies', async () => {
   const { privateKey, publicKey } = await web.signingKey();
   assert.equal(publicKey.length, 32);
