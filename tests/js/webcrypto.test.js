@@ -57,6 +57,10 @@ test('create: a provider over a Web Crypto with X25519 and Ed25519; null without
     return signature.buffer;
   });
   assert.equal(await W.create(wrongEd25519, sodium), null);
+  const silent = altered('sign', () => new Promise(() => {})); // never answers
+  const started = Date.now();
+  assert.equal(await W.create(silent, sodium, 200), null);
+  assert.ok(Date.now() - started < 5000);
 });
 
 test('create: null when the keys Web Crypto generates (those a seal uses) are wrong, though the RFC answers for imported keys are right', async () => {

@@ -89,18 +89,27 @@
 
   /**
    * A provider over `subtle` and `sodium`, or null if `subtle` lacks X25519 or
-   * Ed25519 or fails a known-answer test.
+   * Ed25519, fails a known-answer test, or has not answered them within
+   * `timeoutMs` (the seal worker says 'ready' only after this: a Web Crypto
+   * that never answers must not keep browser sealing from starting).
    * @param {SubtleCrypto|undefined} subtle globalThis.crypto.subtle (undefined outside a secure context)
    * @param {object} sodium libsodium.js, ready
+   * @param {number} [timeoutMs] milliseconds, default 10 000
    * @returns {Promise<null|{name: string, encapsulate: Function, signingKey: Function, sign: Function}>}
    *          never rejects
    */
-  async function create(subtle, sodium) {
+  async function create(subtle, sodium, timeoutMs = 10000) {
     if (!subtle || typeof subtle.deriveBits !== 'function') return null;
+    let timer = null;
+    const late = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error('Web Crypto did not answer in time')), timeoutMs);
+    });
     try {
-      await knownAnswers(subtle, sodium);
+      await Promise.race([knownAnswers(subtle, sodium), late]);
     } catch (_) {
       return null;
+    } finally {
+      clearTimeout(timer);
     }
     return provider(subtle, sodium);
   }
