@@ -151,6 +151,16 @@ for (const [mode, webCrypto] of MODES) test(`a storm of prepares, seals and canc
   assert.ok(done.some((r) => r.sealed.start.ahead) && done.some((r) => !r.sealed.start.ahead));
   const tails = done.map((r) => tail(r.sealed));
   assert.equal(new Set(tails).size, tails.length); // no header twice
+  // After all that, the pool still keeps exactly what the last 'prepare' asks for.
+  const last = sets[0].map((o) => o.publicKey);
+  worker.send({ type: 'prepare', recipients: [people[3].publicKey], count: 0 }); // other keys: the pool is emptied
+  worker.send({ type: 'prepare', recipients: last, count: 2 });
+  const asked = worker.messages.length;
+  await worker.until((m) => m.type === 'prepared' && m.ready === 2 && worker.messages.indexOf(m) >= asked);
+  const after = [];
+  for (const id of ['q1', 'q2', 'q3']) after.push(await sealJob(worker, id, last, bytes(7)));
+  for (const sealed of after) assertSealedTo(sealed, sets[0], bytes(7));
+  assert.deepEqual(after.map((sealed) => sealed.start.ahead), [true, true, false]);
   worker.send({ type: 'prepare', recipients: [people[2].publicKey], count: 0 });
   await new Promise((resolve) => { setTimeout(resolve, 100); });
   assertWiped(spy);
