@@ -143,6 +143,38 @@ test('a key libsodium refuses, composed X-Wing refuses too: low-order X25519 par
   await assert.rejects(E2.sealAsync([lowOrder], new Uint8Array(3), web), W.LowOrderError);
 });
 
+test('edge X25519 parts: composed X-Wing accepts and refuses exactly what libsodium does, with the same shared secret', async () => {
+  const p = (1n << 255n) - 19n;
+  const le = (n) => Uint8Array.from({ length: 32 }, (_, i) => Number((n >> BigInt(8 * i)) & 255n));
+  const order8 = [0x00b8495f16056286fdb1329ceb8d09da6ac49ff1fae35616aeb8413b7c7aebe0n,
+    0x57119fd0dd4e22d8868e1c58c45c44045bef839c55b1d0b1248c50a3bc959c5fn]; // RFC 7748 / libsodium's list, as integers
+  const points = [0n, 1n, p - 1n, p, p + 1n, ...order8, order8[0] + p, p + 9n, (1n << 255n) + 9n, (1n << 256n) - 1n];
+  const pair = sodium.crypto_kem_xwing_keypair();
+  const seed = new Uint8Array(crypto.randomBytes(64));
+  const outcomes = [];
+  for (const u of points) {
+    const key = pair.publicKey.slice();
+    key.set(le(u), 1184);
+    let theirs;
+    try {
+      theirs = sodium.to_hex(sodium.crypto_kem_xwing_enc_deterministic(key, seed).sharedSecret);
+    } catch (_) {
+      theirs = 'refused';
+    }
+    let ours;
+    try {
+      ours = sodium.to_hex((await web.encapsulate(key, seed)).sharedSecret);
+    } catch (error) {
+      assert.ok(error instanceof W.LowOrderError);
+      ours = 'refused';
+    }
+    assert.equal(ours, theirs, `u = ${u}`);
+    outcomes.push(ours === 'refused');
+  }
+  // 0, 1, p-1 and their non-canonical forms, the order-8 points: refused; the rest (reduced, top bit ignored) accepted
+  assert.deepEqual(outcomes, [true, true, true, true, true, true, true, false, false, false, false]);
+});
+
 test('encapsulate wipes ss_X, ss_M and the combiner input, also when ML-KEM refuses the key after X25519 ran', async () => {
   const captured = [];
   let capturing = false;
