@@ -82,6 +82,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import keys  # noqa: E402
+from intake import bundles  # noqa: E402
 from tests.browser.chromium import ARGS as CHROMIUM_ARGS, CHROMIUM  # noqa: E402  (the tests' launch settings)
 
 STATIC = ROOT / "intake" / "static"
@@ -146,7 +147,7 @@ class _Server(http.server.ThreadingHTTPServer):
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    """/static/* from intake/static, /bench/* from bench/browser, the data and the upload."""
+    """/static/* from intake/static, /bundle/seal.js, /bench/* from bench/browser, the data and the upload."""
 
     server: _Server
 
@@ -168,6 +169,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return self._send(200, self.server.content, "application/octet-stream")
         if path == "/bench/keys":
             return self._send(200, self.server.keys_json, "application/json")
+        if path == "/bundle/seal.js":  # as intake/bundles.py serves it (the seal worker imports it)
+            return self._send(200, bundles.build(str(STATIC), "seal.js")[0], "text/javascript")
         for prefix, base in (("/static/", STATIC), ("/bench/", BROWSER)):
             if path.startswith(prefix):
                 file = (base / path[len(prefix):]).resolve()

@@ -10,8 +10,12 @@ scripts of the form (submit.js, upload.js, questions.js, form.js) joined, in
 that order, each followed by a line ``;``: the same code, executed in the same order as
 separate classic scripts would be (each file is a self-contained IIFE with
 ``'use strict'`` inside its function, so joining changes no scope).
-envelope.js and envelope2.js stay separate files because the seal worker
-imports them too and finds them in the HTTP cache.
+``/bundle/seal.js`` is the envelope writer (envelope.js, envelope2.js,
+webcrypto.js): the page loads it, and the seal worker imports that very URL
+(its version rides in the worker's query, ``b``), so the worker finds it in
+the HTTP cache. With the stylesheet, the two bundles and the preloads of the
+worker and libsodium, the form needs five requests after the page: within a
+browser's six connections, so none waits a round trip for a free one.
 
 A bundle's URL carries ``?v=`` and the first 16 hex digits of the SHA-256 of
 its bytes; asked for by that version its answer is cacheable for a year,
@@ -33,9 +37,23 @@ from . import security
 #: Bundle name -> the static files it joins, in order (paths under intake/static/).
 BUNDLES: dict[str, tuple[str, ...]] = {
     "form.js": ("js/submit.js", "js/upload.js", "js/questions.js", "js/form.js"),
+    "seal.js": ("js/envelope.js", "js/envelope2.js", "js/webcrypto.js"),
 }
 
 bp = Blueprint("bundles", __name__, url_prefix="/bundle")
+
+
+def build(static_folder: str, name: str) -> tuple[bytes, str]:
+    """(bytes, version) of bundle ``name`` from the files under ``static_folder`` (no app needed).
+
+    :raises KeyError: for a name that is not a bundle.
+    """
+    return _build(static_folder, name)
+
+
+def version(name: str) -> str:
+    """The 16-hex-digit version of bundle ``name`` in the current app (what its URL's ``v`` is)."""
+    return _build(current_app.static_folder, name)[1]
 
 
 @lru_cache(maxsize=16)

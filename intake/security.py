@@ -125,42 +125,39 @@ def static_url(filename: str) -> str:
 def worker_url() -> str:
     """URL of the seal worker, carrying the versions of the scripts it imports.
 
-    The worker loads ``vendor/sodium.js``, ``js/envelope.js``,
-    ``js/envelope2.js`` and ``js/webcrypto.js`` itself (``importScripts``);
-    their versions travel in its query string (``s``, ``e``, ``x``, ``c``) so
-    an upgrade never meets a year-old cached copy of any.
+    The worker loads ``vendor/sodium.js`` and the ``/bundle/seal.js`` bundle
+    (envelope.js, envelope2.js, webcrypto.js; :mod:`intake.bundles`) itself
+    (``importScripts``); their versions travel in its query string (``s``,
+    ``b``) so an upgrade never meets a year-old cached copy of either.
     """
+    from . import bundles  # here: bundles imports this module
+
     return url_for(
         "static",
         filename="js/seal-worker.js",
         v=static_version("js/seal-worker.js"),
         s=static_version("vendor/sodium.js"),
-        e=static_version("js/envelope.js"),
-        x=static_version("js/envelope2.js"),
-        c=static_version("js/webcrypto.js"),
+        b=bundles.version("seal.js"),
         r=static_version("js/receipt.js"),
         w=static_version("js/receipt-words.js"),
     )
 
 
 def seal_preloads() -> list[str]:
-    """URLs the report form preloads: the seal worker, libsodium and webcrypto.js, as the worker names them.
+    """URLs the report form preloads: the seal worker and libsodium, exactly as the worker names them.
 
-    Without them the worker is fetched only once form.js runs, and its
-    imports only once the worker runs: two round trips in a row after the
+    Without them the worker is fetched only once the form's scripts run, and
+    libsodium only once the worker runs: two round trips in a row after the
     page's own scripts (over Tor, a second or more each). Each URL is what the
-    worker asks for (``worker_url``, and the ``?v=`` it passes to each
-    import), so its request finds the preloaded copy in the HTTP cache (static
-    files are cacheable for a year, their URLs carrying their content hash).
-    The worker's other imports, envelope.js and envelope2.js, are the page's
-    own scripts; the receipt scripts it imports later are fetched by form.js
-    once it runs. With the stylesheet, those two and the form's bundle
-    (:mod:`intake.bundles`) that makes seven requests after the page; the
-    smallest, webcrypto.js (about 3 KB gzipped), is last, so if a browser
-    queues it behind its six connections to a site it waits for a small file
-    to finish, never for libsodium.
+    worker asks for (``worker_url``, and the ``?v=`` it passes to its import),
+    so its request finds the preloaded copy in the HTTP cache. The worker's
+    other import, ``/bundle/seal.js``, is one of the page's own scripts. With
+    the stylesheet and the page's two bundles that makes five requests after
+    the page, all in its first round trip over a browser's six connections to
+    a site (a seventh would wait a round trip for a free one: measured with
+    bench/slow_link.py).
     """
-    return [worker_url(), static_url("vendor/sodium.js"), static_url("js/webcrypto.js")]
+    return [worker_url(), static_url("vendor/sodium.js")]
 
 
 class StaticFiles(WhiteNoise):

@@ -196,37 +196,44 @@ def test_cookies_are_only_session_and_language_and_strict(client, token):
 
 
 def test_the_worker_url_carries_the_versions_of_what_it_imports(client):
-    """The worker imports sodium.js, envelope.js, envelope2.js and webcrypto.js itself; all must be cache-busted too."""
+    """The worker imports sodium.js and the seal.js bundle itself (the bundle the page loads); both cache-busted too."""
     import re
 
     from intake.security import static_version
+
+    seal = re.search(r'<script src="/bundle/seal.js\?v=([0-9a-f]{16})" defer>', client.get("/").get_data(as_text=True)).group(1)
 
     page = client.get("/").get_data(as_text=True)
     url = re.search(r'data-worker="([^"]+)"', page).group(1).replace("&amp;", "&")
     with client.application.test_request_context():
         expected = (
             f"/static/js/seal-worker.js?v={static_version('js/seal-worker.js')}"
-            f"&s={static_version('vendor/sodium.js')}&e={static_version('js/envelope.js')}"
-            f"&x={static_version('js/envelope2.js')}&c={static_version('js/webcrypto.js')}"
+            f"&s={static_version('vendor/sodium.js')}&b={seal}"
             f"&r={static_version('js/receipt.js')}&w={static_version('js/receipt-words.js')}"
         )
     assert url == expected
 
 
 def test_the_forms_scripts_come_in_one_bundle_cached_and_isolated(app, client):
-    """submit.js, upload.js, questions.js and form.js as one request (intake/bundles.py), cached like static files."""
+    """submit.js, upload.js, questions.js and form.js as one request, envelope.js, envelope2.js and webcrypto.js
+    as another (intake/bundles.py), cached like static files."""
     import re
     from pathlib import Path
 
     page = client.get("/").get_data(as_text=True)
     scripts = re.findall(r'<script src="([^"]+)" defer></script>', page)
-    assert [src.split("?")[0] for src in scripts] == ["/static/js/envelope.js", "/static/js/envelope2.js", "/bundle/form.js"]
+    assert [src.split("?")[0] for src in scripts] == ["/bundle/seal.js", "/bundle/form.js"]
+    static = Path(app.static_folder, "js")
+    seal = b"".join((static / name).read_bytes().rstrip(b"\n") + b"\n;\n" for name in ("envelope.js", "envelope2.js", "webcrypto.js"))
+    assert scripts[0] == f"/bundle/seal.js?v={__import__('hashlib').sha256(seal).hexdigest()[:16]}"
+    sealed = client.get(scripts[0])
+    assert sealed.get_data() == seal and sealed.headers["Cache-Control"] == "max-age=31536000, public"
+    scripts = [None, *scripts]  # the form bundle is scripts[2] below
     response = client.get(scripts[2].replace("&amp;", "&"))
     assert response.status_code == 200
     _assert_isolated(response, "bundle")
     assert response.headers["Cache-Control"] == "max-age=31536000, public"
     assert response.mimetype == "text/javascript"
-    static = Path(app.static_folder, "js")
     expected = b"".join((static / name).read_bytes().rstrip(b"\n") + b"\n;\n" for name in ("submit.js", "upload.js", "questions.js", "form.js"))
     assert response.get_data() == expected
     version = __import__("hashlib").sha256(expected).hexdigest()[:16]
@@ -247,11 +254,14 @@ def test_the_form_preloads_the_seal_worker_and_libsodium_as_the_worker_names_the
     preloads = [url.replace("&amp;", "&") for url in re.findall(r'<link rel="preload" href="([^"]+)" as="script">', page)]
     with client.application.test_request_context():
         sodium = static_version("vendor/sodium.js")
-        webcrypto = static_version("js/webcrypto.js")
-        assert preloads == [worker_url(), f"/static/vendor/sodium.js?v={sodium}", f"/static/js/webcrypto.js?v={webcrypto}"]
+        assert preloads == [worker_url(), f"/static/vendor/sodium.js?v={sodium}"]
     assert preloads[0] == re.search(r'data-worker="([^"]+)"', page).group(1).replace("&amp;", "&")
     assert f"&s={sodium}&" in preloads[0]  # the worker imports that very sodium.js
-    assert f"&c={webcrypto}&" in preloads[0]  # and that very webcrypto.js
+    seal = re.search(r'<script src="/bundle/seal.js\?v=([0-9a-f]{16})" defer>', page).group(1)
+    assert f"&b={seal}&" in preloads[0]  # and the very seal.js bundle the page loads
+    # The form needs five requests after the page (stylesheet, two bundles, two preloads): within six connections.
+    requests = re.findall(r'<(?:script src|link rel="(?:stylesheet|preload)" href)="([^"]+)"', page)
+    assert len(requests) == 5, requests
     for url in preloads:
         response = client.get(url)
         assert response.headers["Cache-Control"] == "max-age=31536000, public"

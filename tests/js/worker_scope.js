@@ -28,7 +28,7 @@ function startWorker({ webCrypto = true, subtle = null, envelope2 = null } = {})
   const page = new EventTarget(); // the page's side: a Worker-like object (see asWorker)
   const scope = {
     // As the page starts it (intake/security.py worker_url): the imports' versions ride along.
-    location: { search: '?v=0123456789abcdef&s=5a5a5a5a5a5a5a5a&e=e0e0e0e0e0e0e0e0&x=2e2e2e2e2e2e2e2e&c=c0c0c0c0c0c0c0c0' },
+    location: { search: '?v=0123456789abcdef&s=5a5a5a5a5a5a5a5a&b=b0b0b0b0b0b0b0b0' },
     crypto: webCrypto ? { subtle: subtle || globalThis.crypto.subtle } : undefined,
     postMessage(message) {
       messages.push(message);
@@ -47,8 +47,7 @@ function startWorker({ webCrypto = true, subtle = null, envelope2 = null } = {})
   vm.runInThisContext(`(function (self, importScripts, ResguardoEnvelope, ResguardoEnvelope2, ResguardoWebCrypto) {${source}\n})`, { filename: WORKER })(
     scope, importScripts, require(path.join(JS, 'envelope.js')), envelope2 || require(path.join(JS, 'envelope2.js')),
     require(path.join(JS, 'webcrypto.js'))); // writers only, as in the browser
-  assert.deepEqual(imported, ['../vendor/sodium.js?v=5a5a5a5a5a5a5a5a', 'envelope.js?v=e0e0e0e0e0e0e0e0',
-    'envelope2.js?v=2e2e2e2e2e2e2e2e', 'webcrypto.js?v=c0c0c0c0c0c0c0c0']);
+  assert.deepEqual(imported, ['../vendor/sodium.js?v=5a5a5a5a5a5a5a5a', '../../bundle/seal.js?v=b0b0b0b0b0b0b0b0']);
   const send = (message) => scope.onmessage({ data: message });
   /** Wait until a message matching `predicate` has arrived (or fail after about 10 s). */
   async function until(predicate) {

@@ -6,8 +6,9 @@
  * encapsulations, done while the reporter writes, not on "send").
  *
  * Start it with `new Worker('/static/js/seal-worker.js')` (a classic worker,
- * same origin). It loads the vendored libsodium (../vendor/sodium.js),
- * ./envelope.js, ./envelope2.js and ./webcrypto.js with importScripts. With WebAssembly allowed (CSP
+ * same origin). It loads the vendored libsodium (../vendor/sodium.js) and
+ * /bundle/seal.js (./envelope.js, ./envelope2.js and ./webcrypto.js joined:
+ * intake/bundles.py) with importScripts. With WebAssembly allowed (CSP
  * `script-src 'self' 'wasm-unsafe-eval'`, Tor Browser "Standard") libsodium
  * runs as WebAssembly; otherwise (Tor Browser "Safer", or the CSP without
  * 'wasm-unsafe-eval') it silently falls back to pure JavaScript, roughly 10 to
@@ -78,8 +79,7 @@
 
 /**
  * The page passes the content versions of the imports in the worker's own
- * query string (?s=<sodium.js version>&e=<envelope.js version>&x=<envelope2.js version>
- * &c=<webcrypto.js version>, see
+ * query string (?s=<sodium.js version>&b=<version of the /bundle/seal.js bundle>, see
  * intake/security.py worker_url) so a long-cached stale copy is never used.
  * @param {string} name query parameter
  * @returns {string} '?v=<hex>' or '' when absent or malformed
@@ -89,8 +89,9 @@ function versionOf(name) {
   return /^[0-9a-f]{1,64}$/.test(value) ? '?v=' + value : '';
 }
 
-importScripts('../vendor/sodium.js' + versionOf('s'), 'envelope.js' + versionOf('e'),
-  'envelope2.js' + versionOf('x'), 'webcrypto.js' + versionOf('c'));
+// envelope.js, envelope2.js and webcrypto.js come as one bundle (intake/bundles.py), the very
+// URL the page loads, so the worker finds it in the HTTP cache: no request of its own.
+importScripts('../vendor/sodium.js' + versionOf('s'), '../../bundle/seal.js' + versionOf('b'));
 
 /** Plaintext bytes read from the Blob at a time: 16 chunks' worth (about 1 MiB). */
 const READ_SIZE = 16 * 65532;
