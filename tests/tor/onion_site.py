@@ -33,13 +33,15 @@ def wait_reachable(session: requests.Session, url: str, timeout: float) -> float
     """Poll ``url`` until it answers 200; returns the monotonic time it did.
 
     Early attempts fail (no consensus yet, descriptor not uploaded, 404 from
-    the HSDir): that is expected and retried. Raises TimeoutError after ``timeout`` s.
+    the HSDir): that is expected and retried. Each attempt may take up to 60 s
+    (a rendezvous on a loaded machine can take longer than 20 s, and giving up
+    on it starts the next one from scratch). Raises TimeoutError after ``timeout`` s.
     """
     deadline = time.monotonic() + timeout
     last = "no attempt"
     while time.monotonic() < deadline:
         try:
-            response = session.get(url, timeout=20)
+            response = session.get(url, timeout=max(5.0, min(60.0, deadline - time.monotonic())))
             if response.status_code == 200:
                 return time.monotonic()
             last = f"HTTP {response.status_code}"

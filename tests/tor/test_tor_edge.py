@@ -95,7 +95,7 @@ def edge(tor_network, tmp_path_factory):
             try:
                 address = lines.get(timeout=60).strip()
                 descriptors.fetch(tor_network.client.control_port, address.removesuffix(".onion"), timeout=180)
-                wait_reachable(onion_session(tor_network), f"http://{address}/", timeout=120)
+                wait_reachable(onion_session(tor_network), f"http://{address}/", timeout=240)
                 yield {"address": address, "servers": [a, b], "edge_port": edge_port, "service_dir": service_dir,
                        "launcher": launcher, "first": first, "env": env_a, "network": tor_network, "base": base}
             finally:
