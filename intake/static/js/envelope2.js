@@ -334,10 +334,6 @@
     for (;;) {
       const step = generator.next();
       if (step.done) return step.value;
-      if (step.value !== undefined) { // a Promise: only a platform's steps yield one
-        generator.return();
-        throw new TypeError('a header made with Web Crypto needs prepareHeaderAsync');
-      }
     }
   }
 
