@@ -5,6 +5,10 @@ A throwaway tor with ``DisableNetwork 1`` (control port on loopback only, no
 connection anywhere) and a child of the system Python that installs Onionbalance
 0.2.2's own ``SignalHandler`` over a stem controller whose event listener, like
 Onionbalance's ``handle_new_status_event``, works a moment and then talks to tor.
+The listener's "moment" ends when the handler starts to close the controller, not
+after a fixed sleep: with a one-second sleep, a loaded machine could deliver the
+signal after the listener was done, and the busy case then ended by the first
+SIGTERM (a full CI run saw exactly that).
 """
 
 from __future__ import annotations
@@ -34,8 +38,13 @@ controller.authenticate()
 
 def listener(event):  # as Onionbalance's handle_new_status_event: some work, then a command to tor
     print("busy", flush=True)
-    time.sleep(1)
-    controller.get_info("version")
+    # The work lasts until the SIGTERM handler has begun closing the controller (stem
+    # marks the socket dead under its send lock, then joins this thread), so the
+    # command comes at that worst moment on every run, however loaded the machine is.
+    deadline = time.monotonic() + 60
+    while controller.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    controller.get_info("traffic/read")  # never cached by stem: it must take the send lock
 
 controller.add_event_listener(listener, EventType.CONF_CHANGED)
 SignalHandler("v3", controller)  # Onionbalance 0.2.2's own SIGTERM handler
