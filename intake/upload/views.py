@@ -85,6 +85,23 @@ bp = Blueprint("upload", __name__, url_prefix="/upload")
 #: Largest report plaintext a reader accepts (review/report.py MAX_REPORT_BYTES; docs/FORMAT.md "Report").
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 
+
+def largest_report_envelope(kinds) -> int:
+    """The largest browser-sealed report envelope (bytes) for stanza ``kinds``
+    whose content cannot exceed :data:`MAX_REPORT_BYTES`.
+
+    An envelope's size gives only its chunk count ``N``, and ``N`` chunks hold
+    up to ``N * 65532`` bytes (Padmé: ``envelope_size_v2(64 MiB)`` has 1088
+    chunks, room for 71 298 816 bytes, more than a reader takes). So this is the
+    size of the largest padded count ``N`` with ``N * 65532 <= MAX_REPORT_BYTES``
+    (1024 chunks for 64 MiB), or of a small envelope (16 380 bytes) when no
+    64 KiB chunk fits. docs/FORMAT.md "Report".
+    """
+    chunks = MAX_REPORT_BYTES // keys.stream.DATA_PER_CHUNK
+    while chunks and keys.padding.padme(chunks) != chunks:
+        chunks -= 1
+    return keys.envelope_size_v2(chunks * keys.stream.DATA_PER_CHUNK, kinds)
+
 REFUSED_TITLE = _l("The encrypted upload was refused")
 MESSAGES = {
     "structure": (422, _l("What your browser sent is not an envelope for this site's reviewers. Nothing was stored.")),
@@ -358,7 +375,7 @@ def _store(state, follow_up, body: dict, names: list[str], carried_sha256: dict[
             if upload_id in carried_sha256:
                 return _refused("concurrent")  # taken away by another request of this session
             raise
-        if index == 0 and declared > keys.envelope_size_v2(MAX_REPORT_BYTES, [key.kind for key in _recipients()]):
+        if index == 0 and declared > largest_report_envelope([key.kind for key in _recipients()]):
             return errors_413()  # a report the review tool would refuse to read (docs/FORMAT.md "Report")
         try:
             with part.open() as source:

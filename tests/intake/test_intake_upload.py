@@ -404,3 +404,27 @@ def test_a_report_larger_than_readers_accept_is_refused(app, api, reviewer, monk
     answer = api.post("/upload/submit", {"report": report_id, "attachments": []})
     assert answer.status_code == 413
     assert stored_submissions(app) == []
+
+
+def test_a_report_sharing_the_limits_size_class_but_over_it_is_refused(app, api, reviewer, monkeypatch):
+    """Padmé puts content of 9 * 65532 + 1 .. 10 * 65532 bytes in the same 10-chunk
+    envelope as exactly 9 * 65532: a limit of 9 * 65532 bytes must refuse that
+    size class (the review tool would refuse its content) and accept the
+    largest one that cannot exceed it, 8 chunks. With the real 64 MiB: 1024
+    chunks, not the 1088 of envelope_size_v2(64 MiB), which hold 71 298 816 bytes."""
+    from intake.upload import views
+
+    kinds = ["xwing"]
+    assert views.largest_report_envelope(kinds) == keys.envelope_size_v2(1024 * 65532, kinds) == 67_127_639
+    assert keys.envelope_size_v2(views.MAX_REPORT_BYTES, kinds) == keys.envelope_size_v2(1088 * 65532, kinds)
+    monkeypatch.setattr(views, "MAX_REPORT_BYTES", 9 * 65532)
+    assert views.largest_report_envelope(kinds) == keys.envelope_size_v2(8 * 65532, kinds)
+    submission_id = api.post("/upload/begin").get_json()["submission_id"]
+    over = _report(submission_id, []) + b" " * (9 * 65532 + 1 - len(_report(submission_id, [])))
+    over_id, _ = api.upload(keys.seal_v2(over, [reviewer.secret.public_key]))
+    assert api.post("/upload/submit", {"report": over_id, "attachments": []}).status_code == 413
+    assert stored_submissions(app) == []
+    fits = _report(submission_id, []) + b" " * (8 * 65532 - len(_report(submission_id, [])))
+    fits_id, _ = api.upload(keys.seal_v2(fits, [reviewer.secret.public_key]))
+    assert api.post("/upload/submit", {"report": fits_id, "attachments": []}).status_code == 201
+    assert [row.id for row in stored_submissions(app)] == [submission_id]
