@@ -286,6 +286,8 @@ def test_form_says_whether_reports_are_post_quantum(app, client, reviewer_x25519
 
     page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert 'data-post-quantum="yes"' in page and "future quantum computers" in page
+    page = client.get("/", headers={"Accept-Language": "es"}).get_data(as_text=True)
+    assert 'data-post-quantum="yes"' in page and "futuros ordenadores cuánticos" in page
     with app.app_context():
         reviewers.add(reviewer_x25519.secret.public_key)
     page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
