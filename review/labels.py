@@ -10,6 +10,8 @@ no questionnaire knows is shown as it is.
 
 from __future__ import annotations
 
+import unicodedata
+
 from .questionnaire import Registry, Schema
 from .questionnaire.reader import CHOICE_KINDS
 
@@ -72,6 +74,13 @@ def coded_answer(field: str, value: object, language: str, schema: Schema | None
 
 def choices(field: str, language: str) -> list[tuple[str, str]]:
     """Every known code of a coded ``field`` with its name in ``language``,
-    sorted by name (for the workspace's filters); ``[]`` for other fields."""
+    sorted by name as a reader expects, accents and case aside ("Áncash"
+    before "Apurímac"), for the workspace's filters; ``[]`` for other fields."""
     names = CODE_LABELS.get(field, {}).get(language, {})
-    return sorted(names.items(), key=lambda pair: pair[1].casefold())
+    return sorted(names.items(), key=lambda pair: (_sort_key(pair[1]), pair[1]))
+
+
+def _sort_key(name: str) -> str:
+    """``name`` without accents, case-folded: the order of a printed index."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()

@@ -39,3 +39,14 @@ def test_browser_sealed_attachment_shows_its_blake2b_hash():
     text = render_report({**REPORT, "attachments": [entry]}, "2026-11-29", [(entry, "foto.jpg")], "en")
     assert f"    blake2b_256: {'ef' * 32} (size and hash verified)\n" in text
     assert "sha256: None" not in text
+
+
+def test_filter_choices_are_in_index_order_accents_aside():
+    """The workspace's region filter lists Áncash between Amazonas and
+    Apurímac, as a Spanish reader looks for it, not after Ucayali."""
+    from review.labels import choices
+
+    names = [name for _code, name in choices("region", "es")]
+    assert names[:4] == ["Amazonas", "Áncash", "Apurímac", "Arequipa"]
+    assert names.index("Junín") == names.index("Ica") + 1
+    assert choices("description", "es") == []
