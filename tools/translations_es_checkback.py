@@ -66,6 +66,7 @@ ES_CHECKBACK = {
     "You can send a message or files to add to your report. They are encrypted in your browser, before they leave this device: the site only ever receives encrypted data.":
         "Puede enviar un mensaje o archivos para agregar a su denuncia. Se cifran en su navegador antes de salir de este dispositivo: el sitio solo recibe datos cifrados.",
     "Your message was not sent": "Su mensaje no se envió",
+    "Send the message to be encrypted by the site instead": "Enviar el mensaje para que lo cifre el sitio",
     "It was encrypted in your browser before it was sent, and added to your report. Your receipt stays the same: use it to check on your report.":
         "Se cifró en su navegador antes de enviarse y se agregó a su denuncia. Su comprobante sigue siendo el mismo: úselo para dar seguimiento a su denuncia.",
     "Encrypting and sending your message…": "Cifrando y enviando su mensaje…",

@@ -107,6 +107,11 @@ def test_checkback_in_spanish(app, client):
     client.get("/language/es?next=/")
     html = checkback(client, text).get_data(as_text=True)
     assert "Recibida el " in html
+    # The browser's follow-up (on the receipt form) offers its fallback for the
+    # message (masculine), not in the report form's words ("Enviarla").
+    form = client.get("/checkback").get_data(as_text=True)
+    assert '<button type="button" class="secondary" id="follow-up-fallback" hidden>' \
+        "Enviar el mensaje para que lo cifre el sitio</button>" in form
 
 
 def strip_token(html: str) -> str:
