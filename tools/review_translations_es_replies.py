@@ -15,7 +15,7 @@ ES_REPLIES = {
         "entregue SOLO %(public)s al operador (el servidor verifica con ella los paquetes de respuesta); %(secret)s nunca sale de esta computadora",
     "give this file to the operator, who runs: resguardo import-return %(name)s":
         "entregue este archivo al operador, que ejecuta: resguardo import-return %(name)s",
-    "language of messages (default: from LANG, else es)": "idioma de los mensajes (por defecto: el de LANG, si no es)",
+    "language of messages (default: from LANG, else es)": "idioma de los mensajes (por defecto: el de LANG; si no, es)",
     "make the organisation's reply-signing key instead (signs return bundles)":
         "crear en su lugar la llave de firma de respuestas de la organización (firma los paquetes de respuesta)",
     "mark a case as read, so the server deletes its encrypted copy":
