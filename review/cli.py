@@ -19,7 +19,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 import keys
 
-from . import output
+from . import argwords, output
 from .bundle import Bundle
 from .cases import import_bundle, work_bytes
 from .outcomes import IMPORTED, NO_KEY, SKIPPED, ImportSummary, SubmissionResult
@@ -366,7 +366,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     set_language(chosen if chosen in LANGUAGES else choose_language())
     out = Output()
     try:
-        args = _parser().parse_args(arguments)
+        with argwords.translated():
+            args = _parser().parse_args(arguments)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
     handler = {"keygen": cmd_keygen, "import": cmd_import, "list": cmd_list,

@@ -460,6 +460,26 @@ try:  # run as a script (tools/ on sys.path) or imported as tools.review_transla
 except ImportError:
     from tools.review_translations_es_replies import ES_REPLIES  # noqa: E402
 
+# argparse's own words (review/argwords.py)
+ES.update({
+    "usage: ": "uso: ",
+    "positional arguments": "argumentos",
+    "options": "opciones",
+    "show this help message and exit": "mostrar esta ayuda y salir",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: error: %(message)s\n",
+    "argument %(argument_name)s: %(message)s": "argumento %(argument_name)s: %(message)s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "opción no válida: %(value)r (elija entre %(choices)s)",
+    "invalid %(type)s value: %(value)r": "valor no válido (%(type)s): %(value)r",
+    "the following arguments are required: %s": "faltan estos argumentos obligatorios: %s",
+    "unrecognized arguments: %s": "argumentos no reconocidos: %s",
+    "expected one argument": "falta su valor",
+    "expected at least one argument": "se esperaba al menos un valor",
+    "expected at most one argument": "se esperaba un valor como mucho",
+    "ambiguous option: %(option)s could match %(matches)s": "opción ambigua: %(option)s puede ser %(matches)s",
+    "not allowed with argument %s": "no se permite junto con el argumento %s",
+    "one of the arguments %s is required": "se necesita uno de los argumentos %s",
+})
+
 ES.update(ES_REPLIES)
 
 try:

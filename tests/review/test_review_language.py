@@ -62,3 +62,27 @@ def test_gettext_falls_back_to_english_for_an_unknown_message():
         assert i18n._("imported: %(count)s", count=3) == "importados: 3"
     finally:
         i18n.set_language("en")
+
+
+def test_argparse_speaks_the_tools_language_and_is_put_back(monkeypatch, capsys):
+    """``review workspace --help`` and a mistyped command in Spanish use
+    Spanish for argparse's own words too (they were English: "usage:",
+    "options:", "invalid choice"); English on request; argparse's own lookup is
+    restored afterwards."""
+    import argparse
+
+    before = argparse._
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", "es_PE.UTF-8")
+    assert main(["workspace", "--help"]) == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith("uso: review workspace [-h]")
+    assert "\nargumentos:\n" in shown and "\nopciones:\n" in shown
+    assert "  -h, --help      mostrar esta ayuda y salir\n" in shown
+    assert main(["list", "--status", "abierto", "casos"]) == output.EXIT_USAGE
+    assert "review list: error: argumento --status: opción no válida: 'abierto' (elija entre 'new', " \
+        in capsys.readouterr().err
+    assert main(["import", "paquete.tar", "--lang", "en"]) == output.EXIT_USAGE
+    assert "review import: error: the following arguments are required: --key, --out\n" in capsys.readouterr().err
+    assert argparse._ is before
