@@ -187,7 +187,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         return self._send(200, b"ok", "text/plain")
 
 
-def run_browser(content: bytes, secret: keys.SecretKey, mode: str) -> dict:
+def run_browser(content: bytes, secret: keys.SecretKey | keys.XWingSecretKey, mode: str) -> dict:
     from playwright.sync_api import sync_playwright
 
     js_flags = {"wasm": [], "jitless": ["--js-flags=--jitless"], "csp-no-wasm": []}[mode]

@@ -35,13 +35,17 @@ def bench():
     return module
 
 
+@pytest.mark.parametrize("kind", [keys.XWingSecretKey, keys.SecretKey], ids=["xwing", "x25519"])
 @pytest.mark.parametrize(
     ("mode", "build"), [("wasm", "WebAssembly"), ("csp-no-wasm", "pure JS")]
 )
-def test_worker_seals_in_chromium(bench, mode, build):
+def test_worker_seals_in_chromium(bench, mode, build, kind):
+    """The worker seals 1 MiB to an X-Wing key and to an X25519 key, with WebAssembly
+    and with WebAssembly refused by the CSP (JIT on: jitless is the test below);
+    keys/ opens what it uploaded."""
     content = bench.bench_bytes(1024 * 1024 + 17)
-    secret = keys.SecretKey.generate()
-    report = bench.run_browser(content, secret, mode)  # opens the upload with keys/ or exits
+    secret = kind.generate()
+    report = bench.run_browser(content, secret, mode)  # opens the upload with keys/ or raises
     assert report["build"] == build
 
 
