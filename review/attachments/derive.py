@@ -37,8 +37,13 @@ def kind_of(mime: str) -> str | None:
 def make(mode: str, source: Path, dest: Path) -> Path:
     """Run the sandbox in ``mode`` on ``source``; the result lands at ``dest``.
 
+    Both paths are made absolute first (without following links): the child
+    runs in ``dest``'s folder, where a path relative to the reviewer's folder
+    (``review clean casos/2026-11-29_9f0c4e1a``) would name nothing.
+
     :raises DeriveError: if the child fails or times out.
     """
+    source, dest = Path(os.path.abspath(source)), Path(os.path.abspath(dest))
     temp = dest.with_name(f".{secrets.token_hex(8)}.part{dest.suffix}")
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(dest.parent),
            "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": str(dest.parent)}

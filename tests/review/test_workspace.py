@@ -208,6 +208,24 @@ def test_review_clean_makes_copies_without_metadata(tmp_path, capsys):
     assert "informe.pdf: not cleaned: only images and PDFs" in err and "acta.pdf: not cleaned" in err
 
 
+def test_review_clean_takes_a_case_folder_relative_to_where_it_is_run(tmp_path, monkeypatch, capsys):
+    """``review clean casos/DAY_ID`` from the folder above the cases cleans the
+    PDF as an absolute path does (it said "the file could not be read": the
+    image and PDF helpers run inside cleaned/, where the relative path named nothing)."""
+    from review.cli import main
+
+    key = keys.SecretKey.generate("Ana")
+    root, subs = make_cases(tmp_path, key)
+    monkeypatch.chdir(root.parent)
+    case = root.relative_to(root.parent) / f"{subs[1].received_on}_{subs[1].id[:8]}"
+    assert main(["clean", str(case), "--lang", "en"]) == 0
+    captured = capsys.readouterr()
+    assert "not cleaned" not in captured.err
+    assert f"-> {case / 'cleaned' / 'denuncia-fiscalia.pdf'} (" in captured.out
+    assert (root.parent / case / "cleaned" / "denuncia-fiscalia.pdf").read_bytes().startswith(b"%PDF")
+    assert sorted(p.name for p in (root.parent / case / "cleaned").iterdir()) == ["denuncia-fiscalia.pdf"]
+
+
 def test_the_server_listens_on_loopback_only(cases):
     from review.workspace.server import make_workspace_server
 
