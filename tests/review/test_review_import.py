@@ -287,3 +287,32 @@ def test_a_full_disk_mid_batch_leaves_no_temporary_plaintext(tmp_path, key, monk
     assert not any(b"CANARY-DISK" in p.read_bytes() for p in out.rglob("*") if p.is_file())
     monkeypatch.setattr(decrypt.fsutil, "write_at", real)
     assert run(path, [key], out).count("imported") == 12  # the next run completes the job
+
+
+def test_each_v2_failure_has_its_own_status(tmp_path):
+    """Envelope v2's own failures reach the reviewer as their own statuses
+    (review/output.py, REVIEWING.md section 9), not as 'tampered' or 'bad header':
+    a payload that is not as its writer signed it, a stanza wrapping another file
+    key than the header's commitment, a stanza of a key type this version does not know."""
+    from keys import XWingSecretKey, header_size_v2
+    from keys.envelope2 import _wrap
+
+    key = XWingSecretKey.generate("Ana")
+    pub = [key.public_key]
+    subs = {name: make_submission(pub) for name in ("imported", "not as written", "forged for some readers",
+                                                    "unknown key type")}
+    header_end = header_size_v2(["xwing"])
+    stanza = slice(12, 12 + 3 + 32 + 1168)
+    spoil = {
+        "not as written": lambda env: env[:-1] + bytes([env[-1] ^ 0x01]),  # the signature's last byte
+        "forged for some readers": lambda env: env[:stanza.start] + _wrap(key.public_key, os.urandom(32)) + env[stanza.stop:],
+        "unknown key type": lambda env: env[:12] + b"\x03" + env[13:],
+    }
+    for name, change in spoil.items():
+        sub = subs[name]
+        envelope = sub.envelopes[sub.report_item]
+        assert envelope[8] == 2 and len(envelope) > header_end
+        sub.envelopes[sub.report_item] = change(envelope)
+    path = honest_bundle(tmp_path / "b.tar", list(subs.values()), pub)
+    summary = run(path, [key], tmp_path / "out")
+    assert {r.submission_id: r.status for r in summary.results} == {sub.id: name for name, sub in subs.items()}
