@@ -6,12 +6,12 @@ waits for a free connection costs another round trip of a second or more. The
 report form needs the stylesheet, its scripts, the seal worker and libsodium
 before it can seal; as separate files they are more than six, so the page's
 own scripts arrived a round trip late. ``/bundle/form.js`` is the page-only
-scripts of the form (submit.js, upload.js, questions.js, form.js) joined, in
+scripts of the form (submit.js, upload.js, questions.js, feedback.js, form.js) joined, in
 that order, each followed by a line ``;``: the same code, executed in the same order as
 separate classic scripts would be (each file is a self-contained IIFE with
 ``'use strict'`` inside its function, so joining changes no scope).
-``/bundle/seal.js`` is the envelope writer (envelope.js, envelope2.js,
-webcrypto.js): the page loads it, and the seal worker imports that very URL
+``/bundle/seal.js`` is the envelope writer (envelope.js, envelope2-header.js,
+envelope2.js, webcrypto.js): the page loads it, and the seal worker imports that very URL
 (its version rides in the worker's query, ``b``), so the worker finds it in
 the HTTP cache. With the stylesheet, the two bundles and the preloads of the
 worker and libsodium, the form needs five requests after the page: within a
@@ -36,8 +36,8 @@ from . import security
 
 #: Bundle name -> the static files it joins, in order (paths under intake/static/).
 BUNDLES: dict[str, tuple[str, ...]] = {
-    "form.js": ("js/submit.js", "js/upload.js", "js/questions.js", "js/form.js"),
-    "seal.js": ("js/envelope.js", "js/envelope2.js", "js/webcrypto.js"),
+    "form.js": ("js/submit.js", "js/upload.js", "js/questions.js", "js/feedback.js", "js/form.js"),
+    "seal.js": ("js/envelope.js", "js/envelope2-header.js", "js/envelope2.js", "js/webcrypto.js"),
 }
 
 bp = Blueprint("bundles", __name__, url_prefix="/bundle")

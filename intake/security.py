@@ -126,7 +126,7 @@ def worker_url() -> str:
     """URL of the seal worker, carrying the versions of the scripts it imports.
 
     The worker loads ``vendor/sodium.js`` and the ``/bundle/seal.js`` bundle
-    (envelope.js, envelope2.js, webcrypto.js; :mod:`intake.bundles`) itself
+    (envelope.js, envelope2-header.js, envelope2.js, webcrypto.js; :mod:`intake.bundles`) itself
     (``importScripts``); their versions travel in its query string (``s``,
     ``b``) so an upgrade never meets a year-old cached copy of either.
     """

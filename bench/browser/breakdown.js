@@ -131,7 +131,7 @@
   if (typeof module === 'object' && module && module.exports) {
     module.exports = { breakdown, webCryptoRows };
   } else if (typeof importScripts === 'function') { // the Web Worker
-    importScripts('/static/vendor/sodium.js', '/static/js/envelope.js', '/static/js/envelope2.js', '/static/js/webcrypto.js');
+    importScripts('/static/vendor/sodium.js', '/static/js/envelope.js', '/static/js/envelope2-header.js', '/static/js/envelope2.js', '/static/js/webcrypto.js');
     root.sodium.ready.then(async () => {
       const reps = Number(new URLSearchParams(root.location.search).get('reps') || 5);
       const result = breakdown(root.sodium, root.ResguardoEnvelope, root.ResguardoEnvelope2, reps);

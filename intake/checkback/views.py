@@ -64,7 +64,7 @@ def worker_url() -> str:
     return url_for(
         "static", filename="js/checkback-worker.js", v=static_version("js/checkback-worker.js"),
         s=static_version("vendor/sodium.js"), e=static_version("js/envelope.js"),
-        x=static_version("js/envelope2.js"), o=static_version("js/envelope-reader.js"),
+        h=static_version("js/envelope2-header.js"), x=static_version("js/envelope2.js"), o=static_version("js/envelope-reader.js"),
         w=static_version("js/receipt-words.js"), r=static_version("js/receipt.js"),
     )
 

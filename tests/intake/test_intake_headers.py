@@ -215,8 +215,8 @@ def test_the_worker_url_carries_the_versions_of_what_it_imports(client):
 
 
 def test_the_forms_scripts_come_in_one_bundle_cached_and_isolated(app, client):
-    """submit.js, upload.js, questions.js and form.js as one request, envelope.js, envelope2.js and webcrypto.js
-    as another (intake/bundles.py), cached like static files."""
+    """submit.js, upload.js, questions.js, feedback.js and form.js as one request, envelope.js, envelope2-header.js,
+    envelope2.js and webcrypto.js as another (intake/bundles.py), cached like static files."""
     import re
     from pathlib import Path
 
@@ -224,7 +224,7 @@ def test_the_forms_scripts_come_in_one_bundle_cached_and_isolated(app, client):
     scripts = re.findall(r'<script src="([^"]+)" defer></script>', page)
     assert [src.split("?")[0] for src in scripts] == ["/bundle/seal.js", "/bundle/form.js"]
     static = Path(app.static_folder, "js")
-    seal = b"".join((static / name).read_bytes().rstrip(b"\n") + b"\n;\n" for name in ("envelope.js", "envelope2.js", "webcrypto.js"))
+    seal = b"".join((static / name).read_bytes().rstrip(b"\n") + b"\n;\n" for name in ("envelope.js", "envelope2-header.js", "envelope2.js", "webcrypto.js"))
     assert scripts[0] == f"/bundle/seal.js?v={__import__('hashlib').sha256(seal).hexdigest()[:16]}"
     sealed = client.get(scripts[0])
     assert sealed.get_data() == seal and sealed.headers["Cache-Control"] == "max-age=31536000, public"
@@ -234,7 +234,7 @@ def test_the_forms_scripts_come_in_one_bundle_cached_and_isolated(app, client):
     _assert_isolated(response, "bundle")
     assert response.headers["Cache-Control"] == "max-age=31536000, public"
     assert response.mimetype == "text/javascript"
-    expected = b"".join((static / name).read_bytes().rstrip(b"\n") + b"\n;\n" for name in ("submit.js", "upload.js", "questions.js", "form.js"))
+    expected = b"".join((static / name).read_bytes().rstrip(b"\n") + b"\n;\n" for name in ("submit.js", "upload.js", "questions.js", "feedback.js", "form.js"))
     assert response.get_data() == expected
     version = __import__("hashlib").sha256(expected).hexdigest()[:16]
     assert scripts[2] == f"/bundle/form.js?v={version}"

@@ -13,7 +13,7 @@
  *                   "reply_to" a follow-up sealed in the browser carries; null: not a receipt)
  *   worker -> page  {type: 'ready'} once; {type: 'error', id, message} on failure
  *
- * Loads the vendored libsodium, envelope.js, envelope2.js, envelope-reader.js,
+ * Loads the vendored libsodium, envelope.js, envelope2-header.js, envelope2.js, envelope-reader.js,
  * receipt-words.js and receipt.js with importScripts (same origin; CSP
  * script-src 'self'). The receipt text is kept only for the length of a message.
  */
@@ -26,8 +26,9 @@ function versionOf(name) {
   return /^[0-9a-f]{1,64}$/.test(value) ? '?v=' + value : '';
 }
 
-importScripts('../vendor/sodium.js' + versionOf('s'), 'envelope.js' + versionOf('e'), 'envelope2.js' + versionOf('x'),
-  'envelope-reader.js' + versionOf('o'), 'receipt-words.js' + versionOf('w'), 'receipt.js' + versionOf('r'));
+importScripts('../vendor/sodium.js' + versionOf('s'), 'envelope.js' + versionOf('e'), 'envelope2-header.js' + versionOf('h'),
+  'envelope2.js' + versionOf('x'), 'envelope-reader.js' + versionOf('o'), 'receipt-words.js' + versionOf('w'),
+  'receipt.js' + versionOf('r'));
 
 const ready = sodium.ready.then(() => {
   self.postMessage({ type: 'ready' });

@@ -6,8 +6,8 @@
  *
  * Used by the JS tests (tests/js/) to check the writer and to run the
  * envelope vectors; the intake's seal worker does not load it. Needs the
- * `sodium` global (vendored libsodium) and envelope.js: importScripts both
- * first in a worker (defines self.ResguardoEnvelopeReader), or require() it in
+ * `sodium` global (vendored libsodium), envelope.js, envelope2-header.js and
+ * envelope2.js: importScripts them first in a worker (defines self.ResguardoEnvelopeReader), or require() it in
  * node (module.exports). Holds at most one sealed chunk (65553 bytes) of input.
  */
 (function (root, factory) {

@@ -474,7 +474,7 @@
     padme, chunkCount, headerSize, envelopeSize,
     fingerprint, displayFingerprint, headerHash,
     EnvelopeWriter, seal,
-    /** For envelope-reader.js and envelope2.js only: shared constants and helpers, not an API. */
+    /** For envelope-reader.js, envelope2-header.js and envelope2.js only: shared constants and helpers, not an API. */
     internal: Object.freeze({
       ChunkWriter, FINGERPRINT_LABEL,
       MAGIC, VERSION, CHUNK_LOG2, MAX_RECIPIENTS, FIXED_SIZE, FINGERPRINT_SIZE, KEY_SIZE,

@@ -50,8 +50,11 @@
  *    came, the page says it cannot tell whether the report arrived, and
  *    pressing "send" again repeats only that submit.
  *
- * Every text shown comes from the page (#seal-strings data attributes,
- * translated by the server) or from the server's localized JSON errors.
+ * What the page shows (progress, failures, the notice, the receipt) is
+ * feedback.js's. Every text shown comes from the page (#seal-strings data
+ * attributes, translated by the server) or from the server's localized JSON
+ * errors. Part of the page's /bundle/form.js (intake/bundles.py), last, after
+ * submit.js, upload.js, questions.js and feedback.js, which it uses.
  * No inline script or style is needed (CSP script-src 'self').
  */
 (function () {
@@ -59,26 +62,20 @@
 
   const form = document.getElementById('report-form');
   if (!form || !window.ResguardoSubmit || !window.ResguardoUpload || !window.ResguardoEnvelope2) return;
-  if (!window.ResguardoQuestions) return;
+  if (!window.ResguardoQuestions || !window.ResguardoFeedback) return;
   const {
     sealBlob, sealToBytes, sealAhead, newReceipt, startWorker, decodeKeys, checkFingerprints, attachmentEntry,
     SealCancelled, KeysRefused,
   } = window.ResguardoSubmit;
-  const { Api, PieceSender, ServerRefused, ConnectionLost, withRetries, inlineBody } = window.ResguardoUpload;
+  const { Api, PieceSender, ServerRefused, withRetries, inlineBody } = window.ResguardoUpload;
   const { envelopeSize: envelopeSizeV2, kindOf } = window.ResguardoEnvelope2;
   /** Envelope v2 bytes for `size` content bytes sealed to `keys` (public keys, or only a count before they are read). */
   const envelopeSize = (size, keys) => envelopeSizeV2(size, Array.isArray(keys) ? keys.map(kindOf) : Array(keys).fill('xwing'));
 
-  const $ = (id) => document.getElementById(id);
-  const strings = $('seal-strings').dataset;
-  const ui = {
-    serverPath: $('sealing-path'), browserPath: $('browser-path'),
-    progress: $('seal-progress'), status: $('seal-status'), bar: $('seal-bar'), cancel: $('seal-cancel'),
-    error: $('seal-error'), errorTitle: $('seal-error-title'), errorText: $('seal-error-text'),
-    fallbackOffer: $('seal-fallback-offer'), fallback: $('server-fallback'),
-    unavailable: $('browser-unavailable'), unavailableText: $('browser-unavailable-text'),
-    send: $('send-report'),
-  };
+  const strings = document.getElementById('seal-strings').dataset;
+  const {
+    ui, showUnavailable, showError, showStatus, showProgress, reconnecting, describe, showReceipt,
+  } = window.ResguardoFeedback.feedbackOf(form, strings);
   const {
     reportDocument, problems, clearProblems, showProblems: showProblemsOnly,
   } = window.ResguardoQuestions.questionsOf(form, strings);
@@ -166,64 +163,12 @@
     form.dataset.sealing = 'unavailable';
     if (worker) worker.terminate();
     worker = null;
-    showUnavailable();
+    showUnavailable(readyFailure);
     throw error;
   });
   ready.catch(() => {}); // shown by showUnavailable, calmly: no focus or scroll on load
 
-  // ---- feedback ----
-
-  /**
-   * Browser sealing cannot be used: say so near the top of the form, and make
-   * the main button the explicit, labelled choice of server sealing.
-   */
-  function showUnavailable() {
-    ui.unavailableText.textContent = readyFailure;
-    ui.unavailable.hidden = false;
-    ui.send.textContent = strings.serverSend;
-    ui.progress.hidden = true;
-  }
-
-  /** A failure after "send": {title, text, fallback: offer server sealing}. */
-  function showError({ title, text, fallback }) {
-    ui.progress.hidden = true;
-    ui.errorTitle.textContent = title || strings.notSent;
-    ui.errorText.textContent = text;
-    ui.fallbackOffer.hidden = !fallback;
-    ui.error.hidden = false;
-    ui.error.focus();
-  }
-
-  function showStatus(text, fraction) {
-    ui.progress.hidden = false;
-    if (ui.status.textContent !== text) ui.status.textContent = text;
-    if (fraction !== undefined) ui.bar.value = Math.round(1000 * Math.min(1, fraction));
-  }
-
-  /** Progress came: the bar moves, and a "reconnecting" status gives way to what it replaced. */
-  function showProgress(fraction) {
-    if (ui.status.textContent === strings.reconnecting && lastStatus) showStatus(lastStatus);
-    showStatus(ui.status.textContent, fraction);
-  }
-
-  /** What to tell the reporter about `error`; `storing`: the final submit's outcome is unknown. */
-  function describe(error, storing) {
-    const refused = error instanceof ServerRefused ? error : null;
-    const lost = error instanceof ConnectionLost || error instanceof TypeError
-      || (refused && (refused.status >= 500 || !refused.body.error));
-    if (refused && refused.code === 'csrf') {
-      // The session cookie is gone: nothing done from this page can work now.
-      const text = storing ? strings.session : `${strings.sessionNothing} ${strings.session}`;
-      return { title: strings.sessionTitle, text };
-    }
-    if (storing && lost) return { title: strings.unconfirmedTitle, text: strings.unconfirmed };
-    if (lost) return { text: `${strings.connection} ${strings.nothing}` };
-    if (refused) {
-      const text = refused.title ? `${refused.title}. ${refused.body.error}` : refused.body.error;
-      return { text, fallback: refused.code === 'structure' || refused.code === 'not_encrypted' };
-    }
-    return { text: strings.crypto, fallback: true }; // the seal worker failed
-  }
+  // ---- feedback (the rest is feedback.js) ----
 
   /** The problems that keep the form from being sent, in place of any progress or error (questions.js). */
   function showProblems(found) {
@@ -265,19 +210,6 @@
     return { uploadId: sender.upload.upload_id, itemId: sender.upload.item_id, blake2b256: hash };
   }
 
-  /**
-   * An onRetry callback: the connection dropped or stalled and is being
-   * retried. Says so at once (the live region announces it); the status it
-   * replaced comes back with the next progress.
-   */
-  function reconnecting() {
-    return () => {
-      if (ui.status.textContent !== strings.reconnecting) lastStatus = ui.status.textContent;
-      showStatus(strings.reconnecting);
-    };
-  }
-  let lastStatus = '';
-
   /** `promise`, or an AbortError as soon as `signal` aborts (the reporter pressed "cancel"). */
   function abortable(promise, signal) {
     return new Promise((resolve, reject) => {
@@ -308,21 +240,6 @@
       session.catch(() => { session = null; }); // made again on the next try
     }
     return session;
-  }
-
-  /**
-   * Show the receipt on this page (it must never travel in a URL, cookie or
-   * storage): the form gives way to the "received" section the server put in
-   * the page (#browser-received), filled with the eight words.
-   */
-  function showReceipt(receipt) {
-    const section = $('browser-received');
-    $('browser-receipt-words').textContent = receipt.text;
-    form.hidden = true;
-    for (const other of document.querySelectorAll('main > h1, .hide-when-received')) other.hidden = true;
-    section.hidden = false;
-    document.title = section.dataset.title;
-    section.focus();
   }
 
   /**

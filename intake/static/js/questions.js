@@ -16,7 +16,7 @@
  *   which takes the focus.
  *
  * Part of the page's /bundle/form.js (intake/bundles.py), after upload.js and
- * before form.js, which uses it: window.ResguardoQuestions.questionsOf(form, strings).
+ * before feedback.js and form.js, which uses it: window.ResguardoQuestions.questionsOf(form, strings).
  * Every text shown comes from the page (strings: #seal-strings data attributes).
  */
 (function (root) {

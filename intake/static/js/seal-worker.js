@@ -7,7 +7,7 @@
  *
  * Start it with `new Worker('/static/js/seal-worker.js')` (a classic worker,
  * same origin). It loads the vendored libsodium (../vendor/sodium.js) and
- * /bundle/seal.js (./envelope.js, ./envelope2.js and ./webcrypto.js joined:
+ * /bundle/seal.js (./envelope.js, ./envelope2-header.js, ./envelope2.js and ./webcrypto.js joined:
  * intake/bundles.py) with importScripts. With WebAssembly allowed (CSP
  * `script-src 'self' 'wasm-unsafe-eval'`, Tor Browser "Standard") libsodium
  * runs as WebAssembly; otherwise (Tor Browser "Safer", or the CSP without
@@ -43,7 +43,7 @@
  *         alongside a job.
  *     {type: 'prepare', recipients: Uint8Array[], count: number}
  *         Seal ahead: keep `count` (at most POOL_MAX) envelope headers for these
- *         recipients ready (envelope2.js PreparedHeader: a fresh file key
+ *         recipients ready (envelope2-header.js PreparedHeader: a fresh file key
  *         encapsulated to every recipient, so a 'seal' has no per-recipient
  *         work left). Made in the background while no job runs, one stanza per
  *         task; each is used by ONE 'seal' to the same recipients and then
@@ -89,7 +89,7 @@ function versionOf(name) {
   return /^[0-9a-f]{1,64}$/.test(value) ? '?v=' + value : '';
 }
 
-// envelope.js, envelope2.js and webcrypto.js come as one bundle (intake/bundles.py), the very
+// envelope.js, envelope2-header.js, envelope2.js and webcrypto.js come as one bundle (intake/bundles.py), the very
 // URL the page loads, so the worker finds it in the HTTP cache: no request of its own.
 importScripts('../vendor/sodium.js' + versionOf('s'), '../../bundle/seal.js' + versionOf('b'));
 
