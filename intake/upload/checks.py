@@ -47,8 +47,9 @@ WINDOW = 4096
 #: tails), so a real sealed chunk is never refused by it.
 SIGMAS = 12
 #: File signatures refused at a chunk start: (offset, bytes) parts that must all
-#: match. Each entry fixes at least 5 bytes, so random ciphertext matches one
-#: with probability below 2^-40 per chunk.
+#: match. Each entry fixes at least 5 bytes (random bytes match it with
+#: probability at most 2^-40); all of them together match a ciphertext chunk with
+#: probability below 2^-37 (tests/intake/test_intake_upload.py checks the sum).
 SIGNATURES = (
     ((0, b"\x89PNG\r\n\x1a\n"),),
     ((0, b"%PDF-"),),

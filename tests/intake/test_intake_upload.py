@@ -428,3 +428,15 @@ def test_a_report_sharing_the_limits_size_class_but_over_it_is_refused(app, api,
     fits_id, _ = api.upload(keys.seal_v2(fits, [reviewer.secret.public_key]))
     assert api.post("/upload/submit", {"report": fits_id, "attachments": []}).status_code == 201
     assert [row.id for row in stored_submissions(app)] == [submission_id]
+
+
+def test_file_signatures_match_random_bytes_rarely():
+    """Each signature fixes at least 5 bytes; the sum of their chances on random
+    bytes stays below 2^-37 per chunk (docs/FORMAT.md "Browser uploads")."""
+    from intake.upload.checks import SIGNATURES, has_signature
+
+    fixed = [sum(len(magic) for _, magic in parts) for parts in SIGNATURES]
+    assert min(fixed) == 5
+    assert sum(2.0 ** (-8 * n) for n in fixed) < 2.0 ** -37
+    assert all(has_signature(bytes(b for at, magic in parts for b in magic) + bytes(16))
+               for parts in SIGNATURES if all(at == 0 for at, _ in parts) and len(parts) == 1)
