@@ -123,6 +123,9 @@ def _members(archive: tarfile.TarFile) -> list[tarfile.TarInfo]:
                 and bool(_HEX32.match(info.name[len("replies/"):]))
                 and info.size <= MAX_REPLY
             )
+        if not ok and index == 1 and info.name != "manifest.sig":
+            raise Malformed("no manifest.sig after manifest.json: this is not a return bundle (an export, "
+                            "resguardo-bundle-….tar, goes to the reviewers for review import)")
         if not ok:
             raise Malformed(f"unexpected member {index + 1}")
     if len(members) < 2:

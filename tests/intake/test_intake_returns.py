@@ -139,6 +139,21 @@ def test_refused_bundles_change_nothing(app, runner, configured, case, tmp_path,
     assert counts(app) == before
 
 
+def test_an_export_bundle_given_by_mistake_is_named_as_such(app, runner, configured, case, tmp_path):
+    """The operator passes the export bundle instead of the reviewers' return
+    bundle: the refusal says so (it said only "unexpected member 2")."""
+    exported = runner(["export", "--out", str(tmp_path / "usb")])
+    assert exported.exit_code == 0, exported.output
+    [bundle] = (tmp_path / "usb").glob("resguardo-bundle-*.tar")
+    before = counts(app)
+    result = runner(["import-return", str(bundle)])
+    assert result.exit_code == 10, result.output
+    assert "return bundle refused (malformed): no manifest.sig after manifest.json: this is not a return bundle " \
+        "(an export, resguardo-bundle-….tar, goes to the reviewers for review import); nothing was changed" \
+        in result.output
+    assert counts(app) == before
+
+
 def test_replayed_bundle_is_refused(app, runner, configured, case, tmp_path):
     _text, submission_id, reply_key = case
     bundle = returns.build(tmp_path / "r.tar", configured, [(submission_id, reply_key, REPLY_TEXT)])
