@@ -3,6 +3,7 @@
 ES_CHECKBACK = {
     "Site": "Sitio",
     "Check on a report": "Seguimiento de una denuncia",
+    "Back to checking on your report": "Volver al seguimiento de su denuncia",
     "What happens next": "Qué pasa ahora",
     "Your report goes to %(name)s.": "Su denuncia llega a %(name)s.",
     ("Reports are usually read within %(num)d day.", "Reports are usually read within %(num)d days."): (

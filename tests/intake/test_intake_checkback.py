@@ -225,4 +225,7 @@ def test_an_empty_follow_up_is_refused(app, client):
     text = receipt_of(send(client)[0])
     answer = follow_up(client, text, "   ")
     assert answer.status_code == 400 and "Please write a message or choose a file." in answer.get_data(as_text=True)
+    # The way back is to the check-back page the reporter came from, not to a new report.
+    assert '<p><a href="/checkback">Back to checking on your report</a></p>' in answer.get_data(as_text=True)
+    assert "Back to the report form" not in answer.get_data(as_text=True)
     assert len(stored_submissions(app)) == 1
