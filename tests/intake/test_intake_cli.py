@@ -35,6 +35,19 @@ def test_reviewer_add_list_remove(runner, reviewer, tmp_path):
     assert runner(["reviewer", "list"]).output.startswith("no reviewer keys registered")
 
 
+def test_reviewer_add_takes_both_key_kinds_and_says_which(runner, reviewer, reviewer_x25519):
+    """An X-Wing key (what review keygen makes) and an older X25519 key are both
+    registered; each answer and the list say the kind (issue 9 item 3)."""
+    xwing = runner(["reviewer", "add", str(reviewer.public_file)])
+    assert xwing.exit_code == 0
+    assert "key type: X-Wing (post-quantum hybrid)" in xwing.output.splitlines()
+    old = runner(["reviewer", "add", str(reviewer_x25519.public_file)])
+    assert old.exit_code == 0
+    assert "key type: X25519 (not post-quantum)" in old.output.splitlines()
+    listed = runner(["reviewer", "list"]).output.splitlines()
+    assert [line.split("  ")[2].strip() for line in listed] == ["xwing", "x25519"]
+
+
 def test_reviewer_add_rejects_a_secret_or_broken_key_file(runner, reviewer, tmp_path):
     assert runner(["reviewer", "add", str(reviewer.secret_file)]).exit_code == EXIT_KEYFILE
     lying = tmp_path / "lying.public-key"
