@@ -28,8 +28,10 @@ ES_REPLIES = {
     "protecting the signing key with your passphrase (a few seconds)":
         "protegiendo la llave de firma con su frase de contraseña (unos segundos)",
     "replies: %(count)s": "respuestas: %(count)s",
-    "reply %(id)s queued for case %(case)s (%(count)s characters, in %(language)s)":
-        "respuesta %(id)s en cola para el caso %(case)s (%(count)s caracteres, en %(language)s)",
+    "reply %(id)s queued for case %(case)s (%(count)s characters, %(language)s)":
+        "respuesta %(id)s en cola para el caso %(case)s (%(count)s caracteres, %(language)s)",
+    "in Spanish": "en español",
+    "in English": "en inglés",
     "reply: the reply was not written (no reply key, empty, too long, no editor)":
         "reply: no se escribió la respuesta (sin llave para responder, vacía, demasiado larga, sin editor)",
     "return bundle: %(path)s": "paquete de respuesta: %(path)s",

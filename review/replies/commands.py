@@ -17,7 +17,7 @@ from .. import output
 from ..casefolder import read_case_report
 from ..errors import UsageError
 from ..followups import followup_dirs
-from ..i18n import _, current_language
+from ..i18n import N_, _, current_language
 from ..names import safe_name
 from ..output import Output, displayable
 from ..passphrase import check_new_passphrase, get_passphrase
@@ -59,6 +59,10 @@ def _case(path: Path) -> tuple[Path, dict]:
     return path.resolve(), report
 
 
+LANGUAGE_NAMES = {"es": N_("in Spanish"), "en": N_("in English")}
+"""How ``review reply`` names the reply's language (it printed the bare code: "en es")."""
+
+
 def cmd_reply(args: argparse.Namespace, out: Output) -> int:
     """Seal a reply to the case's reporter key and queue it in the outbox."""
     case, report = _case(args.case)
@@ -73,8 +77,9 @@ def cmd_reply(args: argparse.Namespace, out: Output) -> int:
     document = reply_document(report["submission_id"], language, text)
     envelope = seal_reply(document, key)
     reply_id = queue_reply(case.parent, case, document, envelope)
-    print(_("reply %(id)s queued for case %(case)s (%(count)s characters, in %(language)s)",
-            id=reply_id[:8], case=displayable(case.name), count=len(document["text"]), language=language),
+    print(_("reply %(id)s queued for case %(case)s (%(count)s characters, %(language)s)",
+            id=reply_id[:8], case=displayable(case.name), count=len(document["text"]),
+            language=_(LANGUAGE_NAMES[language])),
           flush=True)
     out.hint(_("a copy of the text is in %(path)s; send it with: review return-bundle %(outdir)s "
                "--key ORG.signing-secret-key --out USB_FOLDER",

@@ -155,7 +155,7 @@ def test_reply_from_a_file_is_sealed_copied_and_queued(tmp_path, reviewer, repor
     queue = outbox.load_queue(case.parent)
     (queued,) = queue.replies
     assert queue.acknowledged == []
-    assert out.startswith(f"reply {queued['id'][:8]} queued for case {case.name} (47 characters, in es)")
+    assert out.startswith(f"reply {queued['id'][:8]} queued for case {case.name} (47 characters, in Spanish)")
     assert queued["submission_id"] == sub.id and queued["case"] == case.name
     copy = json.loads((case / "replies" / "01.json").read_text("utf-8"))
     assert copy == {"id": queued["id"], "format": "resguardo-reply", "version": 1, "submission_id": sub.id,
