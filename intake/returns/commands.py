@@ -55,8 +55,9 @@ def import_return(bundle: Path) -> None:
     click.echo(f"return bundle {checked.return_id} imported")
     stored = "1 reply" if result.replies_stored == 1 else f"{result.replies_stored} replies"
     click.echo(f"{stored} stored, {result.replies_skipped} skipped (case no longer here)")
-    click.echo(f"{result.acknowledged} submissions marked as read and deleted ({result.items_deleted} items), "
-               f"{result.acknowledged_skipped} no longer here")
+    marked = "1 submission" if result.acknowledged == 1 else f"{result.acknowledged} submissions"
+    items = "1 item" if result.items_deleted == 1 else f"{result.items_deleted} items"
+    click.echo(f"{marked} marked as read and deleted ({items}), {result.acknowledged_skipped} no longer here")
 
 
 @main.command()

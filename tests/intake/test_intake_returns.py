@@ -60,6 +60,7 @@ def test_import_stores_replies_purges_acknowledged_and_checkback_shows_them(app,
     result = runner(["import-return", str(bundle)])
     assert result.exit_code == 0, result.output
     assert "1 reply stored, 0 skipped" in result.output
+    assert "\n1 submission marked as read and deleted (1 item), 0 no longer here\n" in result.output
     after = counts(app)
     assert after["Submission"] == 0 and after["Item"] == 0 and after["Blob"] == 0 and after["BlobChunk"] == 0
     assert after["Case"] == 1 and after["CaseSubmission"] == 1 and after["Reply"] == 1 and after["ReturnImport"] == 1
