@@ -60,6 +60,18 @@ class ResguardoWorker(GeventWorker):
     """gunicorn's gevent worker with the deadlines and error pages above."""
 
     _pages: dict[int, bytes] | None = None
+    _quitting = False
+
+    def handle_quit(self, sig, frame):
+        """Quit once: Ctrl-C in a terminal (``bash scripts/run.sh``) sends SIGINT
+        to the worker and the arbiter, which then sends SIGQUIT too; gunicorn's
+        gevent worker spawned one exit per signal, and the second one, run while
+        the interpreter was already shutting down, printed a ``SystemExit``
+        traceback per worker."""
+        if self._quitting:
+            return
+        self._quitting = True
+        super().handle_quit(sig, frame)
 
     def timeout_ctx(self):
         """Deadline for one request head (silent: the connection just closes)."""

@@ -108,3 +108,23 @@ def test_web_unit_has_a_memory_ceiling_that_spares_tor():
     conf = dict(directives(DEPLOY / "systemd" / "resguardo-web.service"))
     assert (conf["MemoryHigh"], conf["MemoryMax"], conf["MemorySwapMax"]) == ("768M", "1G", "0")
     assert int(conf["OOMScoreAdjust"]) > 0  # the web app, never tor, is the OOM killer's choice
+
+
+def test_the_worker_quits_once_on_ctrl_c_and_the_arbiters_sigquit(monkeypatch):
+    """Ctrl-C on ``scripts/run.sh`` reaches each worker twice (its own SIGINT,
+    then the arbiter's SIGQUIT): the worker begins quitting once. Each second
+    exit, run while the interpreter was shutting down, printed a
+    ``SystemExit: 0`` traceback per worker."""
+    import signal
+
+    from gunicorn.workers.ggevent import GeventWorker
+
+    from deploy.worker import ResguardoWorker
+
+    began = []
+    monkeypatch.setattr(GeventWorker, "handle_quit", lambda self, sig, frame: began.append(sig))
+    worker = ResguardoWorker.__new__(ResguardoWorker)
+    worker.handle_quit(signal.SIGINT, None)
+    worker.handle_quit(signal.SIGQUIT, None)
+    assert began == [signal.SIGINT]
+    assert ResguardoWorker._quitting is False  # per worker, not shared by the class
