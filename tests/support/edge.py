@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 import subprocess
 import time
 from contextlib import contextmanager
@@ -15,12 +16,17 @@ import requests
 from tests.support.live import ROOT, free_port
 
 
-def render(servers: list[int], port: int, overrides: dict[str, str] | None = None) -> str:
+def render(servers: list[int], port: int, overrides: dict[str, str] | None = None,
+           stats_port: int | None = None) -> str:
     """deploy/haproxy.cfg with its frontend on ``127.0.0.1:port``, one ``server``
     line per port in ``servers``, and ``timeout`` lines replaced by ``overrides``
-    (``{"http-request": "2s"}``)."""
+    (``{"http-request": "2s"}``); with ``stats_port``, HAProxy's stats socket
+    (its CLI, read-only level) on ``127.0.0.1:stats_port`` as well (for :func:`sessions`)."""
     text = (ROOT / "deploy" / "haproxy.cfg").read_text()
     text = text.replace("bind 127.0.0.1:8080", f"bind 127.0.0.1:{port}")
+    if stats_port is not None:
+        text, count = re.subn(r"(?m)^global$", f"global\n    stats socket ipv4@127.0.0.1:{stats_port} level user", text)
+        assert count == 1
     text = re.sub(r"(?m)^    server .*\n", "", text)
     text += "".join(f"    server app{index} 127.0.0.1:{server}\n" for index, server in enumerate(servers, 1))
     for name, value in (overrides or {}).items():
@@ -41,12 +47,14 @@ def vm_hwm_kib(pid: int) -> int:
 def haproxy(servers: list[int], directory: Path, overrides: dict[str, str] | None = None) -> Iterator[tuple[str, int, subprocess.Popen]]:
     """Run HAProxy in front of ``servers`` (loopback ports); yield ``(base url, port, process)``.
 
-    Waits until both the frontend answers ``GET /`` with 200. Stops it by its pid.
+    Its configuration is ``directory / "haproxy.cfg"``, with a stats socket that
+    :func:`sessions` reads. Waits until the frontend answers ``GET /`` with 200.
+    Stops it by its pid.
     """
     binary = shutil.which("haproxy") or "/usr/sbin/haproxy"
     port = free_port()
     config = directory / "haproxy.cfg"
-    config.write_text(render(servers, port, overrides))
+    config.write_text(render(servers, port, overrides, stats_port=free_port()))
     with open(directory / "haproxy.log", "ab") as log:
         process = subprocess.Popen([binary, "-db", "-f", str(config)], stdout=log, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL)
@@ -74,17 +82,27 @@ def haproxy(servers: list[int], directory: Path, overrides: dict[str, str] | Non
             process.wait()
 
 
-def established_from(server_port: int) -> int:
-    """How many established TCP connections have ``server_port`` as their local port."""
-    count = 0
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if fields[1].endswith(f":{server_port:04X}") and fields[3] == "01":
-                count += 1
-    return count
-
+def sessions(directory: Path) -> dict[int, int]:
+    """``{app server port: sessions HAProxy has on it now}`` for the HAProxy that
+    :func:`haproxy` runs from ``directory``: the ``scur`` column of ``show stat`` on
+    its stats socket (HAProxy management guide, "show stat"). Health checks are
+    not sessions, so they never count, as they do in the kernel's connection table.
+    """
+    config = (directory / "haproxy.cfg").read_text()
+    stats_port = int(re.search(r"(?m)^    stats socket ipv4@127\.0\.0\.1:(\d+) ", config).group(1))
+    ports = {name: int(port) for name, port in re.findall(r"(?m)^    server (\S+) 127\.0\.0\.1:(\d+)$", config)}
+    with socket.create_connection(("127.0.0.1", stats_port), timeout=10) as stats:
+        stats.sendall(b"show stat\n")
+        answer = b""
+        while chunk := stats.recv(65536):  # the CLI closes after one command
+            answer += chunk
+    header, *rows = answer.decode("ascii").splitlines()
+    columns = header.removeprefix("# ").split(",")
+    current = {}
+    for row in rows:
+        values = dict(zip(columns, row.split(",")))
+        if values.get("svname") in ports:
+            current[ports[values["svname"]]] = int(values["scur"])
+    if sorted(current) != sorted(ports.values()):
+        raise LookupError(f"HAProxy's stats name other servers: {answer[:500]!r}")
+    return current

@@ -32,9 +32,10 @@ class SlowUpload:
     """
 
     def __init__(self, base_url: str, port: int, fields: dict[str, object], files: list[tuple[str, bytes, str]]) -> None:
-        session = requests.Session()
-        page = session.get(base_url + "/", timeout=30)
-        page.raise_for_status()
+        with requests.Session() as session:  # closed now: its connection is gone before the upload's opens
+            page = session.get(base_url + "/", timeout=30)
+            page.raise_for_status()
+            cookies = "; ".join(f"{key}={value}" for key, value in session.cookies.items())
         parts: list[tuple[str, object]] = [("csrf_token", csrf_token(page.text))]
         for name, value in fields.items():
             for item in value if isinstance(value, list) else [value]:
@@ -42,7 +43,6 @@ class SlowUpload:
         parts += [("attachments", spec) for spec in files]
         self.body, content_type = encode_multipart_formdata(parts)
         self.file_offset = self.body.index(files[0][1][:64]) if files else len(self.body)
-        cookies = "; ".join(f"{key}={value}" for key, value in session.cookies.items())
         self.head = (
             f"POST /submit HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nCookie: {cookies}\r\n"
             f"Content-Type: {content_type}\r\nContent-Length: {len(self.body)}\r\n\r\n"
