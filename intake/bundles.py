@@ -22,13 +22,24 @@ its bytes; asked for by that version its answer is cacheable for a year,
 under any other ``v`` (or none) it is ``no-cache``, exactly as static files
 (:mod:`intake.security`), with the same security headers and an ETag from
 the content (no date).
+
+Each bundle is compressed once, in memory, when it is built (gzip, level 9,
+the header's MTIME 0: no time in the bytes, RFC 1952), and sent compressed
+(``Content-Encoding: gzip``) to a request whose ``Accept-Encoding`` gives
+gzip a quality above 0, as WhiteNoise sends the static files' ``.gz``
+copies; both answers carry ``Vary: Accept-Encoding``. The compressed one has
+its own ETag, the version followed by ``-gzip`` (another representation,
+another strong validator: RFC 9110 8.8.3.3), so a cache never revalidates
+one with the other.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import Blueprint, Flask, Response, abort, current_app, request, url_for
 
@@ -40,7 +51,19 @@ BUNDLES: dict[str, tuple[str, ...]] = {
     "seal.js": ("js/envelope.js", "js/envelope2-header.js", "js/envelope2.js", "js/webcrypto.js"),
 }
 
+#: What ends the ETag of a bundle's gzip answer (the identity answer's is the version alone).
+GZIP_ETAG_SUFFIX = "-gzip"
+
 bp = Blueprint("bundles", __name__, url_prefix="/bundle")
+
+
+class Built(NamedTuple):
+    """One bundle as served: its bytes, its version (16 hex digits of their SHA-256) and
+    those bytes gzip-compressed (level 9, MTIME 0)."""
+
+    body: bytes
+    version: str
+    gzipped: bytes
 
 
 def build(static_folder: str, name: str) -> tuple[bytes, str]:
@@ -48,7 +71,8 @@ def build(static_folder: str, name: str) -> tuple[bytes, str]:
 
     :raises KeyError: for a name that is not a bundle.
     """
-    return _build(static_folder, name)
+    built = _build(static_folder, name)
+    return built.body, built.version
 
 
 def version(name: str) -> str:
@@ -57,13 +81,13 @@ def version(name: str) -> str:
 
 
 @lru_cache(maxsize=16)
-def _build(static_folder: str, name: str) -> tuple[bytes, str]:
-    """(bytes, version) of bundle ``name``: each file, a newline, ``;``, a newline; the version
-    is 16 hex digits of the SHA-256 of those bytes."""
+def _build(static_folder: str, name: str) -> Built:
+    """Bundle ``name``: each file, a newline, ``;``, a newline; the version is 16 hex digits
+    of the SHA-256 of those bytes; compressed once, here (no timestamp: ``mtime=0``)."""
     body = b"".join(
         Path(static_folder, part).read_bytes().rstrip(b"\n") + b"\n;\n" for part in BUNDLES[name]
     )
-    return body, hashlib.sha256(body).hexdigest()[:16]
+    return Built(body, hashlib.sha256(body).hexdigest()[:16], gzip.compress(body, compresslevel=9, mtime=0))
 
 
 def bundle(name: str) -> bytes:
@@ -84,14 +108,23 @@ def bundle_url(name: str) -> str:
 
 @bp.get("/<name>")
 def serve(name: str):
-    """Bundle ``name`` as ``text/javascript``, cacheable for a year only under
-    its current ``?v=`` (:func:`intake.security.static_cache`); 404 for any other name."""
+    """Bundle ``name`` as ``text/javascript``, gzip-compressed if the request's
+    ``Accept-Encoding`` allows gzip (ETag ``"<version>-gzip"``), else as is (ETag
+    ``"<version>"``), ``Vary: Accept-Encoding`` either way; cacheable for a year only
+    under its current ``?v=`` (:func:`intake.security.static_cache`); 304 when
+    ``If-None-Match`` names that answer's ETag; 404 for any other name."""
     if name not in BUNDLES:
         abort(404)
-    body, version = _build(current_app.static_folder, name)
-    response = Response(body, mimetype="text/javascript")
-    response.set_etag(version)
-    security.cache_static(response, request.args.getlist("v"), version)
+    built = _build(current_app.static_folder, name)
+    if request.accept_encodings.quality("gzip") > 0:
+        response = Response(built.gzipped, mimetype="text/javascript")
+        response.content_encoding = "gzip"
+        response.set_etag(built.version + GZIP_ETAG_SUFFIX)
+    else:
+        response = Response(built.body, mimetype="text/javascript")
+        response.set_etag(built.version)
+    response.vary.add("Accept-Encoding")
+    security.cache_static(response, request.args.getlist("v"), built.version)
     return response.make_conditional(request)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+from pathlib import Path
 
 import pytest
 
@@ -218,7 +220,6 @@ def test_the_forms_scripts_come_in_one_bundle_cached_and_isolated(app, client):
     """submit.js, upload.js, questions.js, feedback.js and form.js as one request, envelope.js, envelope2-header.js,
     envelope2.js and webcrypto.js as another (intake/bundles.py), cached like static files."""
     import re
-    from pathlib import Path
 
     page = client.get("/").get_data(as_text=True)
     scripts = re.findall(r'<script src="([^"]+)" defer></script>', page)
@@ -266,3 +267,83 @@ def test_the_form_preloads_the_seal_worker_and_libsodium_as_the_worker_names_the
         response = client.get(url)
         assert response.headers["Cache-Control"] == "max-age=31536000, public"
         response.close()
+
+
+#: Accept-Encoding values, and whether a bundle is then sent gzip (RFC 9110 12.5.3: q=0 refuses).
+ACCEPT_ENCODINGS = [
+    ("gzip, deflate, br, zstd", True), ("gzip", True), ("GZIP", True), ("*", True), ("br;q=1, gzip;q=0.1", True),
+    (None, False), ("", False), ("identity", False), ("br", False), ("gzip;q=0", False), ("gzip;q=0, *", False),
+]
+
+
+@pytest.mark.parametrize("name", ["seal.js", "form.js"])
+def test_a_bundle_is_sent_gzip_when_the_request_allows_it(client, name):
+    """Compressed once, at MTIME 0, with its own ETag; decompressed, the very bytes of the identity answer;
+    Vary on both; the year-long cache only under the exact ?v= content hash, as the identity answer."""
+    import gzip
+
+    from intake.bundles import BUNDLES
+
+    static = Path(client.application.static_folder)
+    body = b"".join((static / part).read_bytes().rstrip(b"\n") + b"\n;\n" for part in BUNDLES[name])
+    version = hashlib.sha256(body).hexdigest()[:16]
+    for query, cache in [(f"?v={version}", "max-age=31536000, public"), ("", "no-cache"), (f"?v={version}x", "no-cache")]:
+        url = f"/bundle/{name}{query}"
+        for accept, compressed in ACCEPT_ENCODINGS:
+            response = client.get(url, headers={} if accept is None else {"Accept-Encoding": accept})
+            label = (url, accept)
+            data = response.get_data()
+            assert response.status_code == 200, label
+            assert response.headers["Cache-Control"] == cache, label
+            assert response.headers["Vary"] == "Accept-Encoding", label
+            assert response.headers["Content-Type"] == "text/javascript; charset=utf-8", label
+            assert response.headers["Content-Length"] == str(len(data)), label
+            _assert_isolated(response, label)
+            assert "Last-Modified" not in response.headers, label
+            if compressed:
+                assert response.headers["Content-Encoding"] == "gzip", label
+                assert response.headers["ETag"] == f'"{version}-gzip"', label
+                assert data[:4] == b"\x1f\x8b\x08\x00" and data[4:8] == b"\0\0\0\0", label  # no name, MTIME 0
+                assert gzip.decompress(data) == body, label
+            else:
+                assert "Content-Encoding" not in response.headers, label
+                assert response.headers["ETag"] == f'"{version}"', label
+                assert data == body, label
+
+
+def test_a_bundle_revalidates_each_encoding_by_its_own_etag(client):
+    from intake.bundles import _build
+
+    built = _build(client.application.static_folder, "seal.js")
+    url = f"/bundle/seal.js?v={built.version}"
+    gz, plain = f'"{built.version}-gzip"', f'"{built.version}"'
+    cases = [  # (Accept-Encoding, If-None-Match) -> (status, ETag, Content-Encoding, body)
+        (("gzip", gz), (304, gz, None, b"")),
+        (("gzip", plain), (200, gz, "gzip", built.gzipped)),
+        (("identity", plain), (304, plain, None, b"")),
+        (("identity", gz), (200, plain, None, built.body)),
+        (("gzip", f"{plain}, {gz}"), (304, gz, None, b"")),
+    ]
+    for (accept, etag), expected in cases:
+        response = client.get(url, headers={"Accept-Encoding": accept, "If-None-Match": etag})
+        seen = (response.status_code, response.headers["ETag"], response.headers.get("Content-Encoding"), response.get_data())
+        assert seen == expected, (accept, etag)
+        assert response.headers["Vary"] == "Accept-Encoding"
+        assert response.headers["Cache-Control"] == "max-age=31536000, public"
+        _assert_isolated(response, (accept, etag))
+    head = client.head(url, headers={"Accept-Encoding": "gzip"})
+    assert (head.status_code, head.headers["Content-Length"], head.get_data()) == (200, str(len(built.gzipped)), b"")
+    assert head.headers["Content-Encoding"] == "gzip" and head.headers["ETag"] == gz
+
+
+def test_a_bundle_is_compressed_once_and_the_same_every_time(app):
+    """gzip at MTIME 0 has no time in it: the same input gives the same bytes (what _build cached)."""
+    import gzip
+
+    from intake.bundles import BUNDLES, _build
+
+    for name in BUNDLES:
+        built = _build(app.static_folder, name)
+        assert _build(app.static_folder, name) is built  # built once per process
+        assert built.gzipped == gzip.compress(built.body, compresslevel=9, mtime=0)
+        assert gzip.decompress(built.gzipped) == built.body
