@@ -292,14 +292,14 @@ ES.update({
         "abrir el espacio de trabajo de casos en el navegador de esta computadora (sin conexión)",
     "order (default: urgency)": "orden (por defecto: urgencia)",
     "part of this submission does not start like a resguardo encrypted file":
-        "una parte de este envío no empieza como un archivo cifrado de resguardo",
+        "una parte de este envío no empieza como un archivo cifrado de Resguardo",
     "part of this submission failed its integrity check: it was damaged or altered":
         "una parte de este envío no pasó la verificación de integridad: se dañó o se alteró",
     "part of this submission is cut short (the encrypted file is incomplete)":
         "una parte de este envío está cortada (el archivo cifrado está incompleto)",
     "part of this submission is missing from the bundle": "falta una parte de este envío en el paquete",
     "part of this submission was made by a newer version of resguardo":
-        "una parte de este envío la hizo una versión más nueva de resguardo",
+        "una parte de este envío la hizo una versión más nueva de Resguardo",
     "passphrase for %(name)s: ": "frase de contraseña de %(name)s: ",
     "passphrase for your secret key: ": "frase de contraseña de su llave secreta: ",
     "please tell the person who maintains this laptop; your files were not changed beyond what was reported":
@@ -348,20 +348,20 @@ ES.update({
     "the resguardo-bundle-….tar file": "el archivo resguardo-bundle-….tar",
     "the secret key file is damaged, altered or not a key file": "el archivo de llave secreta está dañado, alterado o no es una llave",
     "the secret key file is damaged, from a newer version, or not a resguardo secret key":
-        "el archivo de llave secreta está dañado, es de una versión más nueva o no es una llave secreta de resguardo",
+        "el archivo de llave secreta está dañado, es de una versión más nueva o no es una llave secreta de Resguardo",
     "the two passphrases you typed are different": "las dos frases de contraseña que escribió son distintas",
     "there is no such file or folder": "no existe ese archivo o carpeta",
     "this bundle file is cut short (an interrupted copy?); the complete submissions will still be imported":
         "este paquete está cortado (¿una copia interrumpida?); los envíos completos se importarán igual",
     "this bundle is not for the key you loaded (%(mine)s): none of its %(count)s submission(s) is sealed to it; nothing was decrypted or copied":
         "este paquete no es para la llave que cargó (%(mine)s): ninguno de sus %(count)s envío(s) está cifrado para ella; no se descifró ni copió nada",
-    "this bundle was made by a newer version of resguardo": "este paquete lo hizo una versión más nueva de resguardo",
+    "this bundle was made by a newer version of resguardo": "este paquete lo hizo una versión más nueva de Resguardo",
     "this bundle's list of recipients does not name the key(s) you loaded":
         "la lista de destinatarios de este paquete no nombra la(s) llave(s) que cargó",
     "this case has no attachments": "este caso no tiene adjuntos",
     "this command cannot be used as typed": "este comando no se puede usar tal como se escribió",
     "this file is not a usable resguardo bundle, or contains something unsafe; nothing was decrypted":
-        "este archivo no es un paquete de resguardo utilizable, o contiene algo inseguro; no se descifró nada",
+        "este archivo no es un paquete de Resguardo utilizable, o contiene algo inseguro; no se descifró nada",
     "this is a folder, not a file": "esto es una carpeta, no un archivo",
     "this is not a folder (or is a link to one)": "esto no es una carpeta (o es un enlace a una)",
     "this passphrase is too easy to guess to protect a secret key":
@@ -369,7 +369,7 @@ ES.update({
     "%(var)s is set but ignored (it is only for automated tests); type the passphrase instead":
         "%(var)s está definida pero no se usa (solo sirve para pruebas automáticas); escriba la frase de contraseña",
     "this report opened but its contents are not in the expected form": "este reporte se abrió pero su contenido no tiene la forma esperada",
-    "this report was written by a newer version of resguardo": "este reporte lo escribió una versión más nueva de resguardo",
+    "this report was written by a newer version of resguardo": "este reporte lo escribió una versión más nueva de Resguardo",
     "this secret key file asks for protection settings no genuine key file uses, so it was not used":
         "este archivo de llave secreta pide ajustes de protección que ninguna llave auténtica usa, así que no se usó",
     "this submission could not be imported": "este envío no se pudo importar",
