@@ -414,6 +414,9 @@ def test_a_report_sharing_the_limits_size_class_but_over_it_is_refused(app, api,
     chunks, not the 1088 of envelope_size_v2(64 MiB), which hold 71 298 816 bytes."""
     from intake.upload import views
 
+    from review.report import MAX_REPORT_BYTES as READERS_LIMIT
+
+    assert views.MAX_REPORT_BYTES == READERS_LIMIT  # two copies: intake/ may not import review/
     kinds = ["xwing"]
     assert views.largest_report_envelope(kinds) == keys.envelope_size_v2(1024 * 65532, kinds) == 67_127_639
     assert keys.envelope_size_v2(views.MAX_REPORT_BYTES, kinds) == keys.envelope_size_v2(1088 * 65532, kinds)

@@ -33,3 +33,15 @@ def test_keys_imports_only_pynacl_cryptography_and_the_standard_library():
 def test_the_check_sees_the_libraries_keys_uses():
     used = set().union(*_top_level_imports().values())
     assert {"nacl", "cryptography"} <= used  # the walk reads the real files, not nothing
+
+
+def test_keys_takes_only_ml_kem_from_cryptography():
+    """Issue 9 item 1: keys/ may import ``cryptography`` for ML-KEM-768, nothing else new."""
+    taken = set()
+    for path in sorted((ROOT / "keys").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Import):
+                taken |= {alias.name for alias in node.names if alias.name.split(".")[0] == "cryptography"}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("cryptography"):
+                taken |= {f"{node.module}.{alias.name}" for alias in node.names}
+    assert taken == {"cryptography.hazmat.primitives.asymmetric.mlkem"}
