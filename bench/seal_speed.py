@@ -366,7 +366,7 @@ def main_per_item(reps: int, skip_browser: bool) -> int:
         if "jitless" in name:
             jitless.append((name, report))
         build = {None: "native", True: "WebAssembly", False: "pure JS"}[report["wasm"]]
-        if report.get("webCrypto") and "worker" in name:
+        if report.get("webCrypto") == "native" and "worker" in name:
             build += "+WC"  # the worker's X25519 and Ed25519 are Web Crypto's (webcrypto.js)
         for row in report["rows"]:
             print(f"{name:30} {build:15} {row['version']:11} {row['recipients']:3d} {row['headerBytes']:9d} "

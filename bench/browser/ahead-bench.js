@@ -13,7 +13,8 @@
  * Every 'ahead' seal must report start.ahead === true. The last envelope of
  * each (n, way) is POSTed back to /bench/result as JSON {"<way>-<n>": b64} so
  * Python opens it with keys/. Publishes {rows, wasm, webCrypto} or {error} as
- * window.benchResult (webCrypto: the worker's 'ready' said it uses webcrypto.js).
+ * window.benchResult (webCrypto: the worker's 'ready' status, 'native' when it uses
+ * webcrypto.js, 'absent' or 'failed' when not).
  */
 (async () => {
   const status = document.getElementById('status');

@@ -63,6 +63,39 @@ test('create: a provider over a Web Crypto with X25519 and Ed25519; null without
   assert.ok(Date.now() - started < 5000);
 });
 
+test("probe: 'native' with a provider; 'absent' without Web Crypto or either curve; 'failed' when it answers wrongly, throws otherwise or is silent", async () => {
+  const native = await W.probe(subtle, sodium);
+  assert.equal(native.status, 'native');
+  assert.equal(native.provider.name, 'webcrypto');
+  const notSupported = () => { throw new DOMException('Algorithm: Unrecognized name', 'NotSupportedError'); };
+  const cases = [
+    [undefined, 'absent'], // not a secure context, or no Web Crypto
+    [{}, 'absent'], // a SubtleCrypto without deriveBits
+    [altered('importKey', (original, format, data, params, ...rest) => (
+      params.name === 'X25519' ? notSupported() : original(format, data, params, ...rest))), 'absent'],
+    [altered('importKey', (original, format, data, params, ...rest) => (
+      params.name === 'Ed25519' ? notSupported() : original(format, data, params, ...rest))), 'absent'],
+    [altered('generateKey', (original, params, ...rest) => (
+      params.name === 'Ed25519' ? notSupported() : original(params, ...rest))), 'absent'],
+    [altered('deriveBits', async (original, ...args) => {
+      const bits = new Uint8Array(await original(...args));
+      bits[31] ^= 1;
+      return bits.buffer;
+    }), 'failed'],
+    [altered('sign', async (original, ...args) => {
+      const signature = new Uint8Array(await original(...args));
+      signature[0] ^= 1;
+      return signature.buffer;
+    }), 'failed'],
+    [altered('sign', () => { throw new DOMException('the operation failed', 'OperationError'); }), 'failed'],
+    [altered('generateKey', () => { throw new TypeError('broken'); }), 'failed'],
+  ];
+  for (const [index, [broken, status]] of cases.entries()) {
+    assert.deepEqual(await W.probe(broken, sodium), { status, provider: null }, `case ${index}`);
+  }
+  assert.deepEqual(await W.probe(altered('sign', () => new Promise(() => {})), sodium, 200), { status: 'failed', provider: null });
+});
+
 test('create: null when the keys Web Crypto generates (those a seal uses) are wrong, though the RFC answers for imported keys are right', async () => {
   /** `subtle` whose generateKey of `algorithm` gives pairs whose exported public half is `change`d. */
   const lyingExport = (algorithm, change) => {

@@ -28,7 +28,7 @@ for (const [mode, webCrypto] of MODES) test(`seals a Blob; pieces, offsets, prog
   const worker = startWorker({ webCrypto });
   const ready = await worker.until((m) => m.type === 'ready');
   assert.equal(ready.wasm, true);
-  assert.equal(ready.webCrypto, webCrypto);
+  assert.equal(ready.webCrypto, webCrypto ? 'native' : 'absent'); // node's Web Crypto has both curves
   const content = bytes(20 * DATA + 11); // more than one read slice of 16 chunks
   const acker = setInterval(() => worker.send({ type: 'ack', id: 'a', count: 100 }), 1);
   worker.send({ type: 'seal', id: 'a', recipients: [alice.publicKey], blob: new Blob([content]) });
@@ -51,6 +51,40 @@ for (const [mode, webCrypto] of MODES) test(`seals a Blob; pieces, offsets, prog
   assert.deepEqual(progress, [16 * DATA, content.length]);
   const envelope = Uint8Array.from(Buffer.concat(pieces.map((p) => Buffer.from(p.bytes))));
   assert.deepEqual(E.open(envelope, [{ publicKey: alice.publicKey, secretKey: alice.privateKey }]), content);
+});
+
+/** node's SubtleCrypto with `key` replaced by `replacement(original, ...args)`. */
+function altered(key, replacement) {
+  const subtle = globalThis.crypto.subtle;
+  return new Proxy(subtle, {
+    get(target, name) {
+      const original = target[name].bind(target);
+      return name === key ? (...args) => replacement(original, ...args) : original;
+    },
+  });
+}
+
+test("ready tells a Web Crypto without the curves ('absent') from one that fails its self-test ('failed'); libsodium.js seals", async () => {
+  const noEd25519 = altered('importKey', (original, format, data, params, ...rest) => {
+    if (params.name === 'Ed25519') throw new DOMException('Algorithm: Unrecognized name', 'NotSupportedError');
+    return original(format, data, params, ...rest);
+  });
+  const wrongX25519 = altered('deriveBits', async (original, ...args) => {
+    const bits = new Uint8Array(await original(...args));
+    bits[0] ^= 1;
+    return bits.buffer;
+  });
+  for (const [subtle, status] of [[noEd25519, 'absent'], [wrongX25519, 'failed']]) {
+    const worker = startWorker({ subtle });
+    const ready = await worker.until((m) => m.type === 'ready');
+    assert.equal(ready.webCrypto, status);
+    const content = bytes(1000);
+    worker.send({ type: 'seal', id: status, recipients: [alice.publicKey], blob: new Blob([content]), window: 100 });
+    await worker.until((m) => m.type === 'done' && m.id === status);
+    const pieces = worker.messages.filter((m) => m.type === 'piece');
+    const envelope = Uint8Array.from(Buffer.concat(pieces.map((p) => Buffer.from(p.bytes))));
+    assert.deepEqual(E.open(envelope, [{ publicKey: alice.publicKey, secretKey: alice.privateKey }]), content);
+  }
 });
 
 test('an empty Blob still makes a complete envelope', async () => {

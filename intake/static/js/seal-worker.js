@@ -52,8 +52,13 @@
  *         Answered, each time a header is ready, by 'prepared'.
  *
  *   worker -> page
- *     {type: 'ready', wasm: boolean, webCrypto: boolean, version: string}
- *         once, when libsodium is initialised and Web Crypto was tried
+ *     {type: 'ready', wasm: boolean, webCrypto: 'native' | 'absent' | 'failed', version: string}
+ *         once, when libsodium is initialised and Web Crypto was tried. webCrypto
+ *         (webcrypto.js probe): 'native', its X25519 and Ed25519 are used;
+ *         'absent', the browser has no Web Crypto X25519 or Ed25519; 'failed',
+ *         it has them but they failed the self-test (or did not answer in
+ *         time). Only 'native' means Web Crypto is used (a string: test it
+ *         with === 'native', never as a boolean)
  *     {type: 'start', id, contentSize, envelopeSize, headerSize, recipients: string[], postQuantum, ahead}
  *         recipients are display fingerprints, in stanza order; ahead: true if
  *         the header was made ahead ('prepare'), false if it was made now
@@ -114,11 +119,11 @@ function usingWebAssembly() {
 let webCrypto = null;
 
 const ready = sodium.ready
-  .then(() => ResguardoWebCrypto.create(self.crypto && self.crypto.subtle, sodium))
-  .then((provider) => {
+  .then(() => ResguardoWebCrypto.probe(self.crypto && self.crypto.subtle, sodium))
+  .then(({ status, provider }) => {
     webCrypto = provider;
     self.postMessage({
-      type: 'ready', wasm: usingWebAssembly(), webCrypto: provider !== null, version: sodium.SODIUM_VERSION_STRING,
+      type: 'ready', wasm: usingWebAssembly(), webCrypto: status, version: sodium.SODIUM_VERSION_STRING,
     });
   });
 

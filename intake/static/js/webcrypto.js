@@ -92,6 +92,7 @@
    * Ed25519, fails a known-answer test, or has not answered them within
    * `timeoutMs` (the seal worker says 'ready' only after this: a Web Crypto
    * that never answers must not keep browser sealing from starting).
+   * probe() also says which of these it was.
    * @param {SubtleCrypto|undefined} subtle globalThis.crypto.subtle (undefined outside a secure context)
    * @param {object} sodium libsodium.js, ready
    * @param {number} [timeoutMs] milliseconds, default 10 000
@@ -99,19 +100,36 @@
    *          never rejects
    */
   async function create(subtle, sodium, timeoutMs = 10000) {
-    if (!subtle || typeof subtle.deriveBits !== 'function') return null;
+    return (await probe(subtle, sodium, timeoutMs)).provider;
+  }
+
+  /**
+   * create(), and why there is no provider when there is none: `status` is
+   * 'native' (a provider: the checks passed), 'absent' (no SubtleCrypto, as
+   * outside a secure context, or one that does not know X25519 or Ed25519:
+   * a NotSupportedError, what the W3C Web Cryptography API gives for an
+   * algorithm it does not recognize) or 'failed' (it knows them, but a
+   * known-answer or generated-key check gave a wrong answer or threw another
+   * error, or the checks did not end within `timeoutMs`).
+   * @param {SubtleCrypto|undefined} subtle
+   * @param {object} sodium libsodium.js, ready
+   * @param {number} [timeoutMs] milliseconds, default 10 000
+   * @returns {Promise<{status: 'native'|'absent'|'failed', provider: object|null}>} never rejects
+   */
+  async function probe(subtle, sodium, timeoutMs = 10000) {
+    if (!subtle || typeof subtle.deriveBits !== 'function') return { status: 'absent', provider: null };
     let timer = null;
     const late = new Promise((_, reject) => {
       timer = setTimeout(() => reject(new Error('Web Crypto did not answer in time')), timeoutMs);
     });
     try {
       await Promise.race([knownAnswers(subtle, sodium), late]);
-    } catch (_) {
-      return null;
+    } catch (error) {
+      return { status: error && error.name === 'NotSupportedError' ? 'absent' : 'failed', provider: null };
     } finally {
       clearTimeout(timer);
     }
-    return provider(subtle, sodium);
+    return { status: 'native', provider: provider(subtle, sodium) };
   }
 
   /**
@@ -254,5 +272,5 @@
     return Object.freeze({ name: 'webcrypto', encapsulate, signingKey, sign });
   }
 
-  return Object.freeze({ create, LowOrderError });
+  return Object.freeze({ create, probe, LowOrderError });
 });
