@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import stat
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -33,6 +35,43 @@ def svc_args(tmp_path, tor, *extra):
 
 def hostname(tmp_path) -> str:
     return (tmp_path / "svc" / "hostname").read_text().strip()
+
+
+class Stderr:
+    """A watcher's stderr, read line by line on a thread of its own as it prints them."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._stream = proc.stderr
+        self._reader = threading.Thread(target=self._read, args=(proc.stderr,), daemon=True)
+        self._reader.start()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            self._queue.put(line)
+        self._queue.put(None)  # end of file: the watcher exited
+
+    def wait_for(self, text: str, count: int = 1, timeout: float = 60) -> None:
+        """Block until ``count`` lines containing ``text`` are printed; AssertionError
+        after ``timeout`` s or if the watcher exits first (naming what it printed)."""
+        deadline = time.monotonic() + timeout
+        while sum(text in line for line in self.lines) < count:
+            try:
+                line = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no {text!r} within {timeout} s: {self.lines}") from None
+            if line is None:
+                raise AssertionError(f"the watcher exited without {text!r}: {self.lines}")
+            self.lines.append(line)
+
+    def rest(self, timeout: float = 20) -> str:
+        """Everything printed, once the watcher has exited (then its stderr is closed)."""
+        self._reader.join(timeout)
+        self._stream.close()
+        while (line := self._queue.get_nowait() if not self._queue.empty() else None) is not None:
+            self.lines.append(line)
+        return "".join(self.lines)
 
 
 def test_publish_prints_the_address_tor_serves(tor, launcher, tmp_path):
@@ -137,15 +176,16 @@ def test_watcher_fails_loudly_when_tor_stays_down(tor, tmp_path):
          "--deadline", "1", *svc_args(tmp_path, tor)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
+    stderr = Stderr(proc)
     try:
         assert proc.stdout.readline() == hostname(tmp_path) + "\n"
         tor.stop()
-        time.sleep(3)
+        stderr.wait_for("resguardo-onion: error: onion service NOT PUBLISHED")  # after --deadline 1 s
     finally:
         proc.terminate()
-        _, err = proc.communicate(timeout=20)
-    assert "resguardo-onion: error: onion service NOT PUBLISHED" in err
-    assert "Traceback" not in err
+        proc.wait(20)
+        proc.stdout.close()
+    assert "Traceback" not in stderr.rest()
 
 
 # ---- one distinct exit code per failure, never a traceback ----
@@ -221,13 +261,26 @@ def test_watcher_republishes_when_clients_change(tor, launcher, tmp_path):
          *svc_args(tmp_path, tor)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
+    stderr = Stderr(proc)
     try:
         address = proc.stdout.readline().strip()
         added = launcher("client-auth", "add", "staff1", "--service-dir", str(tmp_path / "svc"))
         assert added.returncode == 0
-        time.sleep(2)
+        line = f"resguardo-onion: notice: re-publishing {address}"
+        stderr.wait_for(line)
+        # The line comes before the DEL_ONION and ADD_ONION it announces; the next one only
+        # after they returned (tor refusing them ends the watcher; a lost connection is a
+        # "lost tor" warning, asserted absent below).
+        assert launcher("client-auth", "add", "staff2", "--service-dir", str(tmp_path / "svc")).returncode == 0
+        stderr.wait_for(line, count=2)
+        deadline = time.monotonic() + 60  # the second re-publication may be under way
+        while published(tor) != [address.removesuffix(".onion")] and time.monotonic() < deadline:
+            time.sleep(0.1)
         assert published(tor) == [address.removesuffix(".onion")]
     finally:
         proc.terminate()
-        _, err = proc.communicate(timeout=20)
-    assert f"resguardo-onion: notice: re-publishing {address}" in err.splitlines()
+        proc.wait(20)
+        proc.stdout.close()
+    printed = stderr.rest().splitlines()
+    assert [text for text in printed if "re-publishing" in text] == [line, line]
+    assert not [text for text in printed if "lost tor" in text or "Traceback" in text]
