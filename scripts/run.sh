@@ -61,8 +61,11 @@ Export what was received, then decrypt it as a reviewer would
   $bin/review workspace $root/cases      # the case workspace in this machine's browser
 To answer reporters (docs/REVIEWING.md section 7b): make the reply-signing key once with
   $bin/review keygen --signing --out $root/demo-reviewer --name demo-org
-and copy demo-org.signing-public-key to $RESGUARDO_DATA_DIR/reply-signing.pub; then
-review reply / review ack / review return-bundle, and: $bin/resguardo import-return FILE
+and copy demo-org.signing-public-key to $RESGUARDO_DATA_DIR/reply-signing.pub; then answer in
+the workspace or with $bin/review reply and $bin/review ack, carry the answers back with
+  $bin/review return-bundle $root/cases --key $root/demo-reviewer/demo-org.signing-secret-key --out $root/bundles
+and store them on the intake with
+  RESGUARDO_DATA_DIR=$RESGUARDO_DATA_DIR $bin/resguardo import-return $root/bundles/FILE
 TXT
 
 pids=""
