@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable
 
-from .errors import BundleError, BundleVersionError, ManifestMismatchError, MissingItemError
+from .errors import BundleError, BundleVersionError, ManifestMismatchError, MissingItemError, ReturnBundleGivenError
 
 MANIFEST_NAME = "manifest.json"
+RETURN_SIGNATURE_NAME = "manifest.sig"  # only a return bundle has it (review/replies/bundle.py)
 ITEM_PREFIX = "items/"
 QUESTIONNAIRE_PREFIX = "questionnaires/"
 MAX_QUESTIONNAIRE_BYTES = 1024 * 1024
@@ -180,7 +181,9 @@ def check_member(info: tarfile.TarInfo) -> None:
 
     :raises BundleError: reason ``"absolute name"``, ``"parent path"``,
         ``"link member"``, ``"device member"``, ``"directory member"``,
-        ``"not a regular file"`` or ``"unknown member"``.
+        ``"not a regular file"`` or ``"unknown member"``;
+        :class:`~review.errors.ReturnBundleGivenError` for a return bundle's
+        ``manifest.sig`` (the reviewer chose the wrong file).
     """
     name = info.name
     if name.startswith("/") or name.startswith("\\") or re.match(r"[A-Za-z]:", name):
@@ -195,6 +198,8 @@ def check_member(info: tarfile.TarInfo) -> None:
         raise BundleError("directory member", member=name)
     if not info.isreg() or info.issparse():
         raise BundleError("not a regular file", member=name)
+    if name == RETURN_SIGNATURE_NAME:
+        raise ReturnBundleGivenError(member=name)
     if name != MANIFEST_NAME and not (
         name.startswith(ITEM_PREFIX) and HEX32.match(name[len(ITEM_PREFIX) :])
     ) and not _questionnaire_sha(name):

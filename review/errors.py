@@ -81,6 +81,15 @@ class BundleVersionError(BundleError):
         super().__init__("unsupported bundle version", detail)
 
 
+class ReturnBundleGivenError(BundleError):
+    """The file is a return bundle (``review return-bundle`` writes it for the
+    intake's ``resguardo import-return``), not an export to import: it has a
+    ``manifest.sig`` member, which no export bundle has (docs/FORMAT.md)."""
+
+    def __init__(self, member: str | None = None) -> None:
+        super().__init__("return bundle", member=member)
+
+
 class ItemError(ReviewError):
     """One submission cannot be imported; the rest of the bundle still can.
 

@@ -163,6 +163,11 @@ _TABLE: tuple[tuple[type[BaseException], Explanation], ...] = (
         "unsupported bundle version", EXIT_BUNDLE_VERSION,
         "this bundle was made by a newer version of resguardo",
         "update the review tool on this laptop, then import again")),
+    (errors.ReturnBundleGivenError, Explanation(
+        "return bundle", EXIT_BUNDLE,
+        "this is a return bundle (review return-bundle writes it for the intake's "
+        "'resguardo import-return'), not an export of reports; nothing was decrypted",
+        "import the resguardo-bundle-….tar file the operator exported; this one goes to the operator")),
     (errors.BundleError, Explanation(
         "bad bundle", EXIT_BUNDLE,
         "this file is not a usable resguardo bundle, or contains something unsafe; "
@@ -311,7 +316,7 @@ class Output:
         explanation = explain(error)
         detail = getattr(error, "reason", "")
         message = explanation.message
-        if isinstance(error, errors.BundleError):
+        if isinstance(error, errors.BundleError) and not isinstance(error, errors.ReturnBundleGivenError):
             member = f" ({displayable(error.member)})" if error.member else ""
             message = f"{message} [{detail}{member}]"
         if isinstance(error, errors.WeakPassphraseError) and error.advice:

@@ -35,6 +35,10 @@ ES_REPLIES = {
     "reply: the reply was not written (no reply key, empty, too long, no editor)":
         "reply: no se escribió la respuesta (sin llave para responder, vacía, demasiado larga, sin editor)",
     "return bundle: %(path)s": "paquete de respuesta: %(path)s",
+    "this is a return bundle (review return-bundle writes it for the intake's 'resguardo import-return'), not an export of reports; nothing was decrypted":
+        "este es un paquete de respuesta (lo escribe review return-bundle para «resguardo import-return» en el servidor), no una exportación de denuncias; no se descifró nada",
+    "import the resguardo-bundle-….tar file the operator exported; this one goes to the operator":
+        "importe el archivo resguardo-bundle-….tar que exportó el operador; este se entrega al operador",
     "shorten it, or send it as two replies": "acórtela, o envíela en dos respuestas",
     "signing public key: %(path)s": "llave pública de firma: %(path)s",
     "signing secret key: %(path)s": "llave secreta de firma: %(path)s",

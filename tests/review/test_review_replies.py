@@ -429,3 +429,25 @@ def test_a_long_queue_leaves_in_several_bundles(tmp_path, reviewer, reporter, si
     manifest = read_return_bundle(second.read_bytes(), signing_public.raw).manifest
     assert len(manifest["replies"]) == 1 and manifest["acknowledged"] == ["ab" * 16]
     assert outbox.load_queue(case.parent).empty
+
+
+@pytest.mark.parametrize("lang,message,hint", [
+    ("en", "review: error: this is a return bundle (review return-bundle writes it for the intake's "
+           "'resguardo import-return'), not an export of reports; nothing was decrypted\n",
+     "review: hint: import the resguardo-bundle-….tar file the operator exported; this one goes to the operator\n"),
+    ("es", "review: error: este es un paquete de respuesta (lo escribe review return-bundle para "
+           "«resguardo import-return» en el servidor), no una exportación de denuncias; no se descifró nada\n",
+     "review: consejo: importe el archivo resguardo-bundle-….tar que exportó el operador; este se entrega al operador\n"),
+])
+def test_a_return_bundle_given_to_import_says_what_it_is(tmp_path, sent_bundle, reviewer, lang, message, hint,
+                                                         capsys):
+    """The reviewer picked the wrong .tar from the USB stick: the tool names it, in words, and decrypts nothing."""
+    bundle = tmp_path / "resguardo-return-2026-12-02-0a1b2c3d.tar"
+    bundle.write_bytes(sent_bundle)
+    key = tmp_path / "ana.secret-key"
+    keys.write_secret_key_file(key, reviewer, PASSPHRASE)
+    (tmp_path / "pass").write_text(PASSPHRASE + "\n")
+    assert main(["import", str(bundle), "--key", str(key), "--out", str(tmp_path / "cases"), "--lang", lang,
+                 "--passphrase-file", str(tmp_path / "pass")]) == 5
+    assert capsys.readouterr().err == message + hint  # no English reason code in brackets after it
+    assert not (tmp_path / "cases").exists() or list((tmp_path / "cases").iterdir()) == []
