@@ -289,8 +289,9 @@ def cmd_list(args: argparse.Namespace, out: Output) -> int:
             f"{statuses.get(row.status, row.status):<{status_width}}  "
             f"{'!' if row.urgent or row.danger else ' '}  {row.attachments:>{files_width}}  "
             f"{_fit(region, region_width):<{region_width}}  {types}{tags}")
-    sys.stdout.write("\n".join(lines) + "\n")
-    sys.stdout.flush()
+    if listing.rows:  # no header over nothing: "no case matches" alone says it
+        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
     for name in listing.broken:
         out.warning(_("%(name)s has no readable report.json", name=displayable(name)))
     if listing.failed:

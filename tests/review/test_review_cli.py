@@ -120,6 +120,11 @@ def test_import_then_reimport(tmp_path, keydir, public_key, capsys):
 
     assert main(["list", str(tmp_path / "out")]) == 0
     assert sub.id[:8] in capsys.readouterr().out
+    assert main(["list", str(tmp_path / "out"), "--search", "zzz-nada-coincide", "--lang", "es"]) == 0
+    assert capsys.readouterr() == ("", "review: ningún caso coincide\n")  # no column header over nothing
+    (tmp_path / "empty").mkdir()
+    assert main(["list", str(tmp_path / "empty"), "--lang", "en"]) == 0
+    assert capsys.readouterr() == ("", "review: no cases yet\n")
     cases, broken, failed = list_cases(tmp_path / "out")
     assert [(c.folder, c.date, c.submission_id, c.incident_types, c.region, c.attachments)
             for c in cases] == [(case.name, "2026-11-29", sub.id,
