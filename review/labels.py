@@ -10,7 +10,7 @@ no questionnaire knows is shown as it is.
 
 from __future__ import annotations
 
-import unicodedata
+from keys.receipt import strip_accents
 
 from .questionnaire import Registry, Schema
 from .questionnaire.reader import CHOICE_KINDS
@@ -81,6 +81,5 @@ def choices(field: str, language: str) -> list[tuple[str, str]]:
 
 
 def _sort_key(name: str) -> str:
-    """``name`` without accents, case-folded: the order of a printed index."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    """``name`` without accents (keys.receipt's NFKD folding), case-folded: the order of a printed index."""
+    return strip_accents(name).casefold()

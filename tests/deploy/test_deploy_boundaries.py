@@ -25,7 +25,7 @@ EXPECTED = {
                "review.render"},
     "intake": {"keys", "keys.envelope2", "keys.padding", "keys.stream"},
     "keys": set(),
-    "review": {"keys"},
+    "review": {"keys", "keys.receipt"},
 }
 REVIEW_IN_DEPLOY_ONLY_UNDER = "deploy/backup/"
 
