@@ -22,14 +22,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.support.ports import free_port  # noqa: F401  (re-exported for the tor tests)
+
 LOOPBACK = "127.0.0.1"
-
-
-def free_port() -> int:
-    """An unused TCP port on loopback (the OS picks it; tiny race accepted)."""
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
 
 
 def rss_mb(pid: int) -> float:
