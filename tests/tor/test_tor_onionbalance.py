@@ -38,6 +38,7 @@ pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 ONIONBALANCE = "/usr/sbin/onionbalance"  # Debian's package (scripts/test.sh installs it)
 FRONTEND_BOUND = 240  # s from Onionbalance's start to a frontend descriptor listing both backends (52-103 s seen)
+TAKEOVER_BOUND = 300  # s from a backend's stop to the fourth answer from the other (6-28 s seen; one try lost: +60 s)
 
 
 def _backend_http(name: str) -> ThreadingHTTPServer:
@@ -230,6 +231,26 @@ def test_either_backend_serves_and_the_other_takes_over_when_one_stops(balanced)
     while _rendezvous_circuits(network, service_id):
         assert time.monotonic() < stopped + 60, "the circuit to the stopped backend stayed open"
         time.sleep(0.2)
-    answers = [_isolated(network, tag).get(url, timeout=60) for tag in ("before", "after-1", "after-2", "after-3")]
+    retries: list[str] = []
+    answers = [_answer_after_stop(network, url, tag, retries) for tag in ("before", "after-1", "after-2", "after-3")]
     FIGURES["onionbalance_backend_stop_to_4_answers_s"] = f"{time.monotonic() - stopped:.1f}"
+    FIGURES["onionbalance_connections_retried_after_stop"] = str(len(retries))
     assert [(r.status_code, r.text) for r in answers] == [(200, f"backend {other}\n")] * 4
+    assert len(retries) <= 2, retries  # a dead introduction point may hold one connection; not every one
+    assert time.monotonic() - stopped < TAKEOVER_BOUND
+
+
+def _answer_after_stop(network, url: str, tag: str, retries: list[str]) -> requests.Response:
+    """GET ``url`` as a reporter does after a backend stopped: a connection that an
+    introduction point of the dead backend accepted never gets an answer
+    (docs/SCALING.md, "A stopped backend stays listed"), so after 60 s the reporter
+    tries again on new circuits (Tor Browser's "New Tor circuit for this site"); each
+    such retry is appended to ``retries``. Raises the last error after 3 tries."""
+    for attempt in range(3):
+        try:
+            return _isolated(network, f"{tag}-{attempt}" if attempt else tag).get(url, timeout=60)
+        except requests.exceptions.ConnectionError as exc:  # ConnectTimeout is one
+            retries.append(f"{tag}: {type(exc).__name__}")
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
