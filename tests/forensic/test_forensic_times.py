@@ -103,6 +103,8 @@ def _check_files(data_dir: Path, windows, tick_start: float) -> int:
     paths = [data_dir, *sorted(data_dir.rglob("*"))]
     births = _birth_times(paths)
     midnight = dt.datetime.combine(dt.datetime.now(dt.timezone.utc).date(), dt.time(), dt.timezone.utc).timestamp()
+    if midnight > tick_start:  # UTC midnight passed after the tick began: it set the day before's
+        midnight = os.stat(data_dir).st_mtime if os.stat(data_dir).st_mtime in (midnight - 86400, midnight) else midnight
     for path in paths:
         info = os.stat(path, follow_symlinks=False)
         for name, value in (("atime", info.st_atime), ("mtime", info.st_mtime), ("ctime", info.st_ctime),

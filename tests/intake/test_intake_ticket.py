@@ -59,10 +59,11 @@ def open_sessions(app) -> list[str]:
 
 
 def test_the_page_carries_a_ticket_and_stores_nothing(app, client):
+    before = current_tick()
     ids = page_ticket(client)
     token_part, hour = ids["ticket"].split(".")
     assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token_part)
-    assert int(hour) == current_tick()  # the hour of the page, nothing finer
+    assert int(hour) in {before, current_tick()}  # the hour of the page, nothing finer (the hour may turn meanwhile)
     with app.test_request_context():
         key = sessions.session_key(ids["ticket"], app.config["SECRET_KEY"])
         assert ids["slots"] == inline.slots(key)
