@@ -81,6 +81,10 @@ def cmd_reply(args: argparse.Namespace, out: Output) -> int:
             id=reply_id[:8], case=displayable(case.name), count=len(document["text"]),
             language=_(LANGUAGE_NAMES[language])),
           flush=True)
+    from ..workspace import triage  # the workspace's triage store, beside the cases
+
+    if triage.mark_replied(case.parent, report["submission_id"]):
+        out.info(_("case %(case)s is now in progress", case=displayable(case.name)))
     out.hint(_("a copy of the text is in %(path)s; send it with: review return-bundle %(outdir)s "
                "--key ORG.signing-secret-key --out USB_FOLDER",
                path=displayable(Path(case.name) / "replies"), outdir=displayable(case.parent)))

@@ -19,6 +19,7 @@ from ..followups import followup_dirs
 from ..replies import outbox
 from ..replies.commands import case_submission_ids
 from ..replies.document import LANGUAGES, reply_document, reply_key, seal_reply
+from . import triage
 from .views import _case_dir
 
 bp = Blueprint("replies", __name__)
@@ -78,8 +79,10 @@ def reply(folder: str):
             "ReplyTooLongError": g._("The reply is longer than 20000 characters. Go back and shorten it."),
         }
         return _refused(messages.get(type(exc).__name__, g._("The reply could not be written.")))
-    outbox.queue_reply(current_app.config["CASES_ROOT"], case_dir, document, seal_reply(document, key))
-    return redirect(url_for("workspace.case", folder=folder, replied="1") + "#replies", 303)
+    root = current_app.config["CASES_ROOT"]
+    outbox.queue_reply(root, case_dir, document, seal_reply(document, key))
+    moved = triage.mark_replied(root, report["submission_id"])  # new -> in progress: someone is on it
+    return redirect(url_for("workspace.case", folder=folder, replied="2" if moved else "1") + "#replies", 303)
 
 
 @bp.post("/case/<folder>/ack")

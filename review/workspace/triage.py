@@ -137,6 +137,33 @@ def save(connection: sqlite3.Connection, submission_id: str, triage: Triage) -> 
         raise
 
 
+def mark_replied(root: Path, submission_id: str) -> bool:
+    """Move a *new* case to "in_progress" when a reviewer queues a reply to it
+    (someone is working on it); returns True if its status changed. A case
+    already in progress or closed keeps its status; urgency, tags, assignee
+    and notes are untouched. One transaction.
+
+    :raises TriageError: if ``submission_id`` is not 32 hex digits.
+    """
+    if not _HEX32.match(submission_id):
+        raise TriageError("not a submission id")
+    connection = open_triage(root)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            connection.execute("INSERT INTO triage (submission_id) VALUES (?) ON CONFLICT DO NOTHING", (submission_id,))
+            changed = connection.execute(
+                "UPDATE triage SET status = 'in_progress' WHERE submission_id = ? AND status = 'new'",
+                (submission_id,)).rowcount
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+    finally:
+        connection.close()
+    return bool(changed)
+
+
 def reopen(root: Path, submission_ids: list[str]) -> int:
     """Set every *closed* case among ``submission_ids`` back to "new" (one
     transaction); returns how many were reopened. Called when a follow-up is

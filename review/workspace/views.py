@@ -135,7 +135,7 @@ def case(folder: str):
         attachments=_attachments(case_dir, report), statuses=triage.STATUSES,
         received_on=folder[:10], submission_id=submission_id, saved=request.args.get("saved") == "1",
         cleaned=request.args.get("cleaned", ""), error=request.args.get("error", ""),
-        replied=request.args.get("replied") == "1", acked=request.args.get("acked") == "1",
+        replied=request.args.get("replied") if request.args.get("replied") in ("1", "2") else "", acked=request.args.get("acked") == "1",
         **reply_context(case_dir, report),
     )
 

@@ -27,6 +27,7 @@ from review.cli import main
 from review.replies import document as reply_doc
 from review.replies import outbox
 from review.replies.bundle import build_manifest
+from review.workspace import triage
 
 from review_bundles import make_manifest, make_submission, write_bundle
 from returnbundle_reader import Refused, read_return_bundle
@@ -151,7 +152,12 @@ def test_reply_from_a_file_is_sealed_copied_and_queued(tmp_path, reviewer, repor
     text_file = tmp_path / "reply.txt"
     text_file.write_bytes(REPLY_TEXT.encode("utf-8"))
     assert main(["reply", str(case), "--file", str(text_file), "--lang", "en"]) == 0
-    out = capsys.readouterr().out
+    printed = capsys.readouterr()
+    out = printed.out
+    assert f"case {case.name} is now in progress" in printed.err  # it was new: someone is on it now
+    connection = triage.open_triage(case.parent)
+    assert triage.get(connection, sub.id).status == "in_progress"
+    connection.close()
     queue = outbox.load_queue(case.parent)
     (queued,) = queue.replies
     assert queue.acknowledged == []

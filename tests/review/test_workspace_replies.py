@@ -12,6 +12,7 @@ import keys
 from review.bundle import Bundle
 from review.cases import import_bundle
 from review.replies import outbox
+from review.workspace import triage
 from review.workspace.app import create_app
 
 from review_bundles import make_manifest, make_submission, write_bundle
@@ -69,7 +70,8 @@ def test_reply_and_acknowledge_from_the_case_page(case):
     assert client.post(url, data=form, base_url=BASE).status_code == 400  # no CSRF token
     assert outbox.load_queue(root).empty
     sent = client.post(url, data={**form, "csrf_token": _csrf(html)}, base_url=BASE)
-    assert sent.status_code == 303 and sent.headers["Location"] == f"/case/{folder}?replied=1#replies"
+    assert sent.status_code == 303 and sent.headers["Location"] == f"/case/{folder}?replied=2#replies"
+    assert "The case is now in progress." in client.get(sent.headers["Location"], base_url=BASE).get_data(as_text=True)
     (queued,) = outbox.load_queue(root).replies
     opened = json.loads(keys.open_envelope(outbox.envelope_path(root, queued["id"]).read_bytes(), [reporter]))
     assert opened["text"] == "Hola <script>x</script>\nsegunda línea" and opened["language"] == "es"
@@ -81,6 +83,17 @@ def test_reply_and_acknowledge_from_the_case_page(case):
     assert acked.status_code == 303
     assert [a["submission_id"] for a in outbox.load_queue(root).acknowledged] == [answered.id, followup.id]
     assert "This case is marked as read." in _page(client, folder)
+    again = client.post(url, data={**form, "csrf_token": _csrf(html)}, base_url=BASE)
+    assert again.headers["Location"] == f"/case/{folder}?replied=1#replies"  # already in progress: no change to say
+    connection = triage.open_triage(root)
+    assert triage.get(connection, answered.id).status == "in_progress"
+    triage.save(connection, answered.id, triage.Triage(status="closed"))
+    connection.close()
+    closed = client.post(url, data={**form, "csrf_token": _csrf(html)}, base_url=BASE)
+    assert closed.headers["Location"] == f"/case/{folder}?replied=1#replies"
+    connection = triage.open_triage(root)
+    assert triage.get(connection, answered.id).status == "closed"  # a reviewer's "closed" stands
+    connection.close()
     assert client.post(f"/case/{folder}/ack", data={}, base_url=BASE).status_code == 400
 
 
