@@ -86,6 +86,8 @@ ES = {
     "(no answer)": "(sin respuesta)",
     "A cleaned copy was made: cleaned/%(name)s in the case folder. The original is unchanged.":
         "Se hizo una copia limpia: cleaned/%(name)s en la carpeta del caso. El original no cambió.",
+    "A cleaned copy was made: followups/%(number)s/cleaned/%(name)s in the case folder. The original is unchanged.":
+        "Se hizo una copia limpia: followups/%(number)s/cleaned/%(name)s en la carpeta del caso. El original no cambió.",
     "A value was too long or not allowed. Go back and check the form.":
         "Un valor era demasiado largo o no está permitido. Vuelva atrás y revise el formulario.",
     "Affected people or group": "Personas o grupo afectados",

@@ -117,8 +117,11 @@ def cleaned_name(name: str, kind: str | None) -> str:
     return f"{stem}.png"
 
 
-def preview_path(root: Path, case_dir: Path, number: int) -> Path:
-    """A PNG preview of attachment ``number`` (1-based), made once and cached.
+def preview_path(root: Path, case_dir: Path, number: int, cache_name: str | None = None) -> Path:
+    """A PNG preview of attachment ``number`` (1-based), made once and cached
+    in ``root/_workspace/previews/<cache_name>/`` (``cache_name`` defaults to the
+    case folder's name; a follow-up folder ``CASE/followups/NN`` passes
+    ``CASE.followup-NN`` so its previews never mix with the case's).
 
     :raises PreviewError: if there is no such attachment or it is not an
         image or PDF, or the preview cannot be made.
@@ -132,7 +135,7 @@ def preview_path(root: Path, case_dir: Path, number: int) -> Path:
     kind = derive.kind_of(detect.inspect(path, entry.get("content_type"), path.name).detected)
     if kind is None:
         raise PreviewError("no preview for this type")
-    folder = fsutil.ensure_dir(fsutil.ensure_dir(root / "_workspace" / PREVIEWS_DIR) / case_dir.name)
+    folder = fsutil.ensure_dir(fsutil.ensure_dir(root / "_workspace" / PREVIEWS_DIR) / (cache_name or case_dir.name))
     dest = folder / f"{number}.png"
     if dest.is_file() and not dest.is_symlink():
         return dest

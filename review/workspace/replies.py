@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
+from ..attachments import describe_case_attachments
 from ..casefolder import read_case_report
 from ..errors import ReplyError
 from ..followups import followup_dirs
@@ -28,7 +29,9 @@ bp = Blueprint("replies", __name__)
 def reply_context(case_dir: Path, report: dict) -> dict:
     """What case.html shows about replies: the replies sent (each with
     ``sent`` True once a return bundle carried it), whether the case can be
-    answered, whether it is acknowledged, and its follow-ups."""
+    answered, whether it is acknowledged, and its follow-ups (each with its
+    ``number``, ``text`` and ``attachments`` as
+    :func:`review.attachments.describe_case_attachments` describes them)."""
     root = current_app.config["CASES_ROOT"]
     try:
         reply_key(report)
@@ -43,7 +46,7 @@ def reply_context(case_dir: Path, report: dict) -> dict:
         if followup is not None:
             fields = followup.get("fields") if isinstance(followup.get("fields"), dict) else {}
             followups.append({"number": folder.name, "text": str(fields.get("description", "")),
-                              "attachments": len(followup.get("attachments") or [])})
+                              "attachments": describe_case_attachments(folder, followup)})
     ids = case_submission_ids(case_dir, report)
     acknowledged = set(outbox.acknowledged_ids(case_dir))
     return {"replies": replies, "can_reply": can_reply, "followups": followups,

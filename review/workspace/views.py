@@ -1,4 +1,5 @@
-"""The workspace's pages: the case list, one case, triage, previews and cleaned copies.
+"""The workspace's pages: the case list, one case, triage, previews and cleaned copies
+(of the case's attachments and of its follow-ups' attachments).
 
 Reporter text is only ever put into templates with autoescaping on, never
 marked safe. Originals of attachments are never served: only safe
@@ -15,6 +16,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 
 from ..casefolder import read_case_report
+from ..followups import followup_dirs
 from ..labels import choices, coded_answer
 from ..questionnaire import Registry, labelled_rows
 from ..render import LANGUAGES, readable
@@ -25,6 +27,7 @@ from .index import CASE_FOLDER
 bp = Blueprint("workspace", __name__)
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_FOLLOWUP = re.compile(r"[0-9]{2,4}\Z")
 
 
 def _root() -> Path:
@@ -135,6 +138,7 @@ def case(folder: str):
         attachments=_attachments(case_dir, report), statuses=triage.STATUSES,
         received_on=folder[:10], submission_id=submission_id, saved=request.args.get("saved") == "1",
         cleaned=request.args.get("cleaned", ""), error=request.args.get("error", ""),
+        cleaned_in=request.args.get("cleaned_in", "") if _FOLLOWUP.match(request.args.get("cleaned_in", "")) else "",
         replied=request.args.get("replied") if request.args.get("replied") in ("1", "2") else "", acked=request.args.get("acked") == "1",
         **reply_context(case_dir, report),
     )
@@ -163,17 +167,41 @@ def save_triage(folder: str):
     return redirect(url_for("workspace.case", folder=folder, saved="1") + "#triage", 303)
 
 
+def _png(path: Path) -> Response:
+    return Response(path.read_bytes(), mimetype="image/png",
+                    headers={"Content-Disposition": "inline; filename=preview.png"})
+
+
+def _followup_dir(case_dir: Path, followup: str) -> Path:
+    """``CASE/followups/NN`` if it is one of the case's follow-up folders, else 404."""
+    for path in followup_dirs(case_dir):
+        if path.name == followup:
+            return path
+    abort(404)
+
+
 @bp.get("/case/<folder>/preview/<int:number>.png")
 def preview(folder: str, number: int):
     from ..attachments import PreviewError, preview_path
 
     case_dir = _case_dir(folder)
     try:
-        path = preview_path(_root(), case_dir, number)
+        return _png(preview_path(_root(), case_dir, number))
     except PreviewError:
         abort(404)
-    return Response(path.read_bytes(), mimetype="image/png",
-                    headers={"Content-Disposition": "inline; filename=preview.png"})
+
+
+@bp.get("/case/<folder>/followup/<followup>/preview/<int:number>.png")
+def followup_preview(folder: str, followup: str, number: int):
+    """The safe preview of attachment ``number`` of follow-up ``followup`` (``01`` …)."""
+    from ..attachments import PreviewError, preview_path
+
+    case_dir = _case_dir(folder)
+    followup_dir = _followup_dir(case_dir, followup)
+    try:
+        return _png(preview_path(_root(), followup_dir, number, cache_name=f"{folder}.followup-{followup}"))
+    except PreviewError:
+        abort(404)
 
 
 @bp.post("/case/<folder>/clean/<int:number>")
@@ -186,6 +214,20 @@ def clean(folder: str, number: int):
     except CleanError as exc:
         return redirect(url_for("workspace.case", folder=folder, error=exc.code) + "#attachments", 303)
     return redirect(url_for("workspace.case", folder=folder, cleaned=made.name) + "#attachments", 303)
+
+
+@bp.post("/case/<folder>/followup/<followup>/clean/<int:number>")
+def followup_clean(folder: str, followup: str, number: int):
+    """Make the cleaned copy of a follow-up's attachment in ``CASE/followups/NN/cleaned/``."""
+    from ..attachments import CleanError, clean_attachment
+
+    followup_dir = _followup_dir(_case_dir(folder), followup)
+    anchor = f"#fu-{followup}"
+    try:
+        made = clean_attachment(followup_dir, number)
+    except CleanError as exc:
+        return redirect(url_for("workspace.case", folder=folder, error=exc.code) + anchor, 303)
+    return redirect(url_for("workspace.case", folder=folder, cleaned=made.name, cleaned_in=followup) + anchor, 303)
 
 
 @bp.get("/language/<code>")
