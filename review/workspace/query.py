@@ -71,13 +71,17 @@ class CaseRow:
 
 @dataclass
 class Listing:
-    """A page of rows, the total number of matching cases, and the folder's
-    unreadable case folders and failed-submission count."""
+    """A page of rows, the total number of matching cases, the folder's
+    unreadable case folders and failed-submission count, and the incident-type
+    and region codes that at least one case (any case, not only this page's)
+    answered: ``used_types`` and ``used_regions``."""
 
     rows: list[CaseRow]
     total: int
     broken: list[str]
     failed: int
+    used_types: set[str] = field(default_factory=set)
+    used_regions: set[str] = field(default_factory=set)
 
 
 _ORDER = {
@@ -162,7 +166,10 @@ def list_cases(root: Path, filters: Filters | None = None, *, limit: int | None 
                     r[11].split(",") if r[11] else [], bool(r[12]), r[13])
             for r in connection.execute(f"{_SELECT}{where} ORDER BY {order}{page}", params)
         ]
-    return Listing(rows, total, broken, failed)
+        used_types = {r[0] for r in connection.execute(
+            "SELECT DISTINCT j.value FROM cases, json_each(cases.incident_types) AS j")}
+        used_regions = {r[0] for r in connection.execute("SELECT DISTINCT region FROM cases WHERE region != ''")}
+    return Listing(rows, total, broken, failed, used_types, used_regions)
 
 
 def bench_queries(root: Path) -> list[tuple[str, float]]:

@@ -66,6 +66,12 @@ def _choices(field: str) -> list[tuple[str, str]]:
     return choices(field, g.lang)
 
 
+def _used(known: list[tuple[str, str]], used: set[str], chosen: str) -> list[tuple[str, str]]:
+    """The filter's options: the known codes some case answered, and the one
+    chosen now (so a filter in the address stays visible), in ``known``'s order."""
+    return [(code, name) for code, name in known if code in used or code == chosen]
+
+
 @bp.get("/")
 def case_list():
     filters = _filters()
@@ -81,7 +87,8 @@ def case_list():
     return render_template(
         "list.html", listing=listing, filters=filters, page=page, pages=pages, base_args=base_args,
         conversation={row.folder: _conversation(row) for row in listing.rows},
-        incident_types=_choices("incident_types"), regions=_choices("region"), tags=tags,
+        incident_types=_used(_choices("incident_types"), listing.used_types, filters.incident_type),
+        regions=_used(_choices("region"), listing.used_regions, filters.region), tags=tags,
         statuses=triage.STATUSES, sorts=query.SORTS, words=_words,
     )
 

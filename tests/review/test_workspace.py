@@ -268,3 +268,24 @@ def test_ctrl_c_closes_the_workspace_normally(cases, monkeypatch, capsys):
     assert opened == [url] and url.startswith("http://127.0.0.1:")
     assert "review: workspace closed" in captured.err
     assert server.HOST == "127.0.0.1"
+
+
+def test_the_type_and_region_filters_offer_only_what_some_case_answered(cases):
+    from review.labels import choices
+
+    root, subs = cases
+    used_types = {code for sub in subs for code in sub.report["fields"].get("incident_types", [])}
+    used_regions = {sub.report["fields"].get("region") for sub in subs} - {None, ""}
+    unused = sorted(code for code, _name in choices("incident_types", "en") if code not in used_types)
+    assert used_types and used_regions and unused  # the samples leave some types unused
+
+    def options(page: str, name: str) -> list[str]:
+        select = page.split(f'name="{name}"')[1].split("</select>")[0]
+        return re.findall(r'<option value="([^"]*)"', select)
+
+    page = _get(_client(root, "en"), "/").get_data(as_text=True)
+    known = [code for code, _name in choices("incident_types", "en")]
+    assert options(page, "type") == [""] + [code for code in known if code in used_types]
+    assert options(page, "region") == [""] + [code for code, _n in choices("region", "en") if code in used_regions]
+    chosen = _get(_client(root, "en"), f"/?type={unused[0]}").get_data(as_text=True)
+    assert unused[0] in options(chosen, "type") and "0 case(s) found" in chosen
