@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from pathlib import Path
 
 from .. import fsutil
@@ -35,6 +36,21 @@ class CleanError(Exception):
     def __init__(self, code: str) -> None:
         super().__init__(code)
         self.code = code
+
+
+def _real_dir(path: Path) -> bool:
+    """True if ``path`` is a folder and not a link to one."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _real_file(path: Path) -> bool:
+    """True if ``path`` is a regular file in a real ``attachments``/``cleaned``
+    folder: neither the file nor its folder is a link (a case or follow-up
+    folder may hold links to files outside the cases folder)."""
+    return _real_dir(path.parent) and not path.is_symlink() and path.is_file()
 
 
 def _entries(report: dict) -> list[dict]:
@@ -63,7 +79,7 @@ def _file(case_dir: Path, report: dict, number: int) -> tuple[Path, str, dict]:
         raise PreviewError("no such attachment")
     name = saved_names(case_dir, report)[number - 1]
     path = case_dir / "attachments" / name
-    if path.is_symlink() or not path.is_file():
+    if not _real_file(path):
         raise PreviewError("no such file")
     return path, name, entries[number - 1]
 
@@ -83,7 +99,7 @@ def describe_case_attachments(case_dir: Path, report: dict) -> list[dict]:
                 "detected": "", "detected_description": "", "by_extension": "", "warnings": [],
                 "revealing": [], "metadata_error": "", "preview": False, "cleanable": False,
                 "cleaned_copy": ""}
-        if path.is_symlink() or not path.is_file():
+        if not _real_file(path):
             info["metadata_error"] = "missing"
             described.append(info)
             continue
@@ -98,7 +114,7 @@ def describe_case_attachments(case_dir: Path, report: dict) -> list[dict]:
         info["preview"] = kind is not None
         info["cleanable"] = kind is not None
         copy = case_dir / CLEANED_DIR / cleaned_name(name, kind)
-        if kind is not None and copy.is_file():
+        if kind is not None and _real_file(copy):
             info["cleaned_copy"] = copy.name
         described.append(info)
     return described
@@ -135,7 +151,10 @@ def preview_path(root: Path, case_dir: Path, number: int, cache_name: str | None
     kind = derive.kind_of(detect.inspect(path, entry.get("content_type"), path.name).detected)
     if kind is None:
         raise PreviewError("no preview for this type")
-    folder = fsutil.ensure_dir(fsutil.ensure_dir(root / "_workspace" / PREVIEWS_DIR) / (cache_name or case_dir.name))
+    try:
+        folder = fsutil.ensure_dir(fsutil.ensure_dir(root / "_workspace" / PREVIEWS_DIR) / (cache_name or case_dir.name))
+    except OSError as exc:  # a link or a file where the cache folder should be
+        raise PreviewError("no preview cache folder") from exc
     dest = folder / f"{number}.png"
     if dest.is_file() and not dest.is_symlink():
         return dest
@@ -164,7 +183,10 @@ def clean_attachment(case_dir: Path, number: int) -> Path:
     kind = derive.kind_of(detect.inspect(path, entry.get("content_type"), name).detected)
     if kind is None:
         raise CleanError("unsupported")
-    folder = fsutil.ensure_dir(case_dir / CLEANED_DIR)
+    try:
+        folder = fsutil.ensure_dir(case_dir / CLEANED_DIR)
+    except OSError as exc:  # a link or a file named "cleaned": nothing is written through it
+        raise CleanError("failed") from exc
     dest = folder / cleaned_name(name, kind)
     if dest.is_file() and not dest.is_symlink():
         return dest

@@ -1,0 +1,153 @@
+"""Hostile follow-up folders in the workspace: links, odd report.json, odd URLs."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+
+import pytest
+
+import keys
+from review.bundle import Bundle
+from review.cases import import_bundle
+from review.workspace.app import create_app
+from tests.support.samples import all_reports
+
+from review_bundles import make_manifest, make_submission, write_bundle
+from workspace_cases import HTML_AS_PDF, PHOTO, make_cases
+
+PORT = 48126
+BASE = f"http://127.0.0.1:{PORT}"
+TOKEN = "t0ken-" + "a" * 40
+
+
+@pytest.fixture()
+def followed(tmp_path):
+    key = keys.SecretKey.generate("Ana")
+    root, subs = make_cases(tmp_path, key)
+    photo = next(path for path in all_reports()[0].attachments if path.name == PHOTO).read_bytes()
+    followup = make_submission([key.public_key], received_on="2026-11-28",
+                               attachments=[(PHOTO, photo), ("acta.pdf", HTML_AS_PDF)],
+                               fields={"description": "Otra foto"})
+    followup.report["follow_up_to"] = subs[0].id
+    for entry, kind in zip(followup.report["attachments"], ("image/jpeg", "application/pdf")):
+        entry["content_type"] = kind
+    followup.seal_all([key.public_key])
+    path = write_bundle(tmp_path / "followup.tar", make_manifest([followup], [key.public_key]), [followup])
+    with Bundle(path) as opened:
+        import_bundle(opened, [key], root)
+    folder = f"{subs[0].received_on}_{subs[0].id[:8]}"
+    return root, folder, photo
+
+
+def _client(root, language="en"):
+    client = create_app(root, TOKEN, language, PORT).test_client()
+    assert client.get(f"/?token={TOKEN}", base_url=BASE).status_code == 303
+    return client
+
+
+def _csrf(client, folder):
+    page = client.get(f"/case/{folder}", base_url=BASE).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def test_a_followup_attachments_folder_that_is_a_link_is_not_followed(followed, tmp_path):
+    root, folder, photo = followed
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / PHOTO).write_bytes(photo)  # a file outside the cases folder
+    attachments = root / folder / "followups" / "01" / "attachments"
+    shutil.rmtree(attachments)
+    attachments.symlink_to(outside)
+    client = _client(root)
+    assert client.get(f"/case/{folder}/followup/01/preview/1.png", base_url=BASE).status_code == 404
+    page = client.get(f"/case/{folder}", base_url=BASE).get_data(as_text=True)
+    assert "/followup/01/preview/1.png" not in page
+    response = client.post(f"/case/{folder}/followup/01/clean/1", data={"csrf_token": _csrf(client, folder)},
+                           base_url=BASE)
+    assert response.headers["Location"].endswith("error=missing#fu-01")
+    assert not (root / folder / "followups" / "01" / "cleaned").exists()
+
+
+@pytest.mark.parametrize("attachments", [{"a": 1}, 7, "abc", None, [1, "x", None]])
+def test_a_followup_with_odd_attachments_shows_the_page_and_404s(followed, attachments):
+    root, folder, _ = followed
+    path = root / folder / "followups" / "01" / "report.json"
+    report = json.loads(path.read_text("utf-8"))
+    report["attachments"] = attachments
+    path.write_text(json.dumps(report), "utf-8")
+    client = _client(root)
+    page = client.get(f"/case/{folder}", base_url=BASE)
+    assert page.status_code == 200
+    assert "0 attachment(s)" in page.get_data(as_text=True)
+    assert client.get(f"/case/{folder}/followup/01/preview/1.png", base_url=BASE).status_code == 404
+    response = client.post(f"/case/{folder}/followup/01/clean/1", data={"csrf_token": _csrf(client, folder)},
+                           base_url=BASE)
+    assert response.status_code == 303 and "error=missing" in response.headers["Location"]
+
+
+def test_a_followup_without_its_attachments_folder(followed):
+    root, folder, _ = followed
+    shutil.rmtree(root / folder / "followups" / "01" / "attachments")
+    client = _client(root)
+    assert client.get(f"/case/{folder}", base_url=BASE).status_code == 200
+    assert client.get(f"/case/{folder}/followup/01/preview/1.png", base_url=BASE).status_code == 404
+
+
+@pytest.mark.parametrize("number", ["0", "9" * 30, "9" * 5000])
+def test_huge_or_zero_numbers_are_404(followed, number):
+    root, folder, _ = followed
+    client = _client(root)
+    for url in (f"/case/{folder}/followup/01/preview/{number}.png", f"/case/{folder}/preview/{number}.png"):
+        assert client.get(url, base_url=BASE).status_code == 404, url[:80]
+
+
+def test_a_linked_cleaned_folder_is_refused_cleanly(followed, tmp_path):
+    root, folder, _ = followed
+    outside = tmp_path / "out"
+    outside.mkdir()
+    (root / folder / "followups" / "01" / "cleaned").symlink_to(outside)
+    client = _client(root)
+    response = client.post(f"/case/{folder}/followup/01/clean/1", data={"csrf_token": _csrf(client, folder)},
+                           base_url=BASE)
+    assert list(outside.iterdir()) == []
+    assert response.status_code in (303, 404), response.status_code
+
+
+def test_a_linked_preview_cache_is_refused_cleanly(followed, tmp_path):
+    root, folder, _ = followed
+    outside = tmp_path / "out"
+    outside.mkdir()
+    previews = root / "_workspace" / "previews"
+    previews.mkdir(parents=True, exist_ok=True)
+    (previews / f"{folder}.followup-01").symlink_to(outside)
+    response = _client(root).get(f"/case/{folder}/followup/01/preview/1.png", base_url=BASE)
+    assert list(outside.iterdir()) == []
+    assert response.status_code == 404, response.status_code
+
+
+def test_reflected_parameters_are_escaped(followed):
+    root, folder, _ = followed
+    client = _client(root)
+    page = client.get(f"/case/{folder}?cleaned=%3Cscript%3Ex%3C/script%3E&cleaned_in=01"
+                      "&error=%3Cb%3E&replied=%3Ci%3E", base_url=BASE).get_data(as_text=True)
+    assert "<script>x" not in page and "&lt;script&gt;x" in page and "<b>" not in page
+    page = client.get(f"/case/{folder}?cleaned=x&cleaned_in=%3Cb%3E01", base_url=BASE).get_data(as_text=True)
+    assert "followups/&lt;b" not in page and "<b>01" not in page
+
+
+def test_the_case_attachments_folder_that_is_a_link_is_not_followed(followed, tmp_path):
+    root, folder, photo = followed
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    attachments = root / folder / "attachments"
+    for path in attachments.iterdir():
+        shutil.copyfile(path, outside / path.name)
+    shutil.rmtree(attachments)
+    attachments.symlink_to(outside)
+    client = _client(root)
+    assert client.get(f"/case/{folder}/preview/1.png", base_url=BASE).status_code == 404
+    page = client.get(f"/case/{folder}", base_url=BASE).get_data(as_text=True)
+    assert f"/case/{folder}/preview/" not in page and f"/case/{folder}/clean/" not in page
