@@ -6,6 +6,8 @@ ES_REPLIES = {
     "a copy of the text is in %(path)s; send it with: review return-bundle %(outdir)s --key ORG.signing-secret-key --out USB_FOLDER":
         "hay una copia del texto en %(path)s; envíela con: review return-bundle %(outdir)s --key ORG.signing-secret-key --out CARPETA_USB",
     "case %(case)s is now in progress": "el caso %(case)s ahora está en curso",
+    "case %(case)s keeps its triage status: the triage store in %(path)s could not be written":
+        "el caso %(case)s conserva su estado de clasificación: no se pudo escribir el registro de clasificación en %(path)s",
     "The case is now in progress.": "El caso ahora está en curso.",
     "case %(case)s marked as read: %(count)s submission(s) queued": "caso %(case)s marcado como leído: %(count)s envío(s) en cola",
     "case %(case)s was already marked as read; nothing new to queue":

@@ -81,9 +81,17 @@ def cmd_reply(args: argparse.Namespace, out: Output) -> int:
             id=reply_id[:8], case=displayable(case.name), count=len(document["text"]),
             language=_(LANGUAGE_NAMES[language])),
           flush=True)
+    import sqlite3
+
     from ..workspace import triage  # the workspace's triage store, beside the cases
 
-    if triage.mark_replied(case.parent, report["submission_id"]):
+    try:  # the reply is queued: a triage store that cannot be written must not undo saying so
+        moved = triage.mark_replied(case.parent, report["submission_id"])
+    except (OSError, sqlite3.Error):
+        moved = False
+        out.warning(_("case %(case)s keeps its triage status: the triage store in %(path)s could not be written",
+                      case=displayable(case.name), path=displayable(case.parent / "_workspace")))
+    if moved:
         out.info(_("case %(case)s is now in progress", case=displayable(case.name)))
     out.hint(_("a copy of the text is in %(path)s; send it with: review return-bundle %(outdir)s "
                "--key ORG.signing-secret-key --out USB_FOLDER",

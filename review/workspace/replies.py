@@ -9,6 +9,7 @@ are listed with their text. Reporter and reviewer text is only ever escaped.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
@@ -84,7 +85,11 @@ def reply(folder: str):
         return _refused(messages.get(type(exc).__name__, g._("The reply could not be written.")))
     root = current_app.config["CASES_ROOT"]
     outbox.queue_reply(root, case_dir, document, seal_reply(document, key))
-    moved = triage.mark_replied(root, report["submission_id"])  # new -> in progress: someone is on it
+    try:  # new -> in progress: someone is on it
+        moved = triage.mark_replied(root, report["submission_id"])
+    except (OSError, sqlite3.Error) as exc:  # the reply is queued all the same: no 500 that invites a resend
+        current_app.logger.error("workspace: triage not updated after a reply: %s", type(exc).__name__)
+        moved = False
     return redirect(url_for("workspace.case", folder=folder, replied="2" if moved else "1") + "#replies", 303)
 
 

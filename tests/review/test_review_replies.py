@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import stat
 import tarfile
 from pathlib import Path
@@ -457,3 +458,28 @@ def test_a_return_bundle_given_to_import_says_what_it_is(tmp_path, sent_bundle, 
                  "--passphrase-file", str(tmp_path / "pass")]) == 5
     assert capsys.readouterr().err == message + hint  # no English reason code in brackets after it
     assert not (tmp_path / "cases").exists() or list((tmp_path / "cases").iterdir()) == []
+
+
+@pytest.mark.parametrize("breakage", ["not-a-folder", "not-a-database"])
+def test_a_reply_queued_is_reported_as_done_even_if_triage_cannot_be_written(
+        tmp_path, reviewer, reporter, capsys, breakage):
+    """The reply is queued before the triage store is touched: a triage store
+    that cannot be written must not turn a queued reply into a failure (the
+    reviewer would write it again and the reporter would get it twice)."""
+    case, (sub,) = make_cases(tmp_path, reviewer, reporter)
+    workspace = case.parent / "_workspace"
+    if breakage == "not-a-folder":
+        if workspace.exists():
+            shutil.rmtree(workspace)
+        workspace.write_bytes(b"x")
+    else:
+        workspace.mkdir(exist_ok=True)
+        (workspace / "triage.sqlite3").write_bytes(b"not a database" * 100)
+    text_file = tmp_path / "reply.txt"
+    text_file.write_bytes(REPLY_TEXT.encode("utf-8"))
+    code = main(["reply", str(case), "--file", str(text_file), "--lang", "en"])
+    printed = capsys.readouterr()
+    assert "queued" in printed.out
+    assert len(outbox.load_queue(case.parent).replies) == 1  # it is queued ...
+    assert code == 0, printed.err  # ... so the command says so, and does not fail
+    assert "triage" in printed.err  # a warning says the status was not changed

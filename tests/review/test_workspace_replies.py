@@ -121,3 +121,21 @@ def test_refusals_are_clear_and_localized(case):
     assert client.post("/case/not-a-case/ack", data={"csrf_token": token}, base_url=BASE).status_code == 404
     assert outbox.load_queue(root).empty
     assert "Respuestas a quien informó" in _page(client, folder)
+
+
+def test_a_reply_queued_is_not_a_500_when_triage_cannot_be_written(case):
+    """The reply is queued before triage is touched: if the triage store then
+    fails, the answer is the usual redirect (a 500 "your cases were not
+    changed" would invite writing the reply again: the reporter gets it twice)."""
+    root, answered, _keyless, _followup, _reporter = case
+    folder = f"2026-11-20_{answered.id[:8]}"
+    client = _client(root, "en")
+    html = _page(client, folder)
+    store = root / "_workspace" / "triage.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        store.with_name(store.name + suffix).unlink(missing_ok=True)
+    store.write_bytes(b"not a database" * 100)  # damaged between showing the form and sending it
+    sent = client.post(f"/case/{folder}/reply", data={"text": "Hola", "language": "es", "csrf_token": _csrf(html)},
+                       base_url=BASE)
+    assert len(outbox.load_queue(root).replies) == 1
+    assert sent.status_code == 303 and sent.headers["Location"] == f"/case/{folder}?replied=1#replies"
