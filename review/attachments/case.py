@@ -137,7 +137,8 @@ def preview_path(root: Path, case_dir: Path, number: int, cache_name: str | None
     """A PNG preview of attachment ``number`` (1-based), made once and cached
     in ``root/_workspace/previews/<cache_name>/`` (``cache_name`` defaults to the
     case folder's name; a follow-up folder ``CASE/followups/NN`` passes
-    ``CASE.followup-NN`` so its previews never mix with the case's).
+    ``CASE.followup-NN.<its submission id>`` so its previews never mix with
+    the case's, nor with those of an earlier follow-up once filed as ``NN``).
 
     :raises PreviewError: if there is no such attachment or it is not an
         image or PDF, or the preview cannot be made.

@@ -28,6 +28,7 @@ bp = Blueprint("workspace", __name__)
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _FOLLOWUP = re.compile(r"[0-9]{2,4}\Z")
+_HEX32 = re.compile(r"[0-9a-f]{32}\Z")
 
 
 def _root() -> Path:
@@ -205,8 +206,15 @@ def followup_preview(folder: str, followup: str, number: int):
 
     case_dir = _case_dir(folder)
     followup_dir = _followup_dir(case_dir, followup)
+    # Cached under the follow-up's submission id too: a folder number is reused
+    # (remove followups/01 and the next follow-up is 01 again), an id is not.
+    report = read_case_report(followup_dir)
+    submission_id = report.get("submission_id") if report is not None else None
+    if not isinstance(submission_id, str) or not _HEX32.match(submission_id):
+        abort(404)
     try:
-        return _png(preview_path(_root(), followup_dir, number, cache_name=f"{folder}.followup-{followup}"))
+        return _png(preview_path(_root(), followup_dir, number,
+                                 cache_name=f"{folder}.followup-{followup}.{submission_id}"))
     except PreviewError:
         abort(404)
 

@@ -4,6 +4,7 @@ list, safe preview and cleaned copy as the case's own attachments (es/en, CSRF o
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import subprocess
 
@@ -80,7 +81,9 @@ def test_a_followup_preview_is_a_fresh_png_cached_apart_from_the_case(followed):
     response = client.get(f"/case/{folder}/followup/01/preview/1.png", base_url=BASE)
     assert response.status_code == 200 and response.mimetype == "image/png"
     assert response.data.startswith(b"\x89PNG") and b"CANARY" not in response.data and b"Exif" not in response.data
-    assert (root / "_workspace" / "previews" / f"{folder}.followup-01" / "1.png").read_bytes() == response.data
+    followup_id = json.loads((root / folder / "followups" / "01" / "report.json").read_text("utf-8"))["submission_id"]
+    cached = root / "_workspace" / "previews" / f"{folder}.followup-01.{followup_id}" / "1.png"
+    assert cached.read_bytes() == response.data
     assert not (root / "_workspace" / "previews" / folder / "1.png").exists()
     for path in ("01/preview/2.png", "01/preview/3.png", "02/preview/1.png", "1/preview/1.png", "..%2f01/preview/1.png"):
         assert client.get(f"/case/{folder}/followup/{path}", base_url=BASE).status_code == 404, path

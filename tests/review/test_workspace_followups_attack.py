@@ -122,7 +122,8 @@ def test_a_linked_preview_cache_is_refused_cleanly(followed, tmp_path):
     outside.mkdir()
     previews = root / "_workspace" / "previews"
     previews.mkdir(parents=True, exist_ok=True)
-    (previews / f"{folder}.followup-01").symlink_to(outside)
+    followup_id = json.loads((root / folder / "followups" / "01" / "report.json").read_text("utf-8"))["submission_id"]
+    (previews / f"{folder}.followup-01.{followup_id}").symlink_to(outside)
     response = _client(root).get(f"/case/{folder}/followup/01/preview/1.png", base_url=BASE)
     assert list(outside.iterdir()) == []
     assert response.status_code == 404, response.status_code
@@ -151,3 +152,29 @@ def test_the_case_attachments_folder_that_is_a_link_is_not_followed(followed, tm
     assert client.get(f"/case/{folder}/preview/1.png", base_url=BASE).status_code == 404
     page = client.get(f"/case/{folder}", base_url=BASE).get_data(as_text=True)
     assert f"/case/{folder}/preview/" not in page and f"/case/{folder}/clean/" not in page
+
+
+def test_a_new_followup_filed_as_01_again_does_not_get_the_old_ones_preview(followed, tmp_path):
+    """Follow-up folders are numbered, not named by submission: if a reviewer
+    removes followups/01 (a mistaken or abusive follow-up), the next follow-up
+    imported is 01 again, and must not be shown the removed one's preview."""
+    root, folder, photo = followed
+    client = _client(root)
+    old = client.get(f"/case/{folder}/followup/01/preview/1.png", base_url=BASE)
+    assert old.status_code == 200
+    report = json.loads((root / folder / "report.json").read_text("utf-8"))
+    removed = json.loads((root / folder / "followups" / "01" / "report.json").read_text("utf-8"))
+    shutil.rmtree(root / folder / "followups" / "01")
+    (root / "_followups" / removed["submission_id"]).unlink()
+    # file another follow-up by hand as import would: folder 01 again (the next free number), its own id
+    other = next(path for path in all_reports()[0].attachments if path.suffix == ".png")
+    new = root / folder / "followups" / "01"
+    (new / "attachments").mkdir(parents=True)
+    (new / "attachments" / other.name).write_bytes(other.read_bytes())
+    (new / "report.json").write_text(json.dumps({
+        "submission_id": "f" * 32, "follow_up_to": report["submission_id"], "fields": {},
+        "attachments": [{"filename": other.name, "content_type": "image/png", "size": other.stat().st_size}]}),
+        "utf-8")
+    fresh = client.get(f"/case/{folder}/followup/01/preview/1.png", base_url=BASE)
+    assert fresh.status_code == 200
+    assert fresh.data != old.data
