@@ -27,7 +27,7 @@ from .index import CASE_FOLDER
 bp = Blueprint("workspace", __name__)
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
-_FOLLOWUP = re.compile(r"[0-9]{2,4}\Z")
+_FOLLOWUP = re.compile(r"[0-9]{2,9}\Z")
 _HEX32 = re.compile(r"[0-9a-f]{32}\Z")
 
 
