@@ -6,7 +6,8 @@ script, both sent as ``.pdf``) is imported with the real ``review import``;
 working folder). In the browser: filter by an incident type, find a case by
 a word of its text, set status, tag and note, close the workspace, open it
 again and see them kept; the sample photo's GPS position is shown and its
-cleaned copy has none; the two disguised files are flagged. Every request the
+cleaned copy has none; the two disguised files are flagged; a follow-up's
+photo and disguised file get the same checks and cleaned copy. Every request the
 browser makes goes to the workspace itself, and the workspace process writes
 nothing outside the cases folder. axe-core finds no accessibility violation
 on the list and case pages.
@@ -30,7 +31,8 @@ from tests.browser.chromium import ARGS, CHROMIUM, require_chromium
 from tests.support.live import BIN
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "review"))
-from workspace_cases import PHOTO, REPORTER_SEED, SAMPLES, make_bundle  # noqa: E402
+from review_bundles import make_manifest, make_submission, write_bundle  # noqa: E402
+from workspace_cases import HTML_AS_PDF, PHOTO, REPORTER_SEED, SAMPLES, make_bundle  # noqa: E402
 
 pytestmark = pytest.mark.live
 
@@ -51,9 +53,16 @@ def setup(tmp_path_factory):
     keys.write_secret_key_file(base / "ana.secret-key", key, PASSPHRASE)
     (base / "pass").write_text(PASSPHRASE + "\n")
     bundle, subs = make_bundle(base, key)
+    followup = make_submission([key.public_key], received_on="2026-11-28", fields={"description": "Otra foto"},
+                               attachments=[(PHOTO, (SAMPLES / PHOTO).read_bytes()), ("acta.pdf", HTML_AS_PDF)])
+    followup.report["follow_up_to"] = subs[0].id  # the reporter wrote again, with two files
+    for entry, kind in zip(followup.report["attachments"], ("image/jpeg", "application/pdf")):
+        entry["content_type"] = kind
+    followup.seal_all([key.public_key])
+    later = write_bundle(base / "followup.tar", make_manifest([followup], [key.public_key]), [followup])
     for name in ("home", "tmp", "cwd"):
         (base / name).mkdir()
-    return base, bundle, subs
+    return base, (bundle, later), subs
 
 
 def _import(base: Path, bundle: Path, cases: Path) -> None:
@@ -100,10 +109,11 @@ def _check_axe(page) -> None:
 @pytest.mark.parametrize("javascript", [False, True], ids=["nojs", "js"])
 def test_workspace_in_chromium(setup, javascript):
     sync_api = require_chromium()
-    base, bundle, subs = setup
+    base, bundles, subs = setup
     mode = "js" if javascript else "nojs"
     cases = base / f"cases-{mode}"
-    _import(base, bundle, cases)
+    for bundle in bundles:  # the samples, then a follow-up to the first
+        _import(base, bundle, cases)
     before_outside = {name: _tree(base / name) for name in ("home", "tmp", "cwd")}
     assert before_outside == {"home": [], "tmp": [], "cwd": []}
     requests_seen: list[str] = []
@@ -135,13 +145,19 @@ def test_workspace_in_chromium(setup, javascript):
                 page.click(f"a[href='/case/{folder(0)}']")
                 body = page.locator("main").inner_text()
                 assert "12 deg 5' 35.16\" S, 77 deg 2' 47.40\" W" in body
-                informe = page.locator("article.attachment", has_text="informe.pdf").inner_text()
+                informe = page.locator("#attachments article.attachment", has_text="informe.pdf").inner_text()
                 assert "text/html" in informe and "una página HTML" in informe
-                acta = page.locator("article.attachment", has_text="acta.pdf").inner_text()
+                acta = page.locator("#attachments article.attachment", has_text="acta.pdf").inner_text()
                 assert "image/svg+xml" in acta and "un dibujo (SVG) con un script" in acta
-                photo = page.locator("article.attachment", has_text=PHOTO)
+                photo = page.locator("#attachments article.attachment", has_text=PHOTO)
                 photo.locator("button", has_text="Hacer una copia limpia").click()
                 assert "Se hizo una copia limpia" in page.locator("main").inner_text()
+                later = page.locator("article.followup")  # the follow-up's files get the same checks
+                assert "12 deg 5' 35.16\" S, 77 deg 2' 47.40\" W" in later.inner_text()
+                assert "una página HTML" in later.locator("article.attachment", has_text="acta.pdf").inner_text()
+                later.locator("article.attachment", has_text=PHOTO).locator(
+                    "button", has_text="Hacer una copia limpia").click()
+                assert f"followups/01/cleaned/{PHOTO}" in page.locator("main").inner_text()
 
                 page.goto(_origin(url) + f"case/{folder(2)}")
                 page.check("#status-in_progress")
@@ -195,6 +211,9 @@ def test_workspace_in_chromium(setup, javascript):
     copy = cases / folder(0) / "cleaned" / PHOTO
     shown = subprocess.run(["exiftool", "-json", "-G1", "-a", "--", str(copy)], capture_output=True, text=True).stdout
     assert copy.is_file() and "GPS" not in shown and "CANARY-EXIF-ARTIST" not in shown
+    later = cases / folder(0) / "followups" / "01" / "cleaned" / PHOTO
+    shown = subprocess.run(["exiftool", "-json", "-G1", "-a", "--", str(later)], capture_output=True, text=True).stdout
+    assert later.is_file() and "GPS" not in shown and "CANARY-EXIF-ARTIST" not in shown
     (queued,) = outbox.load_queue(cases).replies
     sealed = outbox.envelope_path(cases, queued["id"]).read_bytes()
     assert json.loads(keys.open_envelope(sealed, [keys.XWingSecretKey(REPORTER_SEED)]))["text"] == (
