@@ -159,16 +159,23 @@ def save_triage(folder: str):
     if report is None:
         abort(404)
     form = request.form
+    submission_id = str(report.get("submission_id", ""))
+    status = form.get("status", "new")
+    if status == form.get("status_was") and status in triage.STATUSES:
+        # The reviewer left the status as the page showed it: keep whatever it is now.
+        # A reply queued, or a follow-up filed, since the page was loaded may have moved it.
+        with triage.open_triage(_root()) as connection:
+            status = triage.get(connection, submission_id).status
     try:
         record = triage.Triage(
-            status=form.get("status", "new"),
+            status=status,
             urgent=form.get("urgent") == "1",
             tags=triage.parse_tags(form.get("tags", "")),
             assignee=form.get("assignee", ""),
             notes=form.get("notes", ""),
         )
         with triage.open_triage(_root()) as connection:
-            triage.save(connection, str(report.get("submission_id", "")), record)
+            triage.save(connection, submission_id, record)
     except triage.TriageError:
         return render_template("error.html", title=g._("Not saved"),
                                message=g._("A value was too long or not allowed. Go back and check the form.")), 400

@@ -139,3 +139,28 @@ def test_a_reply_queued_is_not_a_500_when_triage_cannot_be_written(case):
                        base_url=BASE)
     assert len(outbox.load_queue(root).replies) == 1
     assert sent.status_code == 303 and sent.headers["Location"] == f"/case/{folder}?replied=1#replies"
+
+
+def test_a_triage_form_loaded_before_a_reply_keeps_the_status_the_reply_set(case):
+    """A reviewer opens the case (status new), a reply is queued (in progress), then the
+    triage form from before is saved with a tag: the tag is saved and the status stays
+    in progress. A status the reviewer did change is saved as chosen."""
+    root, answered, _keyless, _followup, _reporter = case
+    folder = f"2026-11-20_{answered.id[:8]}"
+    client = _client(root, "en")
+    stale = _page(client, folder)
+    assert 'name="status_was" value="new"' in stale
+    csrf = _csrf(stale)
+    form = {"text": "Hola", "language": "es", "csrf_token": csrf}
+    assert client.post(f"/case/{folder}/reply", data=form, base_url=BASE).headers["Location"].endswith("replied=2#replies")
+    triage_form = {"csrf_token": csrf, "status": "new", "status_was": "new", "tags": "prensa", "assignee": "", "notes": ""}
+    assert client.post(f"/case/{folder}/triage", data=triage_form, base_url=BASE).status_code == 303
+    with triage.open_triage(root) as connection:
+        kept = triage.get(connection, answered.id)
+    assert (kept.status, kept.tags) == ("in_progress", ["prensa"])
+    chosen = {**triage_form, "status": "closed"}
+    assert client.post(f"/case/{folder}/triage", data=chosen, base_url=BASE).status_code == 303
+    back = {**triage_form, "status": "new", "status_was": "closed"}  # from a page showing "closed"
+    assert client.post(f"/case/{folder}/triage", data=back, base_url=BASE).status_code == 303
+    with triage.open_triage(root) as connection:
+        assert triage.get(connection, answered.id).status == "new"
