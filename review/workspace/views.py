@@ -145,8 +145,7 @@ def case(folder: str):
         "case.html", folder=folder, report=report, answers=answers, others=others, record=record,
         attachments=_attachments(case_dir, report), statuses=triage.STATUSES,
         received_on=folder[:10], submission_id=submission_id, saved=request.args.get("saved") == "1",
-        cleaned=request.args.get("cleaned", ""), error=request.args.get("error", ""),
-        cleaned_in=request.args.get("cleaned_in", "") if _FOLLOWUP.match(request.args.get("cleaned_in", "")) else "",
+        **_clean_outcome(case_dir),
         replied=request.args.get("replied") if request.args.get("replied") in ("1", "2") else "", acked=request.args.get("acked") == "1",
         **reply_context(case_dir, report),
     )
@@ -180,6 +179,30 @@ def save_triage(folder: str):
         return render_template("error.html", title=g._("Not saved"),
                                message=g._("A value was too long or not allowed. Go back and check the form.")), 400
     return redirect(url_for("workspace.case", folder=folder, saved="1") + "#triage", 303)
+
+
+CLEAN_ERRORS = ("missing", "unsupported", "failed", "residue")
+"""The codes of :class:`review.attachments.CleanError` the case page words."""
+
+
+def _clean_outcome(case_dir: Path) -> dict[str, str]:
+    """What the case page says after a clean: ``cleaned`` (a file name),
+    ``cleaned_in`` (a follow-up number) and ``error`` (a code of
+    :data:`CLEAN_ERRORS`), each from the address only if it names a cleaned copy
+    that exists or a known code, so a crafted link cannot put its own words on
+    the page; empty strings otherwise."""
+    args = request.args
+    error = args.get("error", "") if args.get("error", "") in CLEAN_ERRORS else ""
+    cleaned, cleaned_in = args.get("cleaned", ""), args.get("cleaned_in", "")
+    folder = case_dir
+    if cleaned_in:
+        folder = case_dir / "followups" / cleaned_in
+        if not _FOLLOWUP.match(cleaned_in) or folder not in followup_dirs(case_dir):
+            cleaned, cleaned_in = "", ""
+    copy = folder / "cleaned" / cleaned
+    if not cleaned or "/" in cleaned or cleaned.startswith(".") or copy.is_symlink() or not copy.is_file():
+        cleaned, cleaned_in = "", ""
+    return {"cleaned": cleaned, "cleaned_in": cleaned_in, "error": error}
 
 
 def _png(path: Path) -> Response:

@@ -134,9 +134,16 @@ def test_reflected_parameters_are_escaped(followed):
     client = _client(root)
     page = client.get(f"/case/{folder}?cleaned=%3Cscript%3Ex%3C/script%3E&cleaned_in=01"
                       "&error=%3Cb%3E&replied=%3Ci%3E", base_url=BASE).get_data(as_text=True)
-    assert "<script>x" not in page and "&lt;script&gt;x" in page and "<b>" not in page
+    # not even escaped: the page names only a cleaned copy that exists and a known error code
+    assert "script&gt;x" not in page and "<script>x" not in page and "<b>" not in page and "&lt;b&gt;" not in page
+    assert "clean-error:" not in page and "A cleaned copy was made" not in page
     page = client.get(f"/case/{folder}?cleaned=x&cleaned_in=%3Cb%3E01", base_url=BASE).get_data(as_text=True)
-    assert "followups/&lt;b" not in page and "<b>01" not in page
+    assert "followups/&lt;b" not in page and "<b>01" not in page and "A cleaned copy was made" not in page
+    for forged in ("../attachments/" + "x", "report.json", ".hidden"):
+        page = client.get(f"/case/{folder}?cleaned={forged}", base_url=BASE).get_data(as_text=True)
+        assert "A cleaned copy was made" not in page, forged
+    page = client.get(f"/case/{folder}?error=residue", base_url=BASE).get_data(as_text=True)
+    assert "Metadata survived the cleaning, so the copy was deleted." in page
 
 
 def test_the_case_attachments_folder_that_is_a_link_is_not_followed(followed, tmp_path):
