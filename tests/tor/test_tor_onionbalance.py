@@ -38,7 +38,8 @@ pytestmark = [pytest.mark.live, pytest.mark.slow]
 
 ONIONBALANCE = "/usr/sbin/onionbalance"  # Debian's package (scripts/test.sh installs it)
 FRONTEND_BOUND = 240  # s from Onionbalance's start to a frontend descriptor listing both backends (52-103 s seen)
-TAKEOVER_BOUND = 300  # s from a backend's stop to the fourth answer from the other (6-28 s seen; one try lost: +60 s)
+CIRCUIT_BOUND = 180  # s from a backend's stop until the client's circuit to it closes (0-28 s seen; once over 60)
+TAKEOVER_BOUND = 480  # s from a backend's stop to the fourth answer from the other (6-28 s seen; a slow circuit close and one try lost add up to 240 s)
 
 
 def _backend_http(name: str) -> ThreadingHTTPServer:
@@ -227,10 +228,13 @@ def test_either_backend_serves_and_the_other_takes_over_when_one_stops(balanced)
     balanced["nodes"][served][0].stop()  # that backend is gone, machine and tor
     stopped = time.monotonic()
     # until the network has noticed: the client's circuit to it closes (a request sent on
-    # it before then fails, as a connection to a dead server does)
+    # it before then fails, as a connection to a dead server does). Usually within 30 s;
+    # in one full run here it was still open after 60 s. Closing it by hand at once does
+    # not help: in a run that did, every connection for 3 minutes got no answer.
     while _rendezvous_circuits(network, service_id):
-        assert time.monotonic() < stopped + 60, "the circuit to the stopped backend stayed open"
+        assert time.monotonic() < stopped + CIRCUIT_BOUND, "the circuit to the stopped backend stayed open"
         time.sleep(0.2)
+    FIGURES["onionbalance_backend_stop_to_circuit_closed_s"] = f"{time.monotonic() - stopped:.1f}"
     retries: list[str] = []
     answers = [_answer_after_stop(network, url, tag, retries) for tag in ("before", "after-1", "after-2", "after-3")]
     FIGURES["onionbalance_backend_stop_to_4_answers_s"] = f"{time.monotonic() - stopped:.1f}"
