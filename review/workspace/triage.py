@@ -10,11 +10,13 @@ bundle, and docs/REVIEWING.md says to keep it on the laptop.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from .index import connect, workspace_dir
 
@@ -137,6 +139,23 @@ def save(connection: sqlite3.Connection, submission_id: str, triage: Triage) -> 
         raise
 
 
+@contextlib.contextmanager
+def _written(root: Path) -> Iterator[sqlite3.Connection]:
+    """The triage database of ``root`` in one write transaction (BEGIN IMMEDIATE,
+    committed on leaving, rolled back on an exception), closed afterwards."""
+    connection = open_triage(root)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+    finally:
+        connection.close()
+
+
 def mark_replied(root: Path, submission_id: str) -> bool:
     """Move a *new* case to "in_progress" when a reviewer queues a reply to it
     (someone is working on it); returns True if its status changed. A case
@@ -147,20 +166,11 @@ def mark_replied(root: Path, submission_id: str) -> bool:
     """
     if not _HEX32.match(submission_id):
         raise TriageError("not a submission id")
-    connection = open_triage(root)
-    try:
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            connection.execute("INSERT INTO triage (submission_id) VALUES (?) ON CONFLICT DO NOTHING", (submission_id,))
-            changed = connection.execute(
-                "UPDATE triage SET status = 'in_progress' WHERE submission_id = ? AND status = 'new'",
-                (submission_id,)).rowcount
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-    finally:
-        connection.close()
+    with _written(root) as connection:
+        connection.execute("INSERT INTO triage (submission_id) VALUES (?) ON CONFLICT DO NOTHING", (submission_id,))
+        changed = connection.execute(
+            "UPDATE triage SET status = 'in_progress' WHERE submission_id = ? AND status = 'new'",
+            (submission_id,)).rowcount
     return bool(changed)
 
 
@@ -174,19 +184,10 @@ def reopen(root: Path, submission_ids: list[str]) -> int:
     ids = [sid for sid in submission_ids if _HEX32.match(sid)]
     if not ids:
         return 0
-    connection = open_triage(root)
-    try:
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            changed = sum(connection.execute(
-                "UPDATE triage SET status = 'new' WHERE submission_id = ? AND status = 'closed'", (sid,)).rowcount
-                for sid in ids)
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-    finally:
-        connection.close()
+    with _written(root) as connection:
+        changed = sum(connection.execute(
+            "UPDATE triage SET status = 'new' WHERE submission_id = ? AND status = 'closed'", (sid,)).rowcount
+            for sid in ids)
     return changed
 
 

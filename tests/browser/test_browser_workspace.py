@@ -31,8 +31,7 @@ from tests.browser.chromium import ARGS, CHROMIUM, require_chromium
 from tests.support.live import BIN
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "review"))
-from review_bundles import make_manifest, make_submission, write_bundle  # noqa: E402
-from workspace_cases import HTML_AS_PDF, PHOTO, REPORTER_SEED, SAMPLES, make_bundle  # noqa: E402
+from workspace_cases import PHOTO, REPORTER_SEED, SAMPLES, make_bundle, photo_followup_bundle  # noqa: E402
 
 pytestmark = pytest.mark.live
 
@@ -53,13 +52,7 @@ def setup(tmp_path_factory):
     keys.write_secret_key_file(base / "ana.secret-key", key, PASSPHRASE)
     (base / "pass").write_text(PASSPHRASE + "\n")
     bundle, subs = make_bundle(base, key)
-    followup = make_submission([key.public_key], received_on="2026-11-28", fields={"description": "Otra foto"},
-                               attachments=[(PHOTO, (SAMPLES / PHOTO).read_bytes()), ("acta.pdf", HTML_AS_PDF)])
-    followup.report["follow_up_to"] = subs[0].id  # the reporter wrote again, with two files
-    for entry, kind in zip(followup.report["attachments"], ("image/jpeg", "application/pdf")):
-        entry["content_type"] = kind
-    followup.seal_all([key.public_key])
-    later = write_bundle(base / "followup.tar", make_manifest([followup], [key.public_key]), [followup])
+    later = photo_followup_bundle(base, key, subs[0].id)  # the reporter wrote again, with two files
     for name in ("home", "tmp", "cwd"):
         (base / name).mkdir()
     return base, (bundle, later), subs

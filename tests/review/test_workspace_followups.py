@@ -14,10 +14,8 @@ import keys
 from review.bundle import Bundle
 from review.cases import import_bundle
 from review.workspace.app import create_app
-from tests.support.samples import all_reports
 
-from review_bundles import make_manifest, make_submission, write_bundle
-from workspace_cases import HTML_AS_PDF, PHOTO, make_cases
+from workspace_cases import PHOTO, make_cases, photo_followup_bundle
 
 PORT = 48125
 BASE = f"http://127.0.0.1:{PORT}"
@@ -31,16 +29,7 @@ def followed(tmp_path_factory):
     directory = tmp_path_factory.mktemp("fu")
     key = keys.SecretKey.generate("Ana")
     root, subs = make_cases(directory, key)
-    photo = next(path for path in all_reports()[0].attachments if path.name == PHOTO).read_bytes()
-    followup = make_submission([key.public_key], received_on="2026-11-28",
-                               attachments=[(PHOTO, photo), ("acta.pdf", HTML_AS_PDF)],
-                               fields={"description": "Otra foto del vehículo"})
-    followup.report["follow_up_to"] = subs[0].id
-    for entry, kind in zip(followup.report["attachments"], ("image/jpeg", "application/pdf")):
-        entry["content_type"] = kind
-    followup.seal_all([key.public_key])
-    path = write_bundle(directory / "followup.tar", make_manifest([followup], [key.public_key]), [followup])
-    with Bundle(path) as opened:
+    with Bundle(photo_followup_bundle(directory, key, subs[0].id)) as opened:
         import_bundle(opened, [key], root)
     folder = f"{subs[0].received_on}_{subs[0].id[:8]}"
     assert (root / folder / "followups" / "01" / "attachments" / PHOTO).is_file()

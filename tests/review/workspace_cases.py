@@ -63,4 +63,16 @@ def make_cases(directory: Path, key: keys.SecretKey) -> tuple[Path, list]:
     return directory / "cases", subs
 
 
-__all__ = ["HTML_AS_PDF", "PHOTO", "REPORTER_SEED", "SAMPLES", "SVG_AS_PDF", "make_bundle", "make_cases", "sample_submissions"]
+def photo_followup_bundle(directory: Path, key: keys.SecretKey, original_id: str) -> Path:
+    """A bundle holding one follow-up to ``original_id``: the sample's GPS photo
+    (:data:`PHOTO`) and an HTML page named ``acta.pdf``; its path."""
+    followup = make_submission([key.public_key], received_on="2026-11-28", fields={"description": "Otra foto"},
+                               attachments=[(PHOTO, (SAMPLES / PHOTO).read_bytes()), ("acta.pdf", HTML_AS_PDF)])
+    followup.report["follow_up_to"] = original_id
+    for entry, kind in zip(followup.report["attachments"], ("image/jpeg", "application/pdf")):
+        entry["content_type"] = kind
+    followup.seal_all([key.public_key])
+    return write_bundle(directory / "followup.tar", make_manifest([followup], [key.public_key]), [followup])
+
+
+__all__ = ["HTML_AS_PDF", "PHOTO", "REPORTER_SEED", "SAMPLES", "SVG_AS_PDF", "make_bundle", "make_cases", "photo_followup_bundle", "sample_submissions"]
