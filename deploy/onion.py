@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from pathlib import Path
 
@@ -142,8 +141,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     watcher = Watcher(make_spec, args.control, args.cookie_file, args.interval, args.deadline)
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: watcher.stop.set())
+    watcher.install_signal_handlers()
     # first contact is strict: a bad control port or cookie at start is a config error
     torctl.connect(args.control, args.cookie_file).close()
     watcher.run(first_published=lambda: print(key.hostname, flush=True))

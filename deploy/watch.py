@@ -15,8 +15,10 @@ It also re-publishes when the set of authorized clients changes on disk, so
 
 from __future__ import annotations
 
+import os
+import select
+import signal
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -76,10 +78,53 @@ class Watcher:
         self.cookie_file = cookie_file
         self.interval = interval
         self.deadline = deadline
-        self.stop = threading.Event()
+        self._stopping = False
+        # a pipe whose one byte wakes :meth:`_pause`; both ends stay open for the
+        # life of the process (closing them would let a late request_stop()
+        # write into whatever file reuses the descriptor)
+        self._wake_read, self._wake_write = os.pipe()
+        os.set_blocking(self._wake_read, False)
+        os.set_blocking(self._wake_write, False)
         self._controller: Controller | None = None
         self._published: ServiceSpec | None = None
         self._down_since: float | None = None
+
+    @property
+    def stopping(self) -> bool:
+        """True once :meth:`request_stop` was called."""
+        return self._stopping
+
+    def request_stop(self) -> None:
+        """Ask :meth:`run` to return after the current poll (at once if it is pausing).
+
+        Safe in a signal handler and from any thread: it sets a flag and writes
+        one byte to a pipe, and takes no lock. A ``threading.Event.set()`` in a
+        signal handler can deadlock: Python runs the handler in the main thread,
+        which may at that moment hold the event's own (non-reentrant) lock inside
+        ``Event.wait()`` (the pattern of python/cpython#126434). A full CI run hit
+        exactly that: the watcher never exited after SIGTERM.
+        """
+        self._stopping = True
+        try:
+            os.write(self._wake_write, b"\0")
+        except OSError:  # the pipe is full: a wake-up is already pending
+            pass
+
+    def install_signal_handlers(self) -> None:
+        """Make SIGTERM and SIGINT call :meth:`request_stop` (main thread only)."""
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: self.request_stop())
+
+    def _pause(self, seconds: float) -> None:
+        """Sleep up to ``seconds`` (float, seconds), returning early on request_stop()."""
+        if self._stopping:
+            return
+        ready, _, _ = select.select([self._wake_read], [], [], seconds)
+        if ready:
+            try:
+                os.read(self._wake_read, 4096)
+            except OSError:
+                pass
 
     def _close(self) -> None:
         if self._controller is not None:
@@ -108,12 +153,12 @@ class Watcher:
             self._down_since = None
 
     def run(self, first_published: Callable[[], None] | None = None) -> None:
-        """Loop until :attr:`stop` is set. Calls ``first_published`` once, after the
+        """Loop until :meth:`request_stop` is called. Calls ``first_published`` once, after the
         first successful publication. Fatal errors (key permissions, collision,
         tor refusing the service) propagate to the caller."""
         announced = False
         try:
-            while not self.stop.is_set():
+            while not self._stopping:
                 try:
                     self.step()
                 except (*TRANSIENT, TorRejectedError) as exc:
@@ -126,7 +171,7 @@ class Watcher:
                     if not announced and first_published is not None:
                         first_published()
                     announced = True
-                self.stop.wait(self.interval if self._published else min(self.interval, 1.0))
+                self._pause(self.interval if self._published else min(self.interval, 1.0))
         finally:
             self._close()
 

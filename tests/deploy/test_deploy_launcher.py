@@ -37,6 +37,20 @@ def hostname(tmp_path) -> str:
     return (tmp_path / "svc" / "hostname").read_text().strip()
 
 
+def stop_watcher(proc: subprocess.Popen, timeout: float = 20) -> int:
+    """SIGTERM the watcher and return its exit code; if it has not exited after
+    ``timeout`` s, SIGKILL it (so no process outlives the test) and fail."""
+    proc.terminate()
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(10)
+        raise AssertionError(f"the watcher did not exit within {timeout} s of SIGTERM") from None
+    finally:
+        proc.stdout.close()
+
+
 class Stderr:
     """A watcher's stderr, read line by line on a thread of its own as it prints them."""
 
@@ -164,7 +178,12 @@ def test_watcher_republishes_the_same_address_after_tor_restart(tor, tmp_path):
         print(f"offline-tor restart: re-published after {elapsed:.1f} s")
     finally:
         proc.terminate()
-        out, err = proc.communicate(timeout=20)
+        try:
+            out, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate(timeout=10)
+            raise AssertionError("the watcher did not exit within 20 s of SIGTERM") from None
     assert proc.returncode == 0
     assert "Traceback" not in err
 
@@ -182,9 +201,8 @@ def test_watcher_fails_loudly_when_tor_stays_down(tor, tmp_path):
         tor.stop()
         stderr.wait_for("resguardo-onion: error: onion service NOT PUBLISHED")  # after --deadline 1 s
     finally:
-        proc.terminate()
-        proc.wait(20)
-        proc.stdout.close()
+        code = stop_watcher(proc)
+    assert code == 0
     assert "Traceback" not in stderr.rest()
 
 
@@ -278,9 +296,7 @@ def test_watcher_republishes_when_clients_change(tor, launcher, tmp_path):
             time.sleep(0.1)
         assert published(tor) == [address.removesuffix(".onion")]
     finally:
-        proc.terminate()
-        proc.wait(20)
-        proc.stdout.close()
+        stop_watcher(proc)
     printed = stderr.rest().splitlines()
     assert [text for text in printed if "re-publishing" in text] == [line, line]
     assert not [text for text in printed if "lost tor" in text or "Traceback" in text]
