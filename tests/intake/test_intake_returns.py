@@ -187,7 +187,7 @@ def test_status_counts_by_state(app, runner, case):
     assert re.search(r"\d{4}-\d{2}-\d{2}|\d{1,2}:\d{2}", result.output) is None  # counts only, never a day or time
 
 
-def test_tick_purges_unacknowledged_exports_and_expires_idle_cases(app, client, runner, case, tmp_path):
+def test_tick_purges_unacknowledged_exports_and_expires_idle_cases(app, client, runner, case, tmp_path, monkeypatch):
     import datetime as dt
 
     from sqlalchemy import update
@@ -195,6 +195,9 @@ def test_tick_purges_unacknowledged_exports_and_expires_idle_cases(app, client, 
     text, submission_id, _ = case
     assert runner(["export", "--out", str(tmp_path / "usb")]).exit_code == 0
     today = dt.datetime.now(dt.timezone.utc).date()
+    # the day the ticks and status see is this one, so a UTC midnight passing
+    # during the test cannot turn "29 days: kept" into 30
+    monkeypatch.setattr("intake.checkback.cases.today", lambda: today)
     with app.app_context():
         db.session().execute(update(Submission).values(exported_on=today - dt.timedelta(days=29)))
         db.session().commit()
