@@ -89,11 +89,6 @@ class Watcher:
         self._published: ServiceSpec | None = None
         self._down_since: float | None = None
 
-    @property
-    def stopping(self) -> bool:
-        """True once :meth:`request_stop` was called."""
-        return self._stopping
-
     def request_stop(self) -> None:
         """Ask :meth:`run` to return after the current poll (at once if it is pausing).
 
